@@ -1,0 +1,3 @@
+module github.com/unicorn-rentals/gameday/service
+
+go 1.26

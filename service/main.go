@@ -1,0 +1,134 @@
+// Command hashsvc is Unicorn.Rentals' hash service: GET /?input=VALUE
+// answers with the SHA-256 of VALUE after a deliberate WORK delay, one
+// request per slot. See README.md for the API and every setting.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func buildVersion() string {
+	v := version
+	if v == "" {
+		v = "dev"
+		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+	}
+	return v + " " + runtime.Version()
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hashsvc:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, mode, err := parseConfig(args[1:], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	switch mode {
+	case modeVersion:
+		_, err := fmt.Fprintln(stdout, buildVersion())
+		return err
+	case modeHealthcheck:
+		return probe(ctx, cfg.Addr)
+	}
+
+	logger := slog.New(slog.NewJSONHandler(stdout, nil))
+	listener, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on ADDR %s: %w", cfg.Addr, err)
+	}
+	var draining atomic.Bool
+	server := &http.Server{
+		Handler:           NewServer(cfg, logger, &draining),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		// An admitted request may wait MAX_WAIT and then work WORK before
+		// its first byte; the write deadline must outlast both.
+		WriteTimeout: cfg.MaxWait + cfg.Work + 10*time.Second,
+		// Above the load balancers' 60 s idle timeout, so the balancer, not
+		// the service, closes idle keep-alive connections (no 502 races).
+		IdleTimeout:    75 * time.Second,
+		MaxHeaderBytes: 8 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("starting", append([]any{"listening", listener.Addr().String(), "version", buildVersion()}, cfg.logAttrs()...)...)
+
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(listener) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Readiness turns 503 and new work is refused; in-flight and queued
+	// requests finish within the drain budget.
+	draining.Store(true)
+	logger.Info("draining", "drain_timeout", cfg.DrainTimeout.String())
+	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	if err := server.Shutdown(drainCtx); err != nil {
+		return fmt.Errorf("in-flight requests did not finish within DRAIN_TIMEOUT %s: %w", cfg.DrainTimeout, err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// probe asks the service on addr for its health, for container health
+// checks on images that have no shell or curl.
+func probe(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: ADDR %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + api.HealthPath
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %d: %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return nil
+}
