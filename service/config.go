@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // Config is the service's effective configuration. Each setting comes from
@@ -30,11 +32,11 @@ type Config struct {
 // timeout, and a drain that ends inside Fargate's 30 s stopTimeout.
 func DefaultConfig() Config {
 	return Config{
-		Addr:         ":8080",
-		Work:         4 * time.Second,
-		Concurrency:  1,
-		MaxWait:      20 * time.Second,
-		DrainTimeout: 25 * time.Second,
+		Addr:         ":" + strconv.Itoa(api.DefaultPort),
+		Work:         api.DefaultWork,
+		Concurrency:  api.DefaultConcurrency,
+		MaxWait:      api.DefaultMaxWait,
+		DrainTimeout: api.DefaultDrainTimeout,
 	}
 }
 
@@ -144,7 +146,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	return cfg, modeServe, nil
 }
 
-// logValue lists the effective configuration for the start-up log line.
+// logAttrs lists the effective configuration for the start-up log line.
 func (c Config) logAttrs() []any {
 	return []any{
 		"addr", c.Addr,

@@ -30,6 +30,14 @@ const (
 	// transient failure to the next customer.
 	CacheControlError = "no-store"
 
+	// The service's defaults, shared with the CDK app so the settings it
+	// deploys and the scaling target it derives start from the same numbers.
+	DefaultPort         = 8080
+	DefaultWork         = 4 * time.Second
+	DefaultConcurrency  = 1
+	DefaultMaxWait      = 20 * time.Second
+	DefaultDrainTimeout = 25 * time.Second
+
 	// HealthPath answers at once; load balancers and the container health
 	// check use it. ReadyPath turns 503 while the process drains.
 	HealthPath = "/healthz"

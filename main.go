@@ -1,0 +1,54 @@
+// Command unicorn-rentals is the CDK app of the Unicorn.Rentals GameDay:
+// one stack, the CTO's environment with the winners' fixes selected by
+// the "fixes" context value. See README.md.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/stacks"
+)
+
+func main() {
+	app := awscdk.NewApp(nil)
+	cfg, err := stacks.ConfigFromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	if err != nil {
+		jsii.Close()
+		fmt.Fprintln(os.Stderr, "unicorn-rentals:", err)
+		os.Exit(1)
+	}
+	stack := stacks.NewGameStack(app, stacks.GameStackProps{
+		StackProps: awscdk.StackProps{Env: deployEnv()},
+		Config:     cfg,
+		ServiceDir: "service",
+	})
+	assembly := app.Synth(nil)
+	if template, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any); ok {
+		fmt.Fprintln(os.Stderr, "synthesized", stacks.Summary(cfg, template))
+	}
+	jsii.Close()
+}
+
+// deployEnv pins the stack to an account and region only when asked to,
+// with CDK_DEPLOY_ACCOUNT and CDK_DEPLOY_REGION (the CDK guide's convention).
+// Otherwise the stack is environment-agnostic: it synthesizes with no AWS
+// account and no lookups. Choose once per deployed stack: switching changes
+// how its Availability Zones are written, and with them its subnets.
+func deployEnv() *awscdk.Environment {
+	account, region := os.Getenv("CDK_DEPLOY_ACCOUNT"), os.Getenv("CDK_DEPLOY_REGION")
+	if account == "" && region == "" {
+		return nil
+	}
+	env := &awscdk.Environment{}
+	if account != "" {
+		env.Account = jsii.String(account)
+	}
+	if region != "" {
+		env.Region = jsii.String(region)
+	}
+	return env
+}

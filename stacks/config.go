@@ -1,0 +1,148 @@
+package stacks
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// Config is everything the app is told through CDK context, typed and
+// validated. main.go reads it once; stacks and constructs receive it.
+type Config struct {
+	// StackName is the game stack's construct ID and CloudFormation name
+	// (context "stackName"). Default "UnicornRentals".
+	StackName string
+	// Fixes is the set of the winners' fixes applied (context "fixes").
+	// Default: none, the baseline.
+	Fixes FixSet
+	// FleetSize is the baseline's fixed number of EC2 instances (context
+	// "fleetSize"). Default 4.
+	FleetSize int
+	// Service is how the hash service is started on every instance or task.
+	Service ServiceSettings
+}
+
+// ServiceSettings are the hash service's settings as the stack deploys
+// them: the environment of every process, and the numbers its scaling
+// target is derived from.
+type ServiceSettings struct {
+	Work         time.Duration // context "work", default 4s
+	Concurrency  int           // context "concurrency", default 1
+	MaxWait      time.Duration // context "maxWait", default 20s
+	DrainTimeout time.Duration // context "drainTimeout", default 25s
+	ErrorRate    float64       // context "errorRate", default 0 (facilitators' fault injection)
+}
+
+// DefaultConfig is the baseline as every team inherits it.
+func DefaultConfig() Config {
+	return Config{
+		StackName: "UnicornRentals",
+		FleetSize: 4,
+		Service: ServiceSettings{
+			Work:         api.DefaultWork,
+			Concurrency:  api.DefaultConcurrency,
+			MaxWait:      api.DefaultMaxWait,
+			DrainTimeout: api.DefaultDrainTimeout,
+		},
+	}
+}
+
+// ContextKeys are the context keys ConfigFromContext reads.
+var ContextKeys = []string{"stackName", "fixes", "fleetSize", "work", "concurrency", "maxWait", "drainTimeout", "errorRate"}
+
+// maxFleetSize keeps the baseline inside its application subnet (27
+// usable addresses in a /27, less the forgotten instance).
+const maxFleetSize = 20
+
+var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+
+// ConfigFromContext builds a Config from context values. get returns the
+// value of a key, or nil when it is not set; values given with -c arrive as
+// strings, values in cdk.json may be numbers.
+func ConfigFromContext(get func(key string) any) (Config, error) {
+	cfg := DefaultConfig()
+	var err error
+	if v, ok := contextString(get, "stackName"); ok {
+		if !stackNamePattern.MatchString(v) {
+			return cfg, fmt.Errorf("context stackName %q: want a letter followed by letters, digits or hyphens, at most 128 characters", v)
+		}
+		cfg.StackName = v
+	}
+	if v, ok := contextString(get, "fixes"); ok {
+		if cfg.Fixes, err = ParseFixSet(v); err != nil {
+			return cfg, fmt.Errorf("context fixes: %w", err)
+		}
+	}
+	if v, ok := contextString(get, "fleetSize"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxFleetSize {
+			return cfg, fmt.Errorf("context fleetSize %q: want a whole number from 1 to %d (the baseline's subnet holds no more)", v, maxFleetSize)
+		}
+		cfg.FleetSize = n
+	}
+	s := &cfg.Service
+	durations := []struct {
+		key   string
+		field *time.Duration
+		min   time.Duration
+	}{{"work", &s.Work, 0}, {"maxWait", &s.MaxWait, 0}, {"drainTimeout", &s.DrainTimeout, time.Second}}
+	for _, d := range durations {
+		if v, ok := contextString(get, d.key); ok {
+			parsed, err := time.ParseDuration(v)
+			if err != nil || parsed < d.min {
+				return cfg, fmt.Errorf("context %s %q: want a duration of at least %s, such as 4s or 500ms", d.key, v, d.min)
+			}
+			*d.field = parsed
+		}
+	}
+	if v, ok := contextString(get, "concurrency"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return cfg, fmt.Errorf("context concurrency %q: want a whole number from 1 to 10000", v)
+		}
+		s.Concurrency = n
+	}
+	if v, ok := contextString(get, "errorRate"); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(f) || f < 0 || f > 1 {
+			return cfg, fmt.Errorf("context errorRate %q: want a number from 0 to 1 such as 0.05", v)
+		}
+		s.ErrorRate = f
+	}
+	if need := s.MaxWait + s.Work; s.DrainTimeout < need {
+		return cfg, fmt.Errorf("context drainTimeout %s is shorter than maxWait + work (%s): a request admitted before shutdown could not finish; raise drainTimeout or lower maxWait", s.DrainTimeout, need)
+	}
+	return cfg, nil
+}
+
+// contextString returns a context value as a string, whether it arrived
+// as a string (-c key=value) or as a JSON number or boolean (cdk.json).
+func contextString(get func(string) any, key string) (string, bool) {
+	switch v := get(key).(type) {
+	case nil:
+		return "", false
+	case string:
+		return v, true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	default:
+		return fmt.Sprint(v), true
+	}
+}
+
+// Env is the service's environment for these settings: the same variables
+// the binary documents, on every instance and task.
+func (s ServiceSettings) Env() map[string]string {
+	return map[string]string{
+		"ADDR":          ":" + strconv.Itoa(api.DefaultPort),
+		"WORK":          s.Work.String(),
+		"CONCURRENCY":   strconv.Itoa(s.Concurrency),
+		"MAX_WAIT":      s.MaxWait.String(),
+		"DRAIN_TIMEOUT": s.DrainTimeout.String(),
+		"ERROR_RATE":    strconv.FormatFloat(s.ErrorRate, 'f', -1, 64),
+	}
+}

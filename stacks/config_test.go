@@ -1,0 +1,88 @@
+package stacks
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func ctx(values map[string]any) func(string) any {
+	return func(k string) any { return values[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, err := ConfigFromContext(ctx(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StackName != "UnicornRentals" || !cfg.Fixes.IsBaseline() || cfg.FleetSize != 4 {
+		t.Errorf("defaults %+v", cfg)
+	}
+	if cfg.Service.Work != 4*time.Second || cfg.Service.Concurrency != 1 || cfg.Service.MaxWait != 20*time.Second || cfg.Service.DrainTimeout != 25*time.Second {
+		t.Errorf("service defaults %+v", cfg.Service)
+	}
+}
+
+func TestConfigFromStringsAndNumbers(t *testing.T) {
+	cfg, err := ConfigFromContext(ctx(map[string]any{
+		"stackName": "Team-07", "fleetSize": float64(6), "work": "2s", "concurrency": "2", "maxWait": "10s", "drainTimeout": "15s", "errorRate": "0.05",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StackName != "Team-07" || cfg.FleetSize != 6 || cfg.Service.Work != 2*time.Second || cfg.Service.Concurrency != 2 || cfg.Service.ErrorRate != 0.05 {
+		t.Errorf("config %+v", cfg)
+	}
+	env := cfg.Service.Env()
+	want := map[string]string{"ADDR": ":8080", "WORK": "2s", "CONCURRENCY": "2", "MAX_WAIT": "10s", "DRAIN_TIMEOUT": "15s", "ERROR_RATE": "0.05"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("env %s = %q, want %q", k, env[k], v)
+		}
+	}
+	if len(env) != len(want) {
+		t.Errorf("env %v has extra variables", env)
+	}
+}
+
+func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
+	cases := map[string]map[string]any{
+		`context stackName "7teams": want a letter`:                     {"stackName": "7teams"},
+		`context fixes: unknown fix "cdn"`:                              {"fixes": "cdn"},
+		`context fleetSize "50": want a whole number from 1 to 20`:      {"fleetSize": "50"},
+		`context fleetSize "2.5"`:                                       {"fleetSize": float64(2.5)},
+		`context work "4": want a duration`:                             {"work": "4"},
+		`context concurrency "0": want a whole number from 1 to 10000`:  {"concurrency": "0"},
+		`context errorRate "2": want a number from 0 to 1`:              {"errorRate": "2"},
+		`context drainTimeout 10s is shorter than maxWait + work (24s)`: {"drainTimeout": "10s"},
+		`context drainTimeout "0s": want a duration of at least 1s`:     {"drainTimeout": "0s"},
+	}
+	for want, values := range cases {
+		if _, err := ConfigFromContext(ctx(values)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: error %v, want it to contain %q", values, err, want)
+		}
+	}
+}
+
+func TestFlawsDocumentMatchesTheCatalog(t *testing.T) {
+	const path = "../docs/flaws.md"
+	want := FlawsMarkdown()
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run make docs", err)
+	}
+	if string(got) != want {
+		t.Fatalf("%s differs from the flaw catalog in stacks/flaws.go: run make docs", path)
+	}
+	for _, f := range Flaws {
+		if !strings.Contains(string(got), "## "+string(f.ID)) {
+			t.Errorf("docs lack flaw %s", f.ID)
+		}
+	}
+}

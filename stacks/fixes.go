@@ -1,0 +1,144 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Fix is one of the winners' moves. Applied to the baseline, a fix changes
+// or replaces one part of the stack.
+type Fix string
+
+const (
+	FixCache     Fix = "cache"     // CloudFront in front, cache key = the input parameter
+	FixCleanup   Fix = "cleanup"   // waste removed or right-sized
+	FixSubnets   Fix = "subnets"   // application subnets with room
+	FixDeploy    Fix = "deploy"    // fast, supervised, health-checked instances
+	FixALB       Fix = "alb"       // Application Load Balancer instead of the Classic one
+	FixAutoscale Fix = "autoscale" // target tracking on RequestCountPerTarget
+	FixFargate   Fix = "fargate"   // the fleet moves to ECS on Fargate
+	FixHarden    Fix = "harden"    // two AZs, nothing public but CloudFront, least privilege
+)
+
+// AllFixes lists every fix in the order the winners made them: the
+// canonical path from the baseline to the target.
+var AllFixes = []Fix{FixCache, FixCleanup, FixSubnets, FixDeploy, FixALB, FixAutoscale, FixFargate, FixHarden}
+
+// requires lists, per fix, the fixes it cannot do without.
+var requires = map[Fix][]Fix{
+	FixAutoscale: {FixALB},
+	FixFargate:   {FixALB, FixSubnets},
+}
+
+// built says which fixes the stack implements. A fix that is recognised but
+// not built stops synth: selecting it must never be a silent no-op.
+var built = map[Fix]bool{}
+
+// FixSet is a set of fixes. The zero value is the baseline.
+type FixSet struct{ fixes []Fix }
+
+// NewFixSet returns the set of the given fixes, in canonical order.
+func NewFixSet(fixes ...Fix) FixSet {
+	var s FixSet
+	for _, f := range AllFixes {
+		if slices.Contains(fixes, f) {
+			s.fixes = append(s.fixes, f)
+		}
+	}
+	return s
+}
+
+// Has reports whether f is in the set.
+func (s FixSet) Has(f Fix) bool { return slices.Contains(s.fixes, f) }
+
+// Fixes lists the set's fixes in canonical order.
+func (s FixSet) Fixes() []Fix { return slices.Clone(s.fixes) }
+
+// IsBaseline reports whether no fix is applied.
+func (s FixSet) IsBaseline() bool { return len(s.fixes) == 0 }
+
+// String is the set as the fixes context value spells it: "none", "all",
+// or a comma-separated list in canonical order.
+func (s FixSet) String() string {
+	switch len(s.fixes) {
+	case 0:
+		return "none"
+	case len(AllFixes):
+		return "all"
+	}
+	names := make([]string, len(s.fixes))
+	for i, f := range s.fixes {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ",")
+}
+
+func validFixNames() string {
+	names := make([]string, len(AllFixes))
+	for i, f := range AllFixes {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// ParseFixSet reads the fixes context value: empty or "none" for the
+// baseline, "all" for the target, or a comma-separated list of fix names.
+// It checks that every name exists, every requirement is met and every fix
+// is built.
+func ParseFixSet(value string) (FixSet, error) {
+	value = strings.TrimSpace(value)
+	switch value {
+	case "", "none":
+		return FixSet{}, nil
+	case "all":
+		return checkFixSet(NewFixSet(AllFixes...))
+	}
+	var fixes []Fix
+	for _, name := range strings.Split(value, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "none" || name == "all":
+			return FixSet{}, fmt.Errorf("%q cannot be combined with other fixes in %q", name, value)
+		case name == "":
+			return FixSet{}, fmt.Errorf("empty fix name in %q; separate names with single commas, e.g. -c fixes=cache,cleanup", value)
+		case !slices.Contains(AllFixes, Fix(name)):
+			return FixSet{}, fmt.Errorf("unknown fix %q; valid fixes are %s (or none, all)", name, validFixNames())
+		}
+		fixes = append(fixes, Fix(name))
+	}
+	return checkFixSet(NewFixSet(fixes...))
+}
+
+func checkFixSet(s FixSet) (FixSet, error) {
+	var missing []string
+	for _, f := range s.fixes {
+		for _, need := range requires[f] {
+			if !s.Has(need) {
+				missing = append(missing, fmt.Sprintf("%s requires %s", f, need))
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return FixSet{}, fmt.Errorf("%s; add the missing fixes to the list", strings.Join(missing, ", "))
+	}
+	for _, f := range s.fixes {
+		if !built[f] {
+			return FixSet{}, fmt.Errorf("fix %q is not built yet; fixes built so far: %s", f, builtNames())
+		}
+	}
+	return s, nil
+}
+
+func builtNames() string {
+	var names []string
+	for _, f := range AllFixes {
+		if built[f] {
+			names = append(names, string(f))
+		}
+	}
+	if len(names) == 0 {
+		return "none (deploy the baseline with no fixes)"
+	}
+	return strings.Join(names, ", ")
+}

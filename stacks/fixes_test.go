@@ -1,0 +1,120 @@
+package stacks
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBaselineSpellings(t *testing.T) {
+	for _, v := range []string{"", "none", "  none "} {
+		s, err := ParseFixSet(v)
+		if err != nil || !s.IsBaseline() || s.String() != "none" {
+			t.Errorf("ParseFixSet(%q) = %v, %v; want the baseline", v, s, err)
+		}
+	}
+}
+
+func TestEveryFixNameIsRecognised(t *testing.T) {
+	for _, f := range AllFixes {
+		t.Run(string(f), func(t *testing.T) {
+			set := NewFixSet(append(requires[f], f)...)
+			_, err := ParseFixSet(set.String())
+			if err != nil && strings.Contains(err.Error(), "unknown fix") {
+				t.Fatalf("%s not recognised: %v", f, err)
+			}
+			if !built[f] {
+				// Until a fix is built, selecting it must stop synth.
+				if err == nil || !strings.Contains(err.Error(), "is not built yet") {
+					t.Fatalf("unbuilt fix %s: error %v, want a not built yet error", f, err)
+				}
+			} else if err != nil {
+				t.Fatalf("built fix %s with its requirements: %v", f, err)
+			}
+		})
+	}
+}
+
+func TestUnknownFixListsTheValidOnes(t *testing.T) {
+	_, err := ParseFixSet("cache,cahce")
+	want := `unknown fix "cahce"; valid fixes are cache, cleanup, subnets, deploy, alb, autoscale, fargate, harden (or none, all)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+}
+
+func TestMalformedLists(t *testing.T) {
+	for v, want := range map[string]string{
+		"cache,,alb": "empty fix name",
+		"none,cache": `"none" cannot be combined`,
+		"all,cache":  `"all" cannot be combined`,
+		"Cache":      `unknown fix "Cache"`,
+	} {
+		if _, err := ParseFixSet(v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseFixSet(%q): %v, want it to contain %q", v, err, want)
+		}
+	}
+}
+
+func TestRequirementsAreNamed(t *testing.T) {
+	saved := built
+	t.Cleanup(func() { built = saved })
+	built = map[Fix]bool{}
+	for _, f := range AllFixes {
+		built[f] = true
+	}
+	_, err := ParseFixSet("fargate")
+	if want := "fargate requires alb, fargate requires subnets; add the missing fixes to the list"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if _, err := ParseFixSet("autoscale"); err == nil || !strings.Contains(err.Error(), "autoscale requires alb") {
+		t.Errorf("autoscale without alb: %v", err)
+	}
+	if s, err := ParseFixSet(" alb , cache,alb"); err != nil || s.String() != "cache,alb" {
+		t.Errorf("spaces and repeats: %v %v, want cache,alb in canonical order", s, err)
+	}
+	if s, err := ParseFixSet("all"); err != nil || s.String() != "all" || len(s.Fixes()) != len(AllFixes) {
+		t.Errorf("all: %v %v", s, err)
+	}
+}
+
+func TestEveryFlawHasAKnownFixAndAUniqueID(t *testing.T) {
+	seen := map[FlawID]bool{}
+	for _, f := range Flaws {
+		if seen[f.ID] {
+			t.Errorf("flaw %s listed twice", f.ID)
+		}
+		seen[f.ID] = true
+		if f.What == "" || f.Clue == "" || f.Category == "" {
+			t.Errorf("flaw %s lacks a description, clue or category", f.ID)
+		}
+		if !NewFixSet(AllFixes...).Has(f.FixedBy) {
+			t.Errorf("flaw %s is fixed by unknown fix %q", f.ID, f.FixedBy)
+		}
+	}
+	// Every fix removes at least one flaw, or it teaches nothing.
+	for _, fix := range AllFixes {
+		removes := false
+		for _, f := range Flaws {
+			removes = removes || f.FixedBy == fix
+		}
+		if !removes {
+			t.Errorf("fix %s removes no flaw in the catalog", fix)
+		}
+	}
+}
+
+func TestPresentFollowsTheCatalog(t *testing.T) {
+	baseline, cleaned := NewFixSet(), NewFixSet(FixCleanup)
+	if !baseline.Present(FlawIdleElasticIP) || cleaned.Present(FlawIdleElasticIP) {
+		t.Error("idle-elastic-ip should be present in the baseline and gone with cleanup")
+	}
+	if !cleaned.Present(FlawNoCache) {
+		t.Error("cleanup must not remove no-cache")
+	}
+	if w := cleaned.WasteCostPerHour(); w != 0 {
+		t.Errorf("waste after cleanup: $%v/h, want 0", w)
+	}
+	if w := baseline.WasteCostPerHour(); w < 0.2 || w > 0.3 {
+		t.Errorf("baseline waste $%v/h: expected about $0.23 (NAT, EIP, volume, instance, monitoring, root volumes)", w)
+	}
+}

@@ -1,0 +1,37 @@
+package stacks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Summary describes a synthesized game stack in one line: the fix set, how
+// many resources, and which parts carry the traffic.
+func Summary(cfg Config, template map[string]any) string {
+	resources, _ := template["Resources"].(map[string]any)
+	count := map[string]int{}
+	for _, r := range resources {
+		if res, ok := r.(map[string]any); ok {
+			if typ, ok := res["Type"].(string); ok {
+				count[typ]++
+			}
+		}
+	}
+	var parts []string
+	for _, p := range []struct{ typ, name string }{
+		{"AWS::CloudFront::Distribution", "CloudFront"},
+		{"AWS::ElasticLoadBalancing::LoadBalancer", "Classic LB"},
+		{"AWS::ElasticLoadBalancingV2::LoadBalancer", "ALB"},
+		{"AWS::AutoScaling::AutoScalingGroup", "EC2 Auto Scaling group"},
+		{"AWS::ECS::Service", "ECS service"},
+		{"AWS::EC2::NatGateway", "NAT gateway"},
+	} {
+		if n := count[p.typ]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, p.name))
+		}
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf("%s (fixes: %s): %d resources; %s; waste $%.3f/h",
+		cfg.StackName, cfg.Fixes, len(resources), strings.Join(parts, ", "), cfg.Fixes.WasteCostPerHour())
+}

@@ -1,0 +1,214 @@
+package test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/unicorn-rentals/gameday/stacks"
+)
+
+// flawCheck looks for one flaw in a template: whether it is there, and
+// what in the template says so.
+type flawCheck func(t *testing.T, tpl *template) (present bool, evidence string)
+
+// The fleet's pieces, when there is a fleet.
+func launchData(t *testing.T, tpl *template) (resource, bool) {
+	lts := tpl.ofType("AWS::EC2::LaunchTemplate")
+	if len(lts) == 0 {
+		return resource{}, false
+	}
+	return lts[0], true
+}
+
+func group(tpl *template) (resource, bool) {
+	groups := tpl.ofType("AWS::AutoScaling::AutoScalingGroup")
+	if len(groups) == 0 {
+		return resource{}, false
+	}
+	return groups[0], true
+}
+
+func userDataOf(t *testing.T, tpl *template) string {
+	lt, ok := launchData(t, tpl)
+	if !ok {
+		return ""
+	}
+	return text(lt.prop("LaunchTemplateData", "UserData"))
+}
+
+var flawChecks = map[stacks.FlawID]flawCheck{
+	stacks.FlawNoCache: func(t *testing.T, tpl *template) (bool, string) {
+		n := len(tpl.ofType("AWS::CloudFront::Distribution"))
+		return n == 0, fmt.Sprintf("%d CloudFront distributions", n)
+	},
+	stacks.FlawSpareNatGateway: func(t *testing.T, tpl *template) (bool, string) {
+		n := len(tpl.ofType("AWS::EC2::NatGateway"))
+		return n > 1, fmt.Sprintf("%d NAT gateways", n)
+	},
+	stacks.FlawIdleElasticIP: func(t *testing.T, tpl *template) (bool, string) {
+		for _, eip := range tpl.ofType("AWS::EC2::EIP") {
+			if !tpl.referenced(eip.id) && eip.prop("InstanceId") == nil {
+				return true, "EIP " + eip.id + " is used by nothing"
+			}
+		}
+		return false, "every Elastic IP is in use"
+	},
+	stacks.FlawUnattachedVolume: func(t *testing.T, tpl *template) (bool, string) {
+		for _, v := range tpl.ofType("AWS::EC2::Volume") {
+			if !tpl.referenced(v.id) {
+				return true, fmt.Sprintf("volume %s (%v GiB %v) is attached to nothing", v.id, v.prop("Size"), v.prop("VolumeType"))
+			}
+		}
+		return false, "no unattached volume"
+	},
+	stacks.FlawForgottenInstance: func(t *testing.T, tpl *template) (bool, string) {
+		n := len(tpl.ofType("AWS::EC2::Instance"))
+		return n > 0, fmt.Sprintf("%d instances outside any Auto Scaling group", n)
+	},
+	stacks.FlawDetailedMonitoring: func(t *testing.T, tpl *template) (bool, string) {
+		lt, ok := launchData(t, tpl)
+		if !ok {
+			return false, "no launch template"
+		}
+		m := lt.prop("LaunchTemplateData", "Monitoring", "Enabled")
+		return m == true, fmt.Sprintf("Monitoring.Enabled = %v", m)
+	},
+	stacks.FlawOversizedRoot: func(t *testing.T, tpl *template) (bool, string) {
+		lt, ok := launchData(t, tpl)
+		if !ok {
+			return false, "no launch template"
+		}
+		ebs := lt.prop("LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs")
+		size, _ := ebs.(map[string]any)["VolumeSize"].(float64)
+		return size > 8 || text(ebs) != "" && strings.Contains(text(ebs), `"gp2"`), fmt.Sprintf("root volume %s", text(ebs))
+	},
+	stacks.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
+		g, ok := group(tpl)
+		if !ok {
+			return false, "no fleet"
+		}
+		used := refs(g.prop("VPCZoneIdentifier"))
+		for _, s := range tpl.ofType("AWS::EC2::Subnet") {
+			if slices.Contains(used, s.id) && prefix(t, s).Bits() >= 27 {
+				return true, fmt.Sprintf("the fleet's subnet %s is %s", s.id, prefix(t, s))
+			}
+		}
+		return false, "the fleet's subnets have room"
+	},
+	stacks.FlawBootUpgrade: func(t *testing.T, tpl *template) (bool, string) {
+		ud := userDataOf(t, tpl)
+		return strings.Contains(ud, "dnf -y upgrade"), "user data upgrades packages"
+	},
+	stacks.FlawNoSupervisor: func(t *testing.T, tpl *template) (bool, string) {
+		ud := userDataOf(t, tpl)
+		return strings.Contains(ud, "nohup") && !strings.Contains(ud, "systemctl enable"), "user data starts the service with nohup"
+	},
+	stacks.FlawEC2HealthCheck: func(t *testing.T, tpl *template) (bool, string) {
+		g, ok := group(tpl)
+		if !ok {
+			return false, "no fleet"
+		}
+		typ := g.prop("HealthCheckType")
+		return typ == nil || typ == "EC2", fmt.Sprintf("HealthCheckType = %v", typ)
+	},
+	stacks.FlawTCPHealthCheck: func(t *testing.T, tpl *template) (bool, string) {
+		for _, lb := range tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer") {
+			target := fmt.Sprint(lb.prop("HealthCheck", "Target"))
+			if strings.HasPrefix(target, "TCP:") {
+				return true, "health check target " + target + " every " + fmt.Sprint(lb.prop("HealthCheck", "Interval")) + " s"
+			}
+		}
+		return false, "no TCP-only health check"
+	},
+	stacks.FlawNoRollingUpdate: func(t *testing.T, tpl *template) (bool, string) {
+		g, ok := group(tpl)
+		if !ok {
+			return false, "no fleet"
+		}
+		_, rolling := g.body["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"]
+		return !rolling, "UpdatePolicy " + text(g.body["UpdatePolicy"])
+	},
+	stacks.FlawClassicLB: func(t *testing.T, tpl *template) (bool, string) {
+		n := len(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer"))
+		return n > 0, fmt.Sprintf("%d Classic Load Balancers", n)
+	},
+	stacks.FlawFixedFleet: func(t *testing.T, tpl *template) (bool, string) {
+		policies := len(tpl.ofType("AWS::AutoScaling::ScalingPolicy")) + len(tpl.ofType("AWS::ApplicationAutoScaling::ScalingPolicy"))
+		g, ok := group(tpl)
+		fixed := ok && g.prop("MinSize") == g.prop("MaxSize")
+		return policies == 0 && fixed, fmt.Sprintf("%d scaling policies; min = max: %v", policies, fixed)
+	},
+	stacks.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
+		lt, ok := launchData(t, tpl)
+		if !ok {
+			return false, "the service runs on no instance"
+		}
+		typ := lt.prop("LaunchTemplateData", "InstanceType")
+		return typ == stacks.InstanceType, fmt.Sprintf("the service runs on %v", typ)
+	},
+	stacks.FlawSingleAZ: func(t *testing.T, tpl *template) (bool, string) {
+		g, ok := group(tpl)
+		if !ok {
+			return false, "no fleet"
+		}
+		n := len(refs(g.prop("VPCZoneIdentifier")))
+		return n == 1, fmt.Sprintf("the fleet spans %d subnets", n)
+	},
+	stacks.FlawOpenSecurityGroup: func(t *testing.T, tpl *template) (bool, string) {
+		for _, sg := range tpl.ofType("AWS::EC2::SecurityGroup") {
+			rules, _ := sg.prop("SecurityGroupIngress").([]any)
+			for _, r := range rules {
+				rule := r.(map[string]any)
+				if rule["CidrIp"] == "0.0.0.0/0" && rule["FromPort"] != rule["ToPort"] {
+					return true, fmt.Sprintf("%s allows %v-%v from anywhere", sg.id, rule["FromPort"], rule["ToPort"])
+				}
+			}
+		}
+		return false, "no security group open beyond a listener port"
+	},
+	stacks.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
+		lt, ok := launchData(t, tpl)
+		if !ok {
+			return false, "no launch template"
+		}
+		tokens := lt.prop("LaunchTemplateData", "MetadataOptions", "HttpTokens")
+		return tokens != "required", fmt.Sprintf("HttpTokens = %v", tokens)
+	},
+	stacks.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
+		if lt, ok := launchData(t, tpl); ok {
+			if enc := lt.prop("LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "Encrypted"); enc != true {
+				return true, fmt.Sprintf("launch template root volume Encrypted = %v", enc)
+			}
+		}
+		for _, v := range tpl.ofType("AWS::EC2::Volume") {
+			if v.prop("Encrypted") != true {
+				return true, "volume " + v.id + " is not encrypted"
+			}
+		}
+		return false, "every volume is encrypted"
+	},
+}
+
+func TestBaselineHasEveryFlawInTheCatalog(t *testing.T) {
+	tpl := synth(t, "none", synthOptions{})
+	for _, flaw := range stacks.Flaws {
+		t.Run(string(flaw.ID), func(t *testing.T) {
+			check, ok := flawChecks[flaw.ID]
+			if !ok {
+				t.Fatalf("flaw %s has no check in test/flaws_test.go", flaw.ID)
+			}
+			if present, evidence := check(t, tpl); !present {
+				t.Errorf("the baseline lacks flaw %s: %s", flaw.ID, evidence)
+			} else {
+				t.Log(evidence)
+			}
+		})
+	}
+	for id := range flawChecks {
+		if _, ok := stacks.FlawByID(id); !ok {
+			t.Errorf("check for %s, which the catalog does not list", id)
+		}
+	}
+}

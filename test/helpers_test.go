@@ -1,0 +1,177 @@
+// Package test holds the whole-app tests: every fix set synthesized, the
+// flaw catalog checked against the templates, and the app run as the CDK
+// CLI runs it. One package, so one jsii process serves them all.
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/stacks"
+)
+
+// synthOptions say how much of a real synth to do.
+type synthOptions struct {
+	bundle   bool // build the service binary (otherwise only its source hash)
+	validate bool // the CDK's own template validation
+	outdir   string
+}
+
+// template is a synthesized CloudFormation template, read as JSON.
+type template struct {
+	raw       map[string]any
+	resources map[string]map[string]any
+}
+
+// synth builds the app for a fix set, as main.go does, and returns the
+// game stack's template.
+func synth(t *testing.T, fixes string, opt synthOptions) *template {
+	t.Helper()
+	context := map[string]any{}
+	if !opt.bundle {
+		context["aws:cdk:bundling-stacks"] = []string{}
+	}
+	props := &awscdk.AppProps{Context: &context, BuiltinCloudFormationValidation: jsii.Bool(opt.validate)}
+	if opt.outdir != "" {
+		props.Outdir = jsii.String(opt.outdir)
+	}
+	app := awscdk.NewApp(props)
+	cfg := stacks.DefaultConfig()
+	set, err := stacks.ParseFixSet(fixes)
+	if err != nil {
+		t.Fatalf("fixes %q: %v", fixes, err)
+	}
+	cfg.Fixes = set
+	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "../service"})
+	raw, ok := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+	if !ok {
+		t.Fatal("template is not a JSON object")
+	}
+	return newTemplate(t, raw)
+}
+
+func newTemplate(t *testing.T, raw map[string]any) *template {
+	t.Helper()
+	tpl := &template{raw: raw, resources: map[string]map[string]any{}}
+	res, _ := raw["Resources"].(map[string]any)
+	for id, r := range res {
+		tpl.resources[id] = r.(map[string]any)
+	}
+	return tpl
+}
+
+// ofType returns the logical IDs and bodies of every resource of a type,
+// sorted by logical ID.
+func (tpl *template) ofType(typ string) []resource {
+	var out []resource
+	for id, r := range tpl.resources {
+		if r["Type"] == typ {
+			out = append(out, resource{id, r})
+		}
+	}
+	slices.SortFunc(out, func(a, b resource) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// one returns the single resource of a type, failing if there is not one.
+func (tpl *template) one(t *testing.T, typ string) resource {
+	t.Helper()
+	all := tpl.ofType(typ)
+	if len(all) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(all), typ)
+	}
+	return all[0]
+}
+
+type resource struct {
+	id   string
+	body map[string]any
+}
+
+// prop walks a path of keys and indexes under Properties.
+func (r resource) prop(path ...any) any {
+	var cur any = r.body["Properties"]
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil
+			}
+			cur = m[k]
+		case int:
+			l, ok := cur.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			cur = l[k]
+		}
+	}
+	return cur
+}
+
+// refs lists the logical IDs referenced (Ref or GetAtt) anywhere in v.
+func refs(v any) []string {
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if id, ok := x["Ref"].(string); ok {
+				out = append(out, id)
+			}
+			if ga, ok := x["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
+				out = append(out, fmt.Sprint(ga[0]))
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// referenced reports whether any resource other than id itself refers to id.
+func (tpl *template) referenced(id string) bool {
+	for other, r := range tpl.resources {
+		if other != id && slices.Contains(refs(r), id) {
+			return true
+		}
+	}
+	return false
+}
+
+// text renders v (for example user data) as one string, tokens included.
+func text(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// prefix parses a subnet's CIDR block.
+func prefix(t *testing.T, r resource) netip.Prefix {
+	t.Helper()
+	p, err := netip.ParsePrefix(fmt.Sprint(r.prop("CidrBlock")))
+	if err != nil {
+		t.Fatalf("subnet %s: %v", r.id, err)
+	}
+	return p
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
