@@ -102,4 +102,3 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	})
 	return s
 }
-

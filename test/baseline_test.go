@@ -186,18 +186,18 @@ func TestAppAsTheCLIRunsIt(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	run := func(context map[string]any) (string, error, string) {
-		outdir := t.TempDir()
+	run := func(context map[string]any) (out, outdir string, err error) {
+		outdir = t.TempDir()
 		ctxJSON, _ := json.Marshal(context)
 		cmd := exec.Command(bin)
 		cmd.Dir = ".."
 		cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(ctxJSON), "CDK_OUTDIR="+outdir, "CDK_VALIDATION=false")
-		out, err := cmd.CombinedOutput()
-		return string(out), err, outdir
+		combined, err := cmd.CombinedOutput()
+		return string(combined), outdir, err
 	}
 
 	t.Run("an unknown fix stops synth with the valid names and no panic", func(t *testing.T) {
-		out, err, _ := run(map[string]any{"fixes": "cdn"})
+		out, _, err := run(map[string]any{"fixes": "cdn"})
 		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
 			t.Fatalf("exit %v, want 1\n%s", err, out)
 		}
@@ -208,7 +208,7 @@ func TestAppAsTheCLIRunsIt(t *testing.T) {
 	})
 
 	t.Run("the baseline synthesizes under the name asked for", func(t *testing.T) {
-		out, err, outdir := run(map[string]any{"stackName": "Team07", "aws:cdk:bundling-stacks": []string{}})
+		out, outdir, err := run(map[string]any{"stackName": "Team07", "aws:cdk:bundling-stacks": []string{}})
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}

@@ -1,0 +1,84 @@
+# Unicorn.Rentals GameDay. `make help` lists the targets.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+OUT      ?= out
+# Fix sets `make synth` builds: the baseline, and the target once its fixes
+# are built. Any list works: make synth SETS="none cache,cleanup".
+SETS     ?= none
+FROM     ?= none
+TO       ?= all
+FIXES    ?= none
+CDK      := npx --no-install cdk
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: help synth diff test test-service test-app lint fmt docs binaries deploy destroy tools clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+tools: node_modules/.installed ## install the CDK CLI from package-lock.json
+
+node_modules/.installed: package.json package-lock.json
+	@command -v node >/dev/null || { echo "Node.js is required (the CDK's Go bindings run on it): install Node.js 20 or later, e.g. apt-get install nodejs npm" >&2; exit 1; }
+	@command -v go >/dev/null || { echo "Go 1.26 or later is required: https://go.dev/dl/" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+synth: tools ## synthesize each fix set in SETS into $(OUT)/<set>/ (no AWS account needed)
+	@for set in $(SETS); do \
+	  dir="$(OUT)/$$(echo $$set | tr ',' '+')"; \
+	  mkdir -p "$$dir"; \
+	  if ! $(CDK) synth --quiet -c fixes=$$set --output "$$dir" > "$$dir.log" 2>&1; then \
+	    grep -v '^!!' "$$dir.log" >&2; echo "synth of fixes=$$set failed (log: $$dir.log)" >&2; exit 1; \
+	  fi; \
+	  grep '^synthesized' "$$dir.log"; \
+	  echo "  template validation: $$(node -e 'const r = require(process.argv[1]); console.log(r.pluginReports.map(p => `$${p.pluginName} $${p.conclusion}, $${p.violations.length} findings`).join("; "))' "$$PWD/$$dir/validation-report.json")"; \
+	  echo "  -> $$dir/"; \
+	done
+
+diff: tools ## offline diff between two fix sets: make diff FROM=none TO=all
+	@from="$(OUT)/$$(echo $(FROM) | tr ',' '+')"; to="$(OUT)/$$(echo $(TO) | tr ',' '+')"; \
+	$(MAKE) --no-print-directory synth SETS="$(FROM)" >/dev/null; \
+	$(MAKE) --no-print-directory synth SETS="$(TO)"; \
+	stack=$$(ls "$$from"/*.template.json | head -n1 | xargs basename | sed 's/.template.json//'); \
+	$(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"
+
+test: tools test-service test-app ## run every test (what CI runs)
+
+test-service: ## the hash service's tests
+	cd service && go test -count=1 ./...
+
+test-app: ## the CDK app's tests
+	go test -count=1 ./...
+
+lint: ## gofmt, go vet and staticcheck over both modules
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted" >&2; exit 1; }
+	go vet ./...
+	cd service && go vet ./...
+	go build -o bin/staticcheck honnef.co/go/tools/cmd/staticcheck
+	bin/staticcheck ./...
+	cd service && ../bin/staticcheck ./...
+
+fmt: ## format the Go code
+	gofmt -w $$(git ls-files '*.go')
+
+docs: ## regenerate docs/flaws.md from the flaw catalog
+	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./stacks/
+
+binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
+	@mkdir -p bin
+	@for arch in amd64 arm64; do \
+	  (cd service && CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build -trimpath -ldflags="-s -w -buildid=" -o ../bin/hashsvc-linux-$$arch .); \
+	  ls -l bin/hashsvc-linux-$$arch; \
+	done
+
+deploy: tools ## deploy one team's stack (needs AWS credentials): make deploy FIXES=none
+	$(CDK) deploy -c fixes=$(FIXES) --require-approval never
+
+destroy: tools ## delete the stack and everything in it (needs AWS credentials)
+	$(CDK) destroy --force
+
+clean: ## remove build output
+	rm -rf $(OUT) cdk.out bin

@@ -1,0 +1,107 @@
+package fleet_test
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/constructs/fleet"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// synth builds a fleet with the given flaws and returns its launch
+// template data and Auto Scaling group as JSON text and maps.
+func synth(t *testing.T, flaws fleet.Flaws) (launch map[string]any, group map[string]any, userData string) {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+	binary := awss3assets.NewAsset(stack, jsii.String("Binary"), &awss3assets.AssetProps{Path: jsii.String("fleet.go")})
+	fleet.New(stack, "Fleet", fleet.Props{
+		Vpc: vpc, Binary: binary, Size: 3, DrainTimeout: 25 * time.Second,
+		Env:   map[string]string{"WORK": "4s", "CONCURRENCY": "1"},
+		Flaws: flaws,
+	})
+	raw := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+	for _, r := range raw["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		switch res["Type"] {
+		case "AWS::EC2::LaunchTemplate":
+			launch = res["Properties"].(map[string]any)["LaunchTemplateData"].(map[string]any)
+			b, _ := json.Marshal(launch["UserData"])
+			userData = string(b)
+		case "AWS::AutoScaling::AutoScalingGroup":
+			group = res
+		}
+	}
+	return launch, group, userData
+}
+
+func TestZeroFlawsIsAWellRunFleet(t *testing.T) {
+	launch, group, userData := synth(t, fleet.Flaws{})
+	for _, want := range []string{"Restart=always", "TimeoutStopSec=30", "Environment=CONCURRENCY=1", "Environment=WORK=4s", "systemctl enable --now hashsvc"} {
+		if !strings.Contains(userData, want) {
+			t.Errorf("user data lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{"dnf -y upgrade", "nohup"} {
+		if strings.Contains(userData, unwanted) {
+			t.Errorf("user data has %q", unwanted)
+		}
+	}
+	if tokens := launch["MetadataOptions"].(map[string]any)["HttpTokens"]; tokens != "required" {
+		t.Errorf("HttpTokens %v, want required (IMDSv2 only)", tokens)
+	}
+	ebs := launch["BlockDeviceMappings"].([]any)[0].(map[string]any)["Ebs"].(map[string]any)
+	if ebs["VolumeSize"] != float64(8) || ebs["VolumeType"] != "gp3" || ebs["Encrypted"] != true {
+		t.Errorf("root volume %v, want 8 GiB gp3 encrypted", ebs)
+	}
+	if m, ok := launch["Monitoring"].(map[string]any); ok && m["Enabled"] == true {
+		t.Error("detailed monitoring on")
+	}
+	props := group["Properties"].(map[string]any)
+	if props["HealthCheckType"] != "ELB" || props["HealthCheckGracePeriod"] != float64(60) {
+		t.Errorf("health check %v grace %v, want ELB 60", props["HealthCheckType"], props["HealthCheckGracePeriod"])
+	}
+	rolling, _ := group["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"].(map[string]any)
+	if rolling == nil || rolling["MaxBatchSize"] != float64(1) || rolling["MinInstancesInService"] != float64(3) {
+		t.Errorf("update policy %v, want one at a time keeping all 3 in service", group["UpdatePolicy"])
+	}
+}
+
+func TestEveryFlawChangesTheFleet(t *testing.T) {
+	_, _, good := synth(t, fleet.Flaws{})
+	_, _, bad := synth(t, fleet.Flaws{UpgradeOnBoot: true, NoSupervisor: true})
+	if good == bad || !strings.Contains(bad, "dnf -y upgrade") || !strings.Contains(bad, "nohup env CONCURRENCY=1 WORK=4s /usr/local/bin/hashsvc") {
+		t.Errorf("flawed user data:\n%s", bad)
+	}
+	launch, group, _ := synth(t, fleet.Flaws{EC2HealthCheck: true, NoRollingUpdate: true, IMDSv1: true, OversizedRoot: true, Unencrypted: true, DetailedMonitoring: true})
+	if group["Properties"].(map[string]any)["HealthCheckType"] != "EC2" {
+		t.Error("EC2HealthCheck not applied")
+	}
+	if _, rolling := group["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"]; rolling {
+		t.Error("NoRollingUpdate not applied")
+	}
+	if launch["MetadataOptions"].(map[string]any)["HttpTokens"] != "optional" {
+		t.Error("IMDSv1 not applied")
+	}
+	ebs := launch["BlockDeviceMappings"].([]any)[0].(map[string]any)["Ebs"].(map[string]any)
+	if ebs["VolumeSize"] != float64(100) || ebs["VolumeType"] != "gp2" || ebs["Encrypted"] != false {
+		t.Errorf("root volume %v", ebs)
+	}
+	if launch["Monitoring"].(map[string]any)["Enabled"] != true {
+		t.Error("DetailedMonitoring not applied")
+	}
+}
