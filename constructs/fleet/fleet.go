@@ -141,9 +141,11 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 	}
 	var updatePolicy awsautoscaling.UpdatePolicy // none: the CDK's default without init
 	if !flaws.NoRollingUpdate {
+		// One instance at a time. CloudFormation requires MinInstancesInService
+		// to be below MaxSize, and a fixed fleet's MaxSize is its size.
 		updatePolicy = awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
 			MaxBatchSize:          jsii.Number(1),
-			MinInstancesInService: jsii.Number(size),
+			MinInstancesInService: jsii.Number(size - 1),
 			PauseTime:             awscdk.Duration_Minutes(jsii.Number(5)),
 		})
 	}

@@ -76,8 +76,12 @@ func TestZeroFlawsIsAWellRunFleet(t *testing.T) {
 		t.Errorf("health check %v grace %v, want ELB 60", props["HealthCheckType"], props["HealthCheckGracePeriod"])
 	}
 	rolling, _ := group["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"].(map[string]any)
-	if rolling == nil || rolling["MaxBatchSize"] != float64(1) || rolling["MinInstancesInService"] != float64(3) {
-		t.Errorf("update policy %v, want one at a time keeping all 3 in service", group["UpdatePolicy"])
+	if rolling == nil || rolling["MaxBatchSize"] != float64(1) || rolling["MinInstancesInService"] != float64(2) {
+		t.Errorf("update policy %v, want one at a time keeping 2 of 3 in service", group["UpdatePolicy"])
+	}
+	// CloudFormation refuses MinInstancesInService >= MaxSize.
+	if min, max := rolling["MinInstancesInService"].(float64), props["MaxSize"]; max != "3" || min >= 3 {
+		t.Errorf("MinInstancesInService %v with MaxSize %v", min, max)
 	}
 }
 
