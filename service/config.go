@@ -111,7 +111,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	for _, s := range settings {
 		values[s.flag] = fs.String(s.flag, "", fmt.Sprintf("%s (env %s)", s.usage, s.env))
 	}
-	healthcheck := fs.Bool("healthcheck", false, "probe this service's "+"/healthz on ADDR and exit 0 if healthy, 1 if not")
+	healthcheck := fs.Bool("healthcheck", false, "probe this service's /healthz on ADDR and exit 0 if healthy, 1 if not")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return cfg, modeServe, err

@@ -14,7 +14,7 @@ import (
 type flawCheck func(t *testing.T, tpl *template) (present bool, evidence string)
 
 // The fleet's pieces, when there is a fleet.
-func launchData(t *testing.T, tpl *template) (resource, bool) {
+func launchData(tpl *template) (resource, bool) {
 	lts := tpl.ofType("AWS::EC2::LaunchTemplate")
 	if len(lts) == 0 {
 		return resource{}, false
@@ -31,7 +31,7 @@ func group(tpl *template) (resource, bool) {
 }
 
 func userDataOf(t *testing.T, tpl *template) string {
-	lt, ok := launchData(t, tpl)
+	lt, ok := launchData(tpl)
 	if !ok {
 		return ""
 	}
@@ -68,7 +68,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return n > 0, fmt.Sprintf("%d instances outside any Auto Scaling group", n)
 	},
 	stacks.FlawDetailedMonitoring: func(t *testing.T, tpl *template) (bool, string) {
-		lt, ok := launchData(t, tpl)
+		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
 		}
@@ -76,13 +76,13 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return m == true, fmt.Sprintf("Monitoring.Enabled = %v", m)
 	},
 	stacks.FlawOversizedRoot: func(t *testing.T, tpl *template) (bool, string) {
-		lt, ok := launchData(t, tpl)
+		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
 		}
 		ebs := lt.prop("LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs")
 		size, _ := ebs.(map[string]any)["VolumeSize"].(float64)
-		return size > 8 || text(ebs) != "" && strings.Contains(text(ebs), `"gp2"`), fmt.Sprintf("root volume %s", text(ebs))
+		return size > 8 || strings.Contains(text(ebs), `"gp2"`), fmt.Sprintf("root volume %s", text(ebs))
 	},
 	stacks.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
 		g, ok := group(tpl)
@@ -141,7 +141,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return policies == 0 && fixed, fmt.Sprintf("%d scaling policies; min = max: %v", policies, fixed)
 	},
 	stacks.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
-		lt, ok := launchData(t, tpl)
+		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "the service runs on no instance"
 		}
@@ -169,7 +169,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return false, "no security group open beyond a listener port"
 	},
 	stacks.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
-		lt, ok := launchData(t, tpl)
+		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
 		}
@@ -177,7 +177,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return tokens != "required", fmt.Sprintf("HttpTokens = %v", tokens)
 	},
 	stacks.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
-		if lt, ok := launchData(t, tpl); ok {
+		if lt, ok := launchData(tpl); ok {
 			if enc := lt.prop("LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "Encrypted"); enc != true {
 				return true, fmt.Sprintf("launch template root volume Encrypted = %v", enc)
 			}
