@@ -33,7 +33,7 @@ var requires = map[Fix][]Fix{
 
 // built says which fixes the stack implements. A fix that is recognised but
 // not built stops synth: selecting it must never be a silent no-op.
-var built = map[Fix]bool{}
+var built = map[Fix]bool{FixCleanup: true, FixSubnets: true, FixDeploy: true}
 
 // FixSet is a set of fixes. The zero value is the baseline.
 type FixSet struct{ fixes []Fix }

@@ -5,6 +5,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -44,7 +45,8 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	fixes := cfg.Fixes
 	stackProps := props.StackProps
 	if stackProps.Description == nil {
-		stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the hash service (fixes: " + fixes.String() + ")")
+		// Constant: a fix's diff shows only what the fix changes.
+		stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the hash service")
 	}
 	s := &GameStack{Stack: awscdk.NewStack(scope, jsii.String(cfg.StackName), &stackProps)}
 	awscdk.Tags_Of(s.Stack).Add(jsii.String("unicorn-rentals:game"), jsii.String("gameday"), nil)
@@ -88,10 +90,11 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	s.Front.LoadBalancer.AddTarget(s.Fleet.Group)
 
 	if fixes.Present(FlawForgottenInstance) {
-		appSubnets := s.Network.AppSubnets(true).Subnets
+		// Pinned to the CTO's small subnet: other fixes must not move it.
+		smallSubnets := s.Network.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.AppGroup)}).Subnets
 		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
 			Vpc:          s.Network.Vpc,
-			Subnet:       (*appSubnets)[0],
+			Subnet:       (*smallSubnets)[0],
 			InstanceType: InstanceType,
 		})
 	}
