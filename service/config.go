@@ -65,8 +65,8 @@ var settings = []setting{
 	{"WORK", "work", "time each request holds a slot", durationAtLeastZero(func(c *Config) *time.Duration { return &c.Work })},
 	{"CONCURRENCY", "concurrency", "requests worked on at once", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return errors.New("want a whole number from 1 to 10000")
+		if err != nil || n < 1 || n > api.MaxConcurrency {
+			return fmt.Errorf("want a whole number from 1 to %d", api.MaxConcurrency)
 		}
 		c.Concurrency = n
 		return nil
@@ -134,7 +134,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 			return cfg, modeServe, fmt.Errorf("invalid %s %q: %w", source, value, err)
 		}
 	}
-	if need := cfg.MaxWait + cfg.Work; cfg.DrainTimeout < need {
+	if need := api.MinDrainTimeout(cfg.Work, cfg.MaxWait); cfg.DrainTimeout < need {
 		return cfg, modeServe, fmt.Errorf("DRAIN_TIMEOUT %s is shorter than MAX_WAIT + WORK (%s): a request admitted just before SIGTERM could not finish; raise DRAIN_TIMEOUT or lower MAX_WAIT", cfg.DrainTimeout, need)
 	}
 	switch {

@@ -51,9 +51,6 @@ func DefaultConfig() Config {
 	}
 }
 
-// ContextKeys are the context keys ConfigFromContext reads.
-var ContextKeys = []string{"stackName", "fixes", "fleetSize", "work", "concurrency", "maxWait", "drainTimeout", "errorRate"}
-
 // maxFleetSize keeps the baseline inside its application subnet (27
 // usable addresses in a /27, less the forgotten instance).
 const maxFleetSize = 20
@@ -101,8 +98,8 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 	}
 	if v, ok := contextString(get, "concurrency"); ok {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			return cfg, fmt.Errorf("context concurrency %q: want a whole number from 1 to 10000", v)
+		if err != nil || n < 1 || n > api.MaxConcurrency {
+			return cfg, fmt.Errorf("context concurrency %q: want a whole number from 1 to %d", v, api.MaxConcurrency)
 		}
 		s.Concurrency = n
 	}
@@ -113,7 +110,7 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		}
 		s.ErrorRate = f
 	}
-	if need := s.MaxWait + s.Work; s.DrainTimeout < need {
+	if need := api.MinDrainTimeout(s.Work, s.MaxWait); s.DrainTimeout < need {
 		return cfg, fmt.Errorf("context drainTimeout %s is shorter than maxWait + work (%s): a request admitted before shutdown could not finish; raise drainTimeout or lower maxWait", s.DrainTimeout, need)
 	}
 	return cfg, nil

@@ -5,7 +5,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -91,10 +90,9 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	if fixes.Present(FlawForgottenInstance) {
 		// Pinned to the CTO's small subnet: other fixes must not move it.
-		smallSubnets := s.Network.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(network.AppGroup)}).Subnets
 		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
 			Vpc:          s.Network.Vpc,
-			Subnet:       (*smallSubnets)[0],
+			Subnet:       (*s.Network.SmallAppSubnets())[0],
 			InstanceType: InstanceType,
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
@@ -71,9 +72,16 @@ func (g *goBuild) env() []string {
 	return []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + g.goarch}
 }
 
-// shell is the same build as a command for the Docker fallback.
+// shell is the same build as one command for the Docker fallback, which
+// builds a copy of the source without its VCS metadata.
 func (g *goBuild) shell(output string) string {
-	return fmt.Sprintf("env CGO_ENABLED=0 GOOS=linux GOARCH=%s GOFLAGS=-buildvcs=false go build -trimpath -ldflags='-s -w -buildid=' -o %s .", g.goarch, output)
+	words := append(g.env(), "GOFLAGS=-buildvcs=false", "go")
+	words = append(words, g.args(output)...)
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = "'" + w + "'"
+	}
+	return "env " + strings.Join(quoted, " ")
 }
 
 // TryBundle implements awscdk.ILocalBundling. A false return makes the CDK

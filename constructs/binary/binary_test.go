@@ -60,3 +60,11 @@ func TestFailedBuildDeclines(t *testing.T) {
 		t.Error("a build of an empty folder must report false so the CDK falls back to Docker")
 	}
 }
+
+func TestDockerFallbackRunsTheSameBuild(t *testing.T) {
+	got := (&goBuild{goarch: "arm64"}).shell("/asset-output/hashsvc")
+	want := "env 'CGO_ENABLED=0' 'GOOS=linux' 'GOARCH=arm64' 'GOFLAGS=-buildvcs=false' 'go' 'build' '-trimpath' '-ldflags=-s -w -buildid=' '-o' '/asset-output/hashsvc' '.'"
+	if got != want {
+		t.Errorf("fallback command\n %s\nwant\n %s", got, want)
+	}
+}

@@ -59,6 +59,12 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 	return n
 }
 
+// SmallAppSubnets selects the CTO's /27 application subnets, whichever
+// subnets the service runs in: what lives there stays there.
+func (n *Network) SmallAppSubnets() *[]awsec2.ISubnet {
+	return n.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(AppGroup)}).Subnets
+}
+
 // AppSubnets selects where the service runs: the wide subnets when they
 // exist, else the small ones; in every AZ, or only the first when
 // singleAZ (the baseline's flaw).

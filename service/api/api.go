@@ -44,6 +44,15 @@ const (
 	ReadyPath  = "/readyz"
 )
 
+// MaxConcurrency is the most slots one process accepts.
+const MaxConcurrency = 10000
+
+// MinDrainTimeout is the shortest drain that lets every admitted request
+// finish: one admitted just before shutdown may wait maxWait, then work.
+func MinDrainTimeout(work, maxWait time.Duration) time.Duration {
+	return maxWait + work
+}
+
 // Hash is the answer to input: the lowercase hexadecimal SHA-256 of the
 // input's UTF-8 bytes, followed by one newline. It is the whole response body
 // of a 200, byte for byte, so a client can verify any answer, cached or not.
