@@ -19,9 +19,13 @@ type Config struct {
 	// Fixes is the set of the winners' fixes applied (context "fixes").
 	// Default: none, the baseline.
 	Fixes FixSet
-	// FleetSize is the baseline's fixed number of EC2 instances (context
-	// "fleetSize"). Default 4.
+	// FleetSize is the fixed number of EC2 instances or tasks while the
+	// service does not scale (context "fleetSize"). Default 4.
 	FleetSize int
+	// MinCapacity and MaxCapacity bound the instances or tasks once the
+	// autoscale fix is applied (context "minCapacity", "maxCapacity").
+	// Default 2 and 20.
+	MinCapacity, MaxCapacity int
 	// Service is how the hash service is started on every instance or task.
 	Service ServiceSettings
 }
@@ -40,8 +44,10 @@ type ServiceSettings struct {
 // DefaultConfig is the baseline as every team inherits it.
 func DefaultConfig() Config {
 	return Config{
-		StackName: "UnicornRentals",
-		FleetSize: 4,
+		StackName:   "UnicornRentals",
+		FleetSize:   4,
+		MinCapacity: 2,
+		MaxCapacity: 20,
 		Service: ServiceSettings{
 			Work:         api.DefaultWork,
 			Concurrency:  api.DefaultConcurrency,
@@ -52,8 +58,24 @@ func DefaultConfig() Config {
 }
 
 // maxFleetSize keeps the baseline inside its application subnet (27
-// usable addresses in a /27, less the forgotten instance).
-const maxFleetSize = 20
+// usable addresses in a /27, less the forgotten instance). With the subnets
+// fix, a /20 per AZ allows far more; maxWideCapacity is a sane ceiling for
+// one team's account.
+const (
+	maxFleetSize    = 20
+	maxWideCapacity = 200
+)
+
+// maxDrainTimeout leaves 5 s of Fargate's 120 s stop timeout for the exit.
+const maxDrainTimeout = 115 * time.Second
+
+// ScalingHeadroom is the share of one target's capacity that the autoscaler
+// aims for: at 75 % a target's queue stays short while new capacity boots.
+const ScalingHeadroom = 0.75
+
+// maxTargetRequestsPerMinute bounds the target when work is 0 and a
+// target's capacity has no ceiling.
+const maxTargetRequestsPerMinute = 60000
 
 var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 
@@ -74,24 +96,40 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 			return cfg, fmt.Errorf("context fixes: %w", err)
 		}
 	}
-	if v, ok := contextString(get, "fleetSize"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxFleetSize {
-			return cfg, fmt.Errorf("context fleetSize %q: want a whole number from 1 to %d (the baseline's subnet holds no more)", v, maxFleetSize)
+	limit, why := maxFleetSize, "the CTO's /27 subnet holds no more; the subnets fix allows more"
+	if cfg.Fixes.Has(FixSubnets) {
+		limit, why = maxWideCapacity, "a sane ceiling for one team"
+	}
+	for _, c := range []struct {
+		key   string
+		field *int
+	}{{"fleetSize", &cfg.FleetSize}, {"minCapacity", &cfg.MinCapacity}, {"maxCapacity", &cfg.MaxCapacity}} {
+		if v, ok := contextString(get, c.key); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > limit {
+				return cfg, fmt.Errorf("context %s %q: want a whole number from 1 to %d (%s)", c.key, v, limit, why)
+			}
+			*c.field = n
 		}
-		cfg.FleetSize = n
+	}
+	if cfg.MinCapacity > cfg.MaxCapacity {
+		return cfg, fmt.Errorf("context minCapacity %d is above maxCapacity %d; lower minCapacity or raise maxCapacity", cfg.MinCapacity, cfg.MaxCapacity)
+	}
+	if cfg.Fixes.Has(FixHarden) && (cfg.FleetSize < 2 || cfg.MinCapacity < 2) {
+		return cfg, fmt.Errorf("context fleetSize %d, minCapacity %d: harden spreads the service over two Availability Zones, so both must be at least 2", cfg.FleetSize, cfg.MinCapacity)
 	}
 	s := &cfg.Service
 	durations := []struct {
 		key   string
 		field *time.Duration
 		min   time.Duration
-	}{{"work", &s.Work, 0}, {"maxWait", &s.MaxWait, 0}, {"drainTimeout", &s.DrainTimeout, time.Second}}
+		max   time.Duration
+	}{{"work", &s.Work, 0, time.Minute}, {"maxWait", &s.MaxWait, 0, time.Minute}, {"drainTimeout", &s.DrainTimeout, time.Second, maxDrainTimeout}}
 	for _, d := range durations {
 		if v, ok := contextString(get, d.key); ok {
 			parsed, err := time.ParseDuration(v)
-			if err != nil || parsed < d.min {
-				return cfg, fmt.Errorf("context %s %q: want a duration of at least %s, such as 4s or 500ms", d.key, v, d.min)
+			if err != nil || parsed < d.min || parsed > d.max {
+				return cfg, fmt.Errorf("context %s %q: want a duration from %s to %s, such as 4s or 500ms", d.key, v, d.min, d.max)
 			}
 			*d.field = parsed
 		}
@@ -142,4 +180,16 @@ func (s ServiceSettings) Env() map[string]string {
 		"DRAIN_TIMEOUT": s.DrainTimeout.String(),
 		"ERROR_RATE":    strconv.FormatFloat(s.ErrorRate, 'f', -1, 64),
 	}
+}
+
+// TargetRequestsPerMinute is the autoscaler's target for requests per
+// target per minute: the capacity of one process started with these very
+// settings, less headroom. The stack derives it here, from the settings it
+// passes to the service, so the two cannot drift.
+func (s ServiceSettings) TargetRequestsPerMinute() int {
+	capacity := api.Capacity(s.Work, s.Concurrency) * ScalingHeadroom
+	if capacity >= maxTargetRequestsPerMinute {
+		return maxTargetRequestsPerMinute
+	}
+	return max(1, int(math.Floor(capacity)))
 }

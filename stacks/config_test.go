@@ -56,7 +56,11 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context concurrency "0": want a whole number from 1 to 10000`:  {"concurrency": "0"},
 		`context errorRate "2": want a number from 0 to 1`:              {"errorRate": "2"},
 		`context drainTimeout 10s is shorter than maxWait + work (24s)`: {"drainTimeout": "10s"},
-		`context drainTimeout "0s": want a duration of at least 1s`:     {"drainTimeout": "0s"},
+		`context drainTimeout "0s": want a duration from 1s to 1m55s`:   {"drainTimeout": "0s"},
+		`context drainTimeout "3m": want a duration from 1s to 1m55s`:   {"drainTimeout": "3m"},
+		`context maxCapacity "30": want a whole number from 1 to 20 (the CTO's /27 subnet holds no more; the subnets fix allows more)`: {"maxCapacity": "30"},
+		`context minCapacity 5 is above maxCapacity 3`:           {"minCapacity": "5", "maxCapacity": "3"},
+		`harden spreads the service over two Availability Zones`: {"fixes": "cache,alb,harden", "fleetSize": "1"},
 	}
 	for want, values := range cases {
 		if _, err := ConfigFromContext(ctx(values)); err == nil || !strings.Contains(err.Error(), want) {
@@ -83,6 +87,35 @@ func TestFlawsDocumentMatchesTheCatalog(t *testing.T) {
 	for _, f := range Flaws {
 		if !strings.Contains(string(got), "## "+string(f.ID)) {
 			t.Errorf("docs lack flaw %s", f.ID)
+		}
+	}
+}
+
+func TestCapacityLimitsFollowTheSubnets(t *testing.T) {
+	cfg, err := ConfigFromContext(ctx(map[string]any{"fixes": "subnets", "maxCapacity": "150", "fleetSize": "40"}))
+	if err != nil || cfg.MaxCapacity != 150 || cfg.FleetSize != 40 {
+		t.Fatalf("with wide subnets: %+v, %v", cfg, err)
+	}
+	if _, err := ConfigFromContext(ctx(map[string]any{"fixes": "subnets", "maxCapacity": "201"})); err == nil {
+		t.Error("maxCapacity 201 accepted")
+	}
+}
+
+func TestScalingTargetComesFromTheServiceSettings(t *testing.T) {
+	for _, c := range []struct {
+		work        time.Duration
+		concurrency int
+		want        int
+	}{
+		{4 * time.Second, 1, 11},         // 15 a minute, 75 % of it
+		{4 * time.Second, 4, 45},         // 60 a minute
+		{100 * time.Millisecond, 2, 900}, // 1,200 a minute
+		{time.Minute * 10 / 9, 1, 1},     // below one a minute still scales
+		{0, 1, maxTargetRequestsPerMinute},
+	} {
+		s := ServiceSettings{Work: c.work, Concurrency: c.concurrency}
+		if got := s.TargetRequestsPerMinute(); got != c.want {
+			t.Errorf("work %s, concurrency %d: target %d, want %d", c.work, c.concurrency, got, c.want)
 		}
 	}
 }

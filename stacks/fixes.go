@@ -27,13 +27,14 @@ var AllFixes = []Fix{FixCache, FixCleanup, FixSubnets, FixDeploy, FixALB, FixAut
 
 // requires lists, per fix, the fixes it cannot do without.
 var requires = map[Fix][]Fix{
+	// Only an ALB reports requests per target.
 	FixAutoscale: {FixALB},
-	FixFargate:   {FixALB, FixSubnets},
+	// Tasks live behind a target group of IP targets, one address each.
+	FixFargate: {FixALB, FixSubnets},
+	// Nothing but CloudFront may face the internet, and a CloudFront VPC
+	// origin can be an ALB but not a Classic Load Balancer.
+	FixHarden: {FixCache, FixALB},
 }
-
-// built says which fixes the stack implements. A fix that is recognised but
-// not built stops synth: selecting it must never be a silent no-op.
-var built = map[Fix]bool{FixCleanup: true, FixSubnets: true, FixDeploy: true}
 
 // FixSet is a set of fixes. The zero value is the baseline.
 type FixSet struct{ fixes []Fix }
@@ -84,8 +85,7 @@ func validFixNames() string {
 
 // ParseFixSet reads the fixes context value: empty or "none" for the
 // baseline, "all" for the target, or a comma-separated list of fix names.
-// It checks that every name exists, every requirement is met and every fix
-// is built.
+// It checks that every name exists and every requirement is met.
 func ParseFixSet(value string) (FixSet, error) {
 	value = strings.TrimSpace(value)
 	switch value {
@@ -122,23 +122,5 @@ func checkFixSet(s FixSet) (FixSet, error) {
 	if len(missing) > 0 {
 		return FixSet{}, fmt.Errorf("%s; add the missing fixes to the list", strings.Join(missing, ", "))
 	}
-	for _, f := range s.fixes {
-		if !built[f] {
-			return FixSet{}, fmt.Errorf("fix %q is not built yet; fixes built so far: %s", f, builtNames())
-		}
-	}
 	return s, nil
-}
-
-func builtNames() string {
-	var names []string
-	for _, f := range AllFixes {
-		if built[f] {
-			names = append(names, string(f))
-		}
-	}
-	if len(names) == 0 {
-		return "none (deploy the baseline with no fixes)"
-	}
-	return strings.Join(names, ", ")
 }

@@ -40,6 +40,7 @@ const (
 	FlawFixedFleet         FlawID = "fixed-fleet"
 	FlawUnderusedInstance  FlawID = "underused-instance-type"
 	FlawSingleAZ           FlawID = "single-az"
+	FlawPublicLoadBalancer FlawID = "public-load-balancer"
 	FlawOpenSecurityGroup  FlawID = "open-security-group"
 	FlawIMDSv1             FlawID = "imdsv1"
 	FlawUnencryptedVolumes FlawID = "unencrypted-volumes"
@@ -127,6 +128,10 @@ var Flaws = []Flaw{
 		"Every instance runs in one subnet of one Availability Zone: one zone's trouble takes the whole service down.",
 		"Auto Scaling group: one subnet; all instances share one AZ.",
 		FixHarden, 0},
+	{FlawPublicLoadBalancer, "security",
+		"The load balancer faces the internet: even with a cache in front, anyone can go around it and send every request to the slow origin.",
+		"EC2 > Load Balancers: scheme internet-facing; its DNS name answers from anywhere, and those answers carry no X-Cache header.",
+		FixHarden, 0},
 	{FlawOpenSecurityGroup, "security",
 		"The instances' security group lets anyone in, on every TCP port, not only the load balancer on 8080.",
 		"Security group inbound rule: All TCP from 0.0.0.0/0.",
@@ -141,6 +146,27 @@ var Flaws = []Flaw{
 		FixHarden, 0},
 }
 
+// goneWith lists, per flaw, the fix sets that remove the part the flaw
+// lives on, so the flaw goes without its own fix: a Classic Load
+// Balancer's health check goes with the Classic Load Balancer, an
+// instance's settings with the last instance. Any one set is enough.
+var goneWith = map[FlawID][][]Fix{
+	FlawTCPHealthCheck:     {{FixALB}},
+	FlawBootUpgrade:        {{FixFargate}},
+	FlawNoSupervisor:       {{FixFargate}},
+	FlawEC2HealthCheck:     {{FixFargate}},
+	FlawNoRollingUpdate:    {{FixFargate}},
+	FlawDetailedMonitoring: {{FixFargate}},
+	FlawOversizedRoot:      {{FixFargate}},
+	FlawOpenSecurityGroup:  {{FixFargate}},
+	// The forgotten instance and volume carry these too, until cleanup.
+	FlawIMDSv1:             {{FixFargate, FixCleanup}},
+	FlawUnencryptedVolumes: {{FixFargate, FixCleanup}},
+}
+
+// GoneWith lists the fix sets that remove the flaw's part, if any.
+func (f Flaw) GoneWith() [][]Fix { return goneWith[f.ID] }
+
 // FlawByID returns the catalog entry for id.
 func FlawByID(id FlawID) (Flaw, bool) {
 	for _, f := range Flaws {
@@ -152,14 +178,31 @@ func FlawByID(id FlawID) (Flaw, bool) {
 }
 
 // Present reports whether flaw id remains with these fixes: it does until
-// the fix that removes it is applied. Stacks ask this, so the catalog is
+// the fix that removes it is applied, or the part it lives on is gone. Stacks ask this, so the catalog is
 // the one place that says which fix removes which flaw.
 func (s FixSet) Present(id FlawID) bool {
 	f, ok := FlawByID(id)
 	if !ok {
 		panic(fmt.Sprintf("stacks: flaw %q is not in the catalog", id))
 	}
-	return !s.Has(f.FixedBy)
+	if s.Has(f.FixedBy) {
+		return false
+	}
+	for _, fixes := range f.GoneWith() {
+		if NewFixSet(fixes...).subsetOf(s) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s FixSet) subsetOf(other FixSet) bool {
+	for _, f := range s.fixes {
+		if !other.Has(f) {
+			return false
+		}
+	}
+	return true
 }
 
 // WasteCostPerHour adds up the hourly cost of the flaws still present.
@@ -202,6 +245,13 @@ prices per hour with the default fleet of 4 instances.
 	fmt.Fprintf(&b, "| | **waste in all** | | | **$%.4f** (about $%.0f a month) |\n", total, total*hoursPerMonth)
 	for _, f := range Flaws {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n- Clue: %s\n- Fixed by: `%s`\n", f.ID, f.What, f.Clue, f.FixedBy)
+		if sets := f.GoneWith(); len(sets) > 0 {
+			var alts []string
+			for _, fixes := range sets {
+				alts = append(alts, "`"+NewFixSet(fixes...).String()+"`")
+			}
+			fmt.Fprintf(&b, "- Also gone with: %s (the part it lives on is replaced)\n", strings.Join(alts, " or "))
+		}
 		if f.CostPerHour > 0 {
 			fmt.Fprintf(&b, "- Costs: $%.4f per hour\n", f.CostPerHour)
 		}

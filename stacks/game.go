@@ -4,14 +4,27 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/constructs/alb"
 	"github.com/unicorn-rentals/gameday/constructs/binary"
+	"github.com/unicorn-rentals/gameday/constructs/cdn"
 	"github.com/unicorn-rentals/gameday/constructs/classiclb"
 	"github.com/unicorn-rentals/gameday/constructs/fleet"
 	"github.com/unicorn-rentals/gameday/constructs/network"
+	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/constructs/waste"
 	"github.com/unicorn-rentals/gameday/service/api"
 )
@@ -19,23 +32,53 @@ import (
 // InstanceType is the one EC2 instance type the game allows.
 const InstanceType = "m5.large"
 
+// Tags every fix set puts on the service's instances or tasks, so chaos
+// experiments find them before and after the move to Fargate.
+const (
+	GameTag        = "unicorn-rentals:game"
+	GameTagValue   = "gameday"
+	ComponentTag   = "unicorn-rentals:component"
+	ComponentValue = "hash-service"
+)
+
+// Scaling timings. An instance that upgrades its OS at boot takes minutes
+// to serve; a fixed one about a minute and a half; a task about a minute.
+const (
+	slowBootWarmup   = 5 * time.Minute
+	fastBootWarmup   = 90 * time.Second
+	scaleOutCooldown = time.Minute
+	scaleInCooldown  = 5 * time.Minute
+)
+
+// CloudFront's origin response timeout: 30 s by default, 60 s at most
+// without a quota increase.
+const (
+	minOriginTimeout = 30 * time.Second
+	maxOriginTimeout = 60 * time.Second
+)
+
 // GameStackProps configures the game stack.
 type GameStackProps struct {
 	awscdk.StackProps
 	// Config is the app's validated configuration.
 	Config Config
-	// ServiceDir is the hash service's source folder, for the binary.
+	// ServiceDir is the hash service's source folder: the binary for EC2
+	// and the container build context for Fargate.
 	ServiceDir string
 }
 
-// GameStack is one team's Unicorn.Rentals environment.
+// GameStack is one team's Unicorn.Rentals environment. Parts a fix set
+// does not use are nil.
 type GameStack struct {
 	awscdk.Stack
 	Network *network.Network
-	Binary  *binary.Binary
-	Fleet   *fleet.Fleet
-	Front   *classiclb.ClassicLB
-	Waste   *waste.Waste // nil once cleaned up
+	Binary  *binary.Binary       // EC2 only
+	Fleet   *fleet.Fleet         // EC2 only
+	Tasks   *tasks.Tasks         // with fargate
+	Clb     *classiclb.ClassicLB // until alb
+	Alb     *alb.ALB             // with alb
+	Cdn     *cdn.CDN             // with cache
+	Waste   *waste.Waste         // until cleanup
 }
 
 // NewGameStack builds the stack for props.Config.Fixes.
@@ -48,7 +91,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the hash service")
 	}
 	s := &GameStack{Stack: awscdk.NewStack(scope, jsii.String(cfg.StackName), &stackProps)}
-	awscdk.Tags_Of(s.Stack).Add(jsii.String("unicorn-rentals:game"), jsii.String("gameday"), nil)
+	awscdk.Tags_Of(s.Stack).Add(jsii.String(GameTag), jsii.String(GameTagValue), nil)
 
 	natGateways := 2 // one per AZ
 	if !fixes.Present(FlawSpareNatGateway) {
@@ -58,11 +101,62 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		WideAppSubnets: !fixes.Present(FlawSmallSubnets),
 		NatGateways:    natGateways,
 	})
-	s.Binary = binary.New(s.Stack, "Binary", binary.Props{SourceDir: props.ServiceDir})
+	appSubnets := s.Network.AppSubnets(fixes.Present(FlawSingleAZ))
 
-	s.Fleet = fleet.New(s.Stack, "Fleet", fleet.Props{
+	if fixes.Has(FixFargate) {
+		s.Tasks = s.newTasks(cfg, props.ServiceDir, appSubnets)
+	} else {
+		s.Fleet = s.newFleet(cfg, props.ServiceDir, appSubnets)
+	}
+
+	if fixes.Has(FixALB) {
+		s.Alb = s.newAlb(cfg)
+	} else {
+		s.Clb = classiclb.New(s.Stack, "Clb", classiclb.Props{
+			Vpc:          s.Network.Vpc,
+			InstancePort: api.DefaultPort,
+			Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(FlawTCPHealthCheck)},
+		})
+		s.Clb.LoadBalancer.AddTarget(s.Fleet.Group)
+	}
+
+	if fixes.Has(FixAutoscale) {
+		s.autoscale(cfg)
+	}
+
+	endpoint := s.frontURL()
+	if fixes.Has(FixCache) {
+		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg)})
+		endpoint = s.Cdn.URL()
+	}
+
+	if fixes.Present(FlawForgottenInstance) {
+		// Pinned to the CTO's small subnet: other fixes must not move it.
+		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
+			Vpc:          s.Network.Vpc,
+			Subnet:       (*s.Network.SmallAppSubnets())[0],
+			InstanceType: InstanceType,
+			Flaws: waste.Flaws{
+				IMDSv1:      fixes.Present(FlawIMDSv1),
+				Unencrypted: fixes.Present(FlawUnencryptedVolumes),
+			},
+		})
+	}
+
+	awscdk.NewCfnOutput(s.Stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Where the game sends its traffic: GET <Endpoint>?input=VALUE"),
+		Value:       endpoint,
+	})
+	return s
+}
+
+// newFleet runs the service on EC2, flawed as the fix set leaves it.
+func (s *GameStack) newFleet(cfg Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
+	fixes := cfg.Fixes
+	s.Binary = binary.New(s.Stack, "Binary", binary.Props{SourceDir: serviceDir})
+	props := fleet.Props{
 		Vpc:          s.Network.Vpc,
-		Subnets:      s.Network.AppSubnets(fixes.Present(FlawSingleAZ)),
+		Subnets:      subnets,
 		Binary:       s.Binary.Asset,
 		Env:          cfg.Service.Env(),
 		InstanceType: InstanceType,
@@ -79,27 +173,127 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 			IMDSv1:             fixes.Present(FlawIMDSv1),
 			Unencrypted:        fixes.Present(FlawUnencryptedVolumes),
 		},
-	})
+	}
+	if fixes.Has(FixAutoscale) {
+		props.MinSize, props.MaxSize = cfg.MinCapacity, cfg.MaxCapacity
+	}
+	f := fleet.New(s.Stack, "Fleet", props)
+	awscdk.Tags_Of(f.Group).Add(jsii.String(ComponentTag), jsii.String(ComponentValue), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	return f
+}
 
-	s.Front = classiclb.New(s.Stack, "Clb", classiclb.Props{
-		Vpc:          s.Network.Vpc,
-		InstancePort: api.DefaultPort,
-		Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(FlawTCPHealthCheck)},
-	})
-	s.Front.LoadBalancer.AddTarget(s.Fleet.Group)
+// newTasks runs the service on Fargate, from the image built from the
+// service's own folder, for the task's architecture.
+func (s *GameStack) newTasks(cfg Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
+	props := tasks.Props{
+		Vpc:     s.Network.Vpc,
+		Subnets: subnets,
+		Image: awsecs.ContainerImage_FromAsset(jsii.String(serviceDir), &awsecs.AssetImageProps{
+			Platform: awsecrassets.Platform_LINUX_ARM64(),
+		}),
+		Architecture: awsecs.CpuArchitecture_ARM64(),
+		Env:          cfg.Service.Env(),
+		DrainTimeout: cfg.Service.DrainTimeout,
+	}
+	if !cfg.Fixes.Has(FixAutoscale) {
+		props.DesiredCount = cfg.FleetSize
+	}
+	t := tasks.New(s.Stack, "Tasks", props)
+	awscdk.Tags_Of(t.Service).Add(jsii.String(ComponentTag), jsii.String(ComponentValue), nil)
+	return t
+}
 
-	if fixes.Present(FlawForgottenInstance) {
-		// Pinned to the CTO's small subnet: other fixes must not move it.
-		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
-			Vpc:          s.Network.Vpc,
-			Subnet:       (*s.Network.SmallAppSubnets())[0],
-			InstanceType: InstanceType,
+// newAlb puts an Application Load Balancer in front of the instances or
+// tasks. Hardened, it is internal and gets a new construct ID: an internal
+// load balancer replaces the public one, and a target group belongs to one
+// load balancer only, so its target group must be new as well.
+func (s *GameStack) newAlb(cfg Config) *alb.ALB {
+	internal := !cfg.Fixes.Present(FlawPublicLoadBalancer)
+	id := "Alb"
+	props := alb.Props{
+		Vpc:        s.Network.Vpc,
+		TargetPort: api.DefaultPort,
+		// A leaving target keeps its requests as long as one can last.
+		DeregistrationDelay: api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait),
+	}
+	if internal {
+		id = "InternalAlb"
+		props.Internal = true
+		// Both AZs, whatever the service uses: an ALB needs two.
+		props.Subnets = s.Network.AppSubnets(false)
+	}
+	if s.Tasks != nil {
+		props.TargetType = elbv2.TargetType_IP
+	}
+	a := alb.New(s.Stack, id, props)
+	if s.Tasks != nil {
+		s.Tasks.Service.AttachToApplicationTargetGroup(a.TargetGroup)
+	} else {
+		s.Fleet.Group.AttachToApplicationTargetGroup(a.TargetGroup)
+	}
+	return a
+}
+
+// autoscale tracks requests per target, aiming at the target value derived
+// from the very settings the service is started with.
+func (s *GameStack) autoscale(cfg Config) {
+	target := float64(cfg.Service.TargetRequestsPerMinute())
+	if s.Tasks != nil {
+		count := s.Tasks.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+			MinCapacity: jsii.Number(cfg.MinCapacity),
+			MaxCapacity: jsii.Number(cfg.MaxCapacity),
+		})
+		count.ScaleOnRequestCount(jsii.String("RequestCount"), &awsecs.RequestCountScalingProps{
+			RequestsPerTarget: jsii.Number(target),
+			TargetGroup:       s.Alb.TargetGroup,
+			ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(scaleOutCooldown.Seconds())),
+			ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(scaleInCooldown.Seconds())),
+		})
+		return
+	}
+	warmup := fastBootWarmup
+	if cfg.Fixes.Present(FlawBootUpgrade) {
+		warmup = slowBootWarmup
+	}
+	s.Fleet.Group.ScaleOnRequestCount(jsii.String("RequestCount"), &awsautoscaling.RequestCountScalingProps{
+		TargetRequestsPerMinute: jsii.Number(target),
+		EstimatedInstanceWarmup: awscdk.Duration_Seconds(jsii.Number(warmup.Seconds())),
+	})
+}
+
+// frontURL is the load balancer's address, for when nothing is in front.
+func (s *GameStack) frontURL() *string {
+	if s.Alb != nil {
+		return s.Alb.URL()
+	}
+	return s.Clb.URL()
+}
+
+// origin is how CloudFront reaches the load balancer: over the internet
+// to a public one, through a VPC origin to an internal one. Either way
+// over HTTP (the load balancer has no certificate; the game has no
+// domain), and waiting as long as a request may queue at the service.
+func (s *GameStack) origin(cfg Config) awscloudfront.IOrigin {
+	timeout := api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait) + 5*time.Second
+	timeout = min(max(timeout, minOriginTimeout), maxOriginTimeout).Round(time.Second)
+	readTimeout := awscdk.Duration_Seconds(jsii.Number(timeout.Seconds()))
+	if s.Alb != nil && s.Alb.Internal() {
+		return awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(s.Alb.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
+			ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
+			HttpPort:       jsii.Number(alb.ListenerPort),
+			ReadTimeout:    readTimeout,
 		})
 	}
-
-	awscdk.NewCfnOutput(s.Stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
-		Description: jsii.String("Where the game sends its traffic: GET <Endpoint>?input=VALUE"),
-		Value:       s.Front.URL(),
+	var dns *string
+	var port int
+	if s.Alb != nil {
+		dns, port = s.Alb.LoadBalancer.LoadBalancerDnsName(), alb.ListenerPort
+	} else {
+		dns, port = s.Clb.LoadBalancer.LoadBalancerDnsName(), classiclb.ListenerPort
+	}
+	return awscloudfrontorigins.NewHttpOrigin(dns, &awscloudfrontorigins.HttpOriginProps{
+		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
+		HttpPort:       jsii.Number(port),
+		ReadTimeout:    readTimeout,
 	})
-	return s
 }

@@ -14,14 +14,6 @@ import (
 type flawCheck func(t *testing.T, tpl *template) (present bool, evidence string)
 
 // The fleet's pieces, when there is a fleet.
-func launchData(tpl *template) (resource, bool) {
-	lts := tpl.ofType("AWS::EC2::LaunchTemplate")
-	if len(lts) == 0 {
-		return resource{}, false
-	}
-	return lts[0], true
-}
-
 func group(tpl *template) (resource, bool) {
 	groups := tpl.ofType("AWS::AutoScaling::AutoScalingGroup")
 	if len(groups) == 0 {
@@ -30,12 +22,50 @@ func group(tpl *template) (resource, bool) {
 	return groups[0], true
 }
 
+// launchData is the fleet's launch template: the one its group uses, not
+// one that a single instance may carry.
+func launchData(tpl *template) (resource, bool) {
+	g, ok := group(tpl)
+	if !ok {
+		return resource{}, false
+	}
+	for _, id := range refs(g.prop("LaunchTemplate")) {
+		if r, ok := tpl.resources[id]; ok && r["Type"] == "AWS::EC2::LaunchTemplate" {
+			return resource{id, r}, true
+		}
+	}
+	return resource{}, false
+}
+
 func userDataOf(t *testing.T, tpl *template) string {
 	lt, ok := launchData(tpl)
 	if !ok {
 		return ""
 	}
 	return text(lt.prop("LaunchTemplateData", "UserData"))
+}
+
+// computeSubnets are the subnets the service runs in: the fleet's or the
+// tasks'.
+func computeSubnets(tpl *template) ([]string, bool) {
+	if g, ok := group(tpl); ok {
+		return refs(g.prop("VPCZoneIdentifier")), true
+	}
+	if svc := tpl.ofType("AWS::ECS::Service"); len(svc) > 0 {
+		return refs(svc[0].prop("NetworkConfiguration", "AwsvpcConfiguration", "Subnets")), true
+	}
+	return nil, false
+}
+
+// instanceTokens is what a stand-alone instance says about IMDS tokens,
+// through the launch template the CDK gives it when IMDSv2 is required.
+func instanceTokens(tpl *template, inst resource) any {
+	for _, id := range refs(inst.prop("LaunchTemplate")) {
+		if lt, ok := tpl.resources[id]; ok {
+			return resource{id, lt}.prop("LaunchTemplateData", "MetadataOptions", "HttpTokens")
+		}
+	}
+	return nil
 }
 
 var flawChecks = map[stacks.FlawID]flawCheck{
@@ -85,17 +115,16 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return size > 8 || strings.Contains(text(ebs), `"gp2"`), fmt.Sprintf("root volume %s", text(ebs))
 	},
 	stacks.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
-		g, ok := group(tpl)
+		used, ok := computeSubnets(tpl)
 		if !ok {
-			return false, "no fleet"
+			return false, "the service runs nowhere"
 		}
-		used := refs(g.prop("VPCZoneIdentifier"))
 		for _, s := range tpl.ofType("AWS::EC2::Subnet") {
 			if slices.Contains(used, s.id) && prefix(t, s).Bits() >= 27 {
-				return true, fmt.Sprintf("the fleet's subnet %s is %s", s.id, prefix(t, s))
+				return true, fmt.Sprintf("the service's subnet %s is %s", s.id, prefix(t, s))
 			}
 		}
-		return false, "the fleet's subnets have room"
+		return false, "the service's subnets have room"
 	},
 	stacks.FlawBootUpgrade: func(t *testing.T, tpl *template) (bool, string) {
 		ud := userDataOf(t, tpl)
@@ -136,9 +165,10 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 	},
 	stacks.FlawFixedFleet: func(t *testing.T, tpl *template) (bool, string) {
 		policies := len(tpl.ofType("AWS::AutoScaling::ScalingPolicy")) + len(tpl.ofType("AWS::ApplicationAutoScaling::ScalingPolicy"))
-		g, ok := group(tpl)
-		fixed := ok && g.prop("MinSize") == g.prop("MaxSize")
-		return policies == 0 && fixed, fmt.Sprintf("%d scaling policies; min = max: %v", policies, fixed)
+		if g, ok := group(tpl); ok && g.prop("MinSize") == g.prop("MaxSize") {
+			return true, fmt.Sprintf("min = max = %v", g.prop("MinSize"))
+		}
+		return policies == 0, fmt.Sprintf("%d scaling policies", policies)
 	},
 	stacks.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
@@ -149,12 +179,19 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return typ == stacks.InstanceType, fmt.Sprintf("the service runs on %v", typ)
 	},
 	stacks.FlawSingleAZ: func(t *testing.T, tpl *template) (bool, string) {
-		g, ok := group(tpl)
+		used, ok := computeSubnets(tpl)
 		if !ok {
-			return false, "no fleet"
+			return false, "the service runs nowhere"
 		}
-		n := len(refs(g.prop("VPCZoneIdentifier")))
-		return n == 1, fmt.Sprintf("the fleet spans %d subnets", n)
+		return len(used) == 1, fmt.Sprintf("the service spans %d subnets", len(used))
+	},
+	stacks.FlawPublicLoadBalancer: func(t *testing.T, tpl *template) (bool, string) {
+		for _, lb := range append(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer"), tpl.ofType("AWS::ElasticLoadBalancingV2::LoadBalancer")...) {
+			if lb.prop("Scheme") != "internal" {
+				return true, fmt.Sprintf("%s scheme %v", lb.id, lb.prop("Scheme"))
+			}
+		}
+		return false, "every load balancer is internal"
 	},
 	stacks.FlawOpenSecurityGroup: func(t *testing.T, tpl *template) (bool, string) {
 		for _, sg := range tpl.ofType("AWS::EC2::SecurityGroup") {
@@ -169,12 +206,17 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		return false, "no security group open beyond a listener port"
 	},
 	stacks.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
-		lt, ok := launchData(tpl)
-		if !ok {
-			return false, "no launch template"
+		if lt, ok := launchData(tpl); ok {
+			if tokens := lt.prop("LaunchTemplateData", "MetadataOptions", "HttpTokens"); tokens != "required" {
+				return true, fmt.Sprintf("fleet HttpTokens = %v", tokens)
+			}
 		}
-		tokens := lt.prop("LaunchTemplateData", "MetadataOptions", "HttpTokens")
-		return tokens != "required", fmt.Sprintf("HttpTokens = %v", tokens)
+		for _, inst := range tpl.ofType("AWS::EC2::Instance") {
+			if tokens := instanceTokens(tpl, inst); tokens != "required" {
+				return true, fmt.Sprintf("instance %s HttpTokens = %v", inst.id, tokens)
+			}
+		}
+		return false, "every instance requires IMDSv2 tokens"
 	},
 	stacks.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
 		if lt, ok := launchData(tpl); ok {
@@ -185,6 +227,11 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		for _, v := range tpl.ofType("AWS::EC2::Volume") {
 			if v.prop("Encrypted") != true {
 				return true, "volume " + v.id + " is not encrypted"
+			}
+		}
+		for _, inst := range tpl.ofType("AWS::EC2::Instance") {
+			if enc := inst.prop("BlockDeviceMappings", 0, "Ebs", "Encrypted"); enc != true {
+				return true, fmt.Sprintf("instance %s root volume Encrypted = %v", inst.id, enc)
 			}
 		}
 		return false, "every volume is encrypted"

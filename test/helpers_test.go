@@ -23,7 +23,13 @@ type synthOptions struct {
 	bundle   bool // build the service binary (otherwise only its source hash)
 	validate bool // the CDK's own template validation
 	outdir   string
+	// configure changes the default config before the stack is built.
+	configure func(*stacks.Config)
 }
+
+// synthesized keeps the templates of plain synths (no bundling, no
+// validation, default config) by fix set: many tests read the same one.
+var synthesized = map[string]*template{}
 
 // template is a synthesized CloudFormation template, read as JSON.
 type template struct {
@@ -35,6 +41,10 @@ type template struct {
 // game stack's template.
 func synth(t *testing.T, fixes string, opt synthOptions) *template {
 	t.Helper()
+	plain := !opt.bundle && !opt.validate && opt.outdir == "" && opt.configure == nil
+	if tpl, ok := synthesized[fixes]; ok && plain {
+		return tpl
+	}
 	context := map[string]any{}
 	if !opt.bundle {
 		context["aws:cdk:bundling-stacks"] = []string{}
@@ -50,12 +60,19 @@ func synth(t *testing.T, fixes string, opt synthOptions) *template {
 		t.Fatalf("fixes %q: %v", fixes, err)
 	}
 	cfg.Fixes = set
+	if opt.configure != nil {
+		opt.configure(&cfg)
+	}
 	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "../service"})
 	raw, ok := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
 	if !ok {
 		t.Fatal("template is not a JSON object")
 	}
-	return newTemplate(t, raw)
+	tpl := newTemplate(t, raw)
+	if plain {
+		synthesized[fixes] = tpl
+	}
+	return tpl
 }
 
 func newTemplate(t *testing.T, raw map[string]any) *template {

@@ -12,6 +12,9 @@ import (
 	"github.com/unicorn-rentals/gameday/service/api"
 )
 
+// ListenerPort is the port players connect to.
+const ListenerPort = 80
+
 // Props configures the load balancer.
 type Props struct {
 	// Vpc to place it in, in the public subnets. Required.
@@ -67,7 +70,7 @@ func New(scope constructs.Construct, id string, props Props) *ClassicLB {
 		CrossZone:      jsii.Bool(true),
 		HealthCheck:    check,
 		Listeners: &[]*awselasticloadbalancing.LoadBalancerListener{{
-			ExternalPort:     jsii.Number(80),
+			ExternalPort:     jsii.Number(ListenerPort),
 			ExternalProtocol: awselasticloadbalancing.LoadBalancingProtocol_HTTP,
 			InternalPort:     jsii.Number(port),
 			InternalProtocol: awselasticloadbalancing.LoadBalancingProtocol_HTTP,

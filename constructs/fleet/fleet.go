@@ -37,8 +37,13 @@ type Props struct {
 	// InstanceType is the game's one allowed type. Default "m5.large".
 	InstanceType string
 	// Size is the fixed number of instances: min = max = desired.
-	// Default 2.
+	// Default 2. Ignored when MaxSize is set.
 	Size int
+	// MinSize and MaxSize hand the size to a scaling policy: the group
+	// stays between them and its desired capacity is left unset, so a
+	// deployment never resets what the policy chose. Default 0: a fixed
+	// fleet of Size.
+	MinSize, MaxSize int
 	// DrainTimeout is how long the service may take to stop; the
 	// supervisor waits a little longer before it kills. Default 25s.
 	DrainTimeout time.Duration
@@ -80,6 +85,10 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 	size := props.Size
 	if size == 0 {
 		size = 2
+	}
+	minSize, maxSize, desired := size, size, jsii.Number(size)
+	if props.MaxSize > 0 {
+		minSize, maxSize, desired = max(props.MinSize, 1), props.MaxSize, nil
 	}
 	drain := props.DrainTimeout
 	if drain == 0 {
@@ -145,7 +154,7 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 		// to be below MaxSize, and a fixed fleet's MaxSize is its size.
 		updatePolicy = awsautoscaling.UpdatePolicy_RollingUpdate(&awsautoscaling.RollingUpdateOptions{
 			MaxBatchSize:          jsii.Number(1),
-			MinInstancesInService: jsii.Number(size - 1),
+			MinInstancesInService: jsii.Number(min(minSize, maxSize-1)),
 			PauseTime:             awscdk.Duration_Minutes(jsii.Number(5)),
 		})
 	}
@@ -153,15 +162,16 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 		Vpc:             props.Vpc,
 		VpcSubnets:      props.Subnets,
 		LaunchTemplate:  f.LaunchTemplate,
-		MinCapacity:     jsii.Number(size),
-		MaxCapacity:     jsii.Number(size),
-		DesiredCapacity: jsii.Number(size),
+		MinCapacity:     jsii.Number(minSize),
+		MaxCapacity:     jsii.Number(maxSize),
+		DesiredCapacity: desired,
 		HealthChecks:    healthChecks,
 		UpdatePolicy:    updatePolicy,
 	})
-	// A fixed size is the point of this group: every deployment resets it.
-	awscdk.Annotations_Of(f.Group).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"), jsii.String("the fleet has a fixed size: min = max = desired"))
-	awscdk.Tags_Of(f.Group).Add(jsii.String("unicorn-rentals:component"), jsii.String("hash-service"), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	if desired != nil {
+		// A fixed size is the point of this group: every deployment resets it.
+		awscdk.Annotations_Of(f.Group).AcknowledgeWarning(jsii.String("@aws-cdk/aws-autoscaling:desiredCapacitySet"), jsii.String("the fleet has a fixed size: min = max = desired"))
+	}
 	return f
 }
 

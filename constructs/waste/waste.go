@@ -20,6 +20,15 @@ type Props struct {
 	InstanceType string
 	// VolumeGiB is the size of the unattached gp2 volume. Default 100.
 	VolumeGiB int
+	// Flaws the CTO's instance and volume share with the fleet; each is off
+	// by default.
+	Flaws Flaws
+}
+
+// Flaws of the idle resources beyond their being idle.
+type Flaws struct {
+	IMDSv1      bool // the instance accepts metadata requests without tokens
+	Unencrypted bool // the volume and the instance's root volume are not encrypted
 }
 
 // Waste is the idle resources.
@@ -47,14 +56,26 @@ func New(scope constructs.Construct, id string, props Props) *Waste {
 		AvailabilityZone: props.Subnet.AvailabilityZone(),
 		Size:             awscdk.Size_Gibibytes(jsii.Number(float64(size))),
 		VolumeType:       awsec2.EbsDeviceVolumeType_GP2,
-		Encrypted:        jsii.Bool(false),
+		Encrypted:        jsii.Bool(!props.Flaws.Unencrypted),
 		RemovalPolicy:    awscdk.RemovalPolicy_DESTROY,
 	})
+	var root *[]*awsec2.BlockDevice // the image's default: not encrypted
+	if !props.Flaws.Unencrypted {
+		root = &[]*awsec2.BlockDevice{{
+			DeviceName: jsii.String("/dev/xvda"),
+			Volume: awsec2.BlockDeviceVolume_Ebs(jsii.Number(8), &awsec2.EbsDeviceOptions{
+				VolumeType: awsec2.EbsDeviceVolumeType_GP3,
+				Encrypted:  jsii.Bool(true),
+			}),
+		}}
+	}
 	w.ForgottenInstance = awsec2.NewInstance(w.Construct, jsii.String("ForgottenInstance"), &awsec2.InstanceProps{
-		Vpc:          props.Vpc,
-		VpcSubnets:   &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{props.Subnet}},
-		InstanceType: awsec2.NewInstanceType(jsii.String(instanceType)),
-		MachineImage: awsec2.MachineImage_LatestAmazonLinux2023(nil),
+		Vpc:           props.Vpc,
+		VpcSubnets:    &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{props.Subnet}},
+		InstanceType:  awsec2.NewInstanceType(jsii.String(instanceType)),
+		MachineImage:  awsec2.MachineImage_LatestAmazonLinux2023(nil),
+		RequireImdsv2: jsii.Bool(!props.Flaws.IMDSv1),
+		BlockDevices:  root,
 	})
 	return w
 }

@@ -1,0 +1,104 @@
+// Package cdn is the winners' first move: a CloudFront distribution that
+// answers a repeated question from its cache. The cache key is the one
+// query-string parameter the service reads; everything else is left out,
+// so extra parameters, headers or cookies cannot split the cache.
+package cdn
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// UncachedErrors are the status codes CloudFront must not remember: a
+// moment of overload at the origin should not be replayed to every player
+// for the 10 s CloudFront keeps errors by default.
+var UncachedErrors = []int{500, 502, 503, 504}
+
+// Props configures the distribution.
+type Props struct {
+	// Origin is where misses go: a load balancer. Required.
+	Origin awscloudfront.IOrigin
+	// Param is the query-string parameter in the cache key. Default
+	// api.Param ("input").
+	Param string
+	// MaxTTL caps how long an answer may stay cached, whatever the origin's
+	// max-age. Default 365 days: the service's answers never change.
+	MaxTTL time.Duration
+	// PriceClass limits the edge locations. Default PRICE_CLASS_100 (North
+	// America and Europe), the cheapest, where the players are.
+	PriceClass awscloudfront.PriceClass
+}
+
+// CDN is the distribution and its cache policy.
+type CDN struct {
+	constructs.Construct
+	CachePolicy  awscloudfront.CachePolicy
+	Distribution awscloudfront.Distribution
+}
+
+// New creates the distribution.
+func New(scope constructs.Construct, id string, props Props) *CDN {
+	c := &CDN{Construct: constructs.NewConstruct(scope, &id)}
+	param := props.Param
+	if param == "" {
+		param = api.Param
+	}
+	maxTTL := props.MaxTTL
+	if maxTTL == 0 {
+		maxTTL = 365 * 24 * time.Hour
+	}
+	priceClass := props.PriceClass
+	if priceClass == "" {
+		priceClass = awscloudfront.PriceClass_PRICE_CLASS_100
+	}
+
+	c.CachePolicy = awscloudfront.NewCachePolicy(c.Construct, jsii.String("CachePolicy"), &awscloudfront.CachePolicyProps{
+		Comment:             jsii.String("Key on the " + param + " parameter only; the origin's Cache-Control decides the TTL"),
+		QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_AllowList(jsii.String(param)),
+		HeaderBehavior:      awscloudfront.CacheHeaderBehavior_None(),
+		CookieBehavior:      awscloudfront.CacheCookieBehavior_None(),
+		// MinTTL 0 lets no-store mean no-store; DefaultTTL 0 caches nothing
+		// the origin did not mark cacheable; MaxTTL admits a year's max-age.
+		MinTtl:     awscdk.Duration_Seconds(jsii.Number(0)),
+		DefaultTtl: awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:     awscdk.Duration_Seconds(jsii.Number(maxTTL.Seconds())),
+		// A hash is 65 bytes: compression would only split the key.
+		EnableAcceptEncodingGzip:   jsii.Bool(false),
+		EnableAcceptEncodingBrotli: jsii.Bool(false),
+	})
+
+	var errors []*awscloudfront.ErrorResponse
+	for _, code := range UncachedErrors {
+		errors = append(errors, &awscloudfront.ErrorResponse{
+			HttpStatus: jsii.Number(float64(code)),
+			Ttl:        awscdk.Duration_Seconds(jsii.Number(0)),
+		})
+	}
+	c.Distribution = awscloudfront.NewDistribution(c.Construct, jsii.String("Distribution"), &awscloudfront.DistributionProps{
+		Comment: jsii.String("Unicorn.Rentals hash service"),
+		DefaultBehavior: &awscloudfront.BehaviorOptions{
+			Origin:               props.Origin,
+			CachePolicy:          c.CachePolicy,
+			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
+			CachedMethods:        awscloudfront.CachedMethods_CACHE_GET_HEAD(),
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			Compress:             jsii.Bool(false),
+		},
+		ErrorResponses: &errors,
+		HttpVersion:    awscloudfront.HttpVersion_HTTP2_AND_3,
+		PriceClass:     priceClass,
+		EnableIpv6:     jsii.Bool(true),
+	})
+	return c
+}
+
+// URL is the address players send traffic to.
+func (c *CDN) URL() *string {
+	return awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *c.Distribution.DistributionDomainName(), "/"))
+}

@@ -1,0 +1,171 @@
+// Package tasks runs the hash service as an ECS service on Fargate: the
+// smallest task that fits, on Graviton, hardened the way a container should
+// be (non-root, read-only root filesystem, exec-form health check) and
+// deployed without ever dropping below the running count.
+package tasks
+
+import (
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// ContainerName is the service's one container.
+const ContainerName = "hash"
+
+// NonRootUser is the distroless image's nonroot user and group.
+const NonRootUser = "65532:65532"
+
+// BinaryPath is where the image puts the service.
+const BinaryPath = "/hashsvc"
+
+// maxStopTimeout is Fargate's ceiling for a container's stop timeout.
+const maxStopTimeout = 120 * time.Second
+
+// Props configures the service.
+type Props struct {
+	// Vpc to run in. Required.
+	Vpc awsec2.IVpc
+	// Subnets for the tasks. Tasks never get a public address. Default:
+	// the VPC's private subnets.
+	Subnets *awsec2.SubnetSelection
+	// Image is the service's container image, built for Architecture.
+	// Required.
+	Image awsecs.ContainerImage
+	// Architecture of the task. Default ARM64 (Graviton: 20% cheaper per
+	// vCPU-hour than x86).
+	Architecture awsecs.CpuArchitecture
+	// CPU units of the task. Default 256 (0.25 vCPU), Fargate's smallest.
+	CPU int
+	// MemoryMiB of the task. Default 512, the smallest that 256 CPU units allow.
+	MemoryMiB int
+	// Env is the service's environment (ADDR, WORK, ...). Default: none,
+	// the service's own defaults.
+	Env map[string]string
+	// Port the container listens on. Default 8080.
+	Port int
+	// DesiredCount fixes the number of tasks. Default 0: not set, because
+	// an autoscaler owns the count and a deployment must not reset it.
+	DesiredCount int
+	// DrainTimeout is how long the service may take to stop after SIGTERM;
+	// ECS waits 5 s more before it kills, at most 120 s. Default 25s.
+	DrainTimeout time.Duration
+	// LogRetention is how long the service's logs are kept. Default one week.
+	LogRetention awslogs.RetentionDays
+}
+
+// Tasks is the cluster, the task definition and the service.
+type Tasks struct {
+	constructs.Construct
+	Cluster        awsecs.Cluster
+	LogGroup       awslogs.LogGroup
+	TaskDefinition awsecs.FargateTaskDefinition
+	Container      awsecs.ContainerDefinition
+	Service        awsecs.FargateService
+}
+
+// New creates the service. It attaches no load balancer: the caller
+// registers Service with a target group.
+func New(scope constructs.Construct, id string, props Props) *Tasks {
+	t := &Tasks{Construct: constructs.NewConstruct(scope, &id)}
+	arch := props.Architecture
+	if arch == nil {
+		arch = awsecs.CpuArchitecture_ARM64()
+	}
+	cpu := props.CPU
+	if cpu == 0 {
+		cpu = 256
+	}
+	memory := props.MemoryMiB
+	if memory == 0 {
+		memory = 512
+	}
+	port := props.Port
+	if port == 0 {
+		port = api.DefaultPort
+	}
+	drain := props.DrainTimeout
+	if drain == 0 {
+		drain = api.DefaultDrainTimeout
+	}
+	retention := props.LogRetention
+	if retention == "" {
+		retention = awslogs.RetentionDays_ONE_WEEK
+	}
+	env := map[string]*string{}
+	for k, v := range props.Env {
+		env[k] = jsii.String(v)
+	}
+
+	t.Cluster = awsecs.NewCluster(t.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
+		Vpc:                 props.Vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
+	})
+	t.LogGroup = awslogs.NewLogGroup(t.Construct, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     retention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	t.TaskDefinition = awsecs.NewFargateTaskDefinition(t.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
+		Cpu:            jsii.Number(float64(cpu)),
+		MemoryLimitMiB: jsii.Number(float64(memory)),
+		RuntimePlatform: &awsecs.RuntimePlatform{
+			CpuArchitecture:       arch,
+			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+		},
+	})
+	t.Container = t.TaskDefinition.AddContainer(jsii.String("Container"), &awsecs.ContainerDefinitionOptions{
+		ContainerName:          jsii.String(ContainerName),
+		Image:                  props.Image,
+		Environment:            &env,
+		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(port))}},
+		User:                   jsii.String(NonRootUser),
+		ReadonlyRootFilesystem: jsii.Bool(true),
+		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(stopTimeout(drain).Seconds())),
+		// Exec form: the image has no shell for CMD-SHELL to run.
+		HealthCheck: &awsecs.HealthCheck{
+			Command:     jsii.Strings("CMD", BinaryPath, "-healthcheck"),
+			Interval:    awscdk.Duration_Seconds(jsii.Number(10)),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(3)),
+			Retries:     jsii.Number(3),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(5)),
+		},
+		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
+			StreamPrefix: jsii.String("hash"),
+			LogGroup:     t.LogGroup,
+		}),
+	})
+
+	var desired *float64
+	if props.DesiredCount > 0 {
+		desired = jsii.Number(float64(props.DesiredCount))
+	}
+	t.Service = awsecs.NewFargateService(t.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
+		Cluster:        t.Cluster,
+		TaskDefinition: t.TaskDefinition,
+		DesiredCount:   desired,
+		VpcSubnets:     props.Subnets,
+		AssignPublicIp: jsii.Bool(false),
+		// A new task starts before an old one stops; a deployment whose
+		// tasks never become healthy rolls back by itself.
+		MinHealthyPercent:      jsii.Number(100),
+		MaxHealthyPercent:      jsii.Number(200),
+		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
+		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+		// Tasks carry the service's tags, so chaos experiments find them.
+		PropagateTags: awsecs.PropagatedTagSource_SERVICE,
+	})
+	return t
+}
+
+// stopTimeout gives the service its drain time and 5 s to exit, within
+// Fargate's limit.
+func stopTimeout(drain time.Duration) time.Duration {
+	return min(drain.Round(time.Second)+5*time.Second, maxStopTimeout)
+}
