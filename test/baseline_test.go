@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
 
 func TestBaselineShape(t *testing.T) {
@@ -91,29 +93,18 @@ func TestBaselineShape(t *testing.T) {
 func TestBaselineClaimsOverAllResources(t *testing.T) {
 	tpl := synth(t, "none", synthOptions{})
 	a := assertions.Template_FromJSON(&tpl.raw, nil)
-	mustPass(t, "every volume unencrypted gp2", func() {
+	cdktest.MustPass(t, "every volume unencrypted gp2", func() {
 		a.AllResourcesProperties(jsii.String("AWS::EC2::Volume"), map[string]any{"Encrypted": false, "VolumeType": "gp2"})
 	})
-	mustPass(t, "every subnet in the one VPC", func() {
+	cdktest.MustPass(t, "every subnet in the one VPC", func() {
 		vpc := tpl.one(t, "AWS::EC2::VPC")
 		a.AllResourcesProperties(jsii.String("AWS::EC2::Subnet"), map[string]any{"VpcId": map[string]any{"Ref": vpc.id}})
 	})
-	mustPass(t, "every Auto Scaling group on the classic load balancer", func() {
+	cdktest.MustPass(t, "every Auto Scaling group on the classic load balancer", func() {
 		a.AllResourcesProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
 			"LoadBalancerNames": assertions.Match_AnyValue(),
 		})
 	})
-}
-
-// mustPass runs a CDK assertion, which reports a failure by panicking.
-func mustPass(t *testing.T, what string, assertion func()) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("%s: %v", what, r)
-		}
-	}()
-	assertion()
 }
 
 func TestSynthesizingTwiceGivesIdenticalTemplates(t *testing.T) {
@@ -210,6 +201,17 @@ func TestAppAsTheCLIRunsIt(t *testing.T) {
 		want := `unicorn-rentals: context fixes: unknown fix "cdn"; valid fixes are cache, cleanup, subnets, deploy, alb, autoscale, fargate, harden (or none, all)`
 		if !strings.Contains(out, want) || strings.Contains(out, "panic") || strings.Contains(out, "goroutine") {
 			t.Errorf("output:\n%s\nwant %q and no panic", out, want)
+		}
+	})
+
+	t.Run("a fix without the fixes it requires stops synth naming them", func(t *testing.T) {
+		out, _, err := run(map[string]any{"fixes": "fargate"})
+		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+			t.Fatalf("exit %v, want 1\n%s", err, out)
+		}
+		want := "unicorn-rentals: context fixes: fargate requires alb, fargate requires subnets; add the missing fixes to the list"
+		if !strings.Contains(out, want) || strings.Contains(out, "panic") {
+			t.Errorf("output:\n%s\nwant %q", out, want)
 		}
 	})
 

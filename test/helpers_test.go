@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
 
 // synthOptions say how much of a real synth to do.
@@ -187,8 +187,4 @@ func prefix(t *testing.T, r resource) netip.Prefix {
 	return p
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m) }

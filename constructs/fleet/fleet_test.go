@@ -2,31 +2,25 @@ package fleet_test
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/fleet"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // synth builds a fleet with the given flaws and returns its launch
 // template data and Auto Scaling group as JSON text and maps.
 func synth(t *testing.T, flaws fleet.Flaws) (launch map[string]any, group map[string]any, userData string) {
 	t.Helper()
-	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
+	app, stack := cdktest.NewStack()
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 	binary := awss3assets.NewAsset(stack, jsii.String("Binary"), &awss3assets.AssetProps{Path: jsii.String("fleet.go")})
 	fleet.New(stack, "Fleet", fleet.Props{
@@ -34,7 +28,7 @@ func synth(t *testing.T, flaws fleet.Flaws) (launch map[string]any, group map[st
 		Env:   map[string]string{"WORK": "4s", "CONCURRENCY": "1"},
 		Flaws: flaws,
 	})
-	raw := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+	raw := cdktest.Template(app, stack)
 	for _, r := range raw["Resources"].(map[string]any) {
 		res := r.(map[string]any)
 		switch res["Type"] {

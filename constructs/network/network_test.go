@@ -2,27 +2,19 @@ package network_test
 
 import (
 	"net/netip"
-	"os"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/unicorn-rentals/gameday/constructs/network"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // subnets synthesizes a network and returns its subnets' CIDRs by the
 // construct path's group and AZ index (e.g. "App1").
 func subnets(t *testing.T, props network.Props) (map[string]netip.Prefix, map[string]any) {
 	t.Helper()
-	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
+	app, stack := cdktest.NewStack()
 	n := network.New(stack, "Network", props)
 	out := map[string]netip.Prefix{}
 	for _, s := range append(*n.Vpc.PublicSubnets(), *n.Vpc.PrivateSubnets()...) {
@@ -32,7 +24,7 @@ func subnets(t *testing.T, props network.Props) (map[string]netip.Prefix, map[st
 		}
 		out[*s.Node().Id()] = p
 	}
-	raw := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+	raw := cdktest.Template(app, stack)
 	return out, raw
 }
 
@@ -110,8 +102,7 @@ func TestNatGateways(t *testing.T) {
 }
 
 func TestAppSubnetSelection(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
-	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
+	_, stack := cdktest.NewStack()
 	small := network.New(stack, "Small", network.Props{})
 	wide := network.New(stack, "Wide", network.Props{WideAppSubnets: true})
 	cases := []struct {

@@ -1,0 +1,70 @@
+package cdn_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/constructs/cdn"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
+)
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+func synth(t *testing.T, props cdn.Props) assertions.Template {
+	t.Helper()
+	_, stack := cdktest.NewStack()
+	props.Origin = awscloudfrontorigins.NewHttpOrigin(jsii.String("origin.example.com"), nil)
+	cdn.New(stack, "Cdn", props)
+	return assertions.Template_FromStack(stack, nil)
+}
+
+func TestDefaults(t *testing.T) {
+	tpl := synth(t, cdn.Props{})
+	cdktest.MustPass(t, "key on input only, a year at most, nothing without Cache-Control", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::CachePolicy"), map[string]any{
+			"CachePolicyConfig": map[string]any{
+				"MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 31536000,
+				"ParametersInCacheKeyAndForwardedToOrigin": map[string]any{
+					"QueryStringsConfig": map[string]any{"QueryStringBehavior": "whitelist", "QueryStrings": []any{"input"}},
+					"HeadersConfig":      map[string]any{"HeaderBehavior": "none"},
+					"CookiesConfig":      map[string]any{"CookieBehavior": "none"},
+				},
+			},
+		})
+	})
+	var errors []any
+	for _, code := range cdn.UncachedErrors {
+		errors = append(errors, map[string]any{"ErrorCode": code, "ErrorCachingMinTTL": 0})
+	}
+	cdktest.MustPass(t, "cheapest price class, errors not cached", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": map[string]any{
+				"PriceClass":           "PriceClass_100",
+				"HttpVersion":          "http2and3",
+				"CustomErrorResponses": errors,
+			},
+		})
+	})
+}
+
+func TestParamAndPriceClassCanChange(t *testing.T) {
+	tpl := synth(t, cdn.Props{Param: "q", PriceClass: awscloudfront.PriceClass_PRICE_CLASS_ALL})
+	cdktest.MustPass(t, "key on q", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::CachePolicy"), map[string]any{
+			"CachePolicyConfig": map[string]any{
+				"ParametersInCacheKeyAndForwardedToOrigin": map[string]any{
+					"QueryStringsConfig": map[string]any{"QueryStrings": []any{"q"}},
+				},
+			},
+		})
+	})
+	cdktest.MustPass(t, "all edge locations", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": map[string]any{"PriceClass": "PriceClass_All"},
+		})
+	})
+}

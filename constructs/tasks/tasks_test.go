@@ -1,0 +1,72 @@
+package tasks_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/constructs/tasks"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
+)
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+func synth(t *testing.T, props tasks.Props) assertions.Template {
+	t.Helper()
+	_, stack := cdktest.NewStack()
+	props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+	props.Image = awsecs.ContainerImage_FromRegistry(jsii.String("example/hashsvc"), nil)
+	tasks.New(stack, "Tasks", props)
+	return assertions.Template_FromStack(stack, nil)
+}
+
+func TestDefaults(t *testing.T) {
+	tpl := synth(t, tasks.Props{})
+	cdktest.MustPass(t, "smallest ARM64 task, hardened container", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+			"Cpu": "256", "Memory": "512",
+			"RuntimePlatform": map[string]any{"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"},
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Name":                   tasks.ContainerName,
+				"User":                   tasks.NonRootUser,
+				"ReadonlyRootFilesystem": true,
+				"StopTimeout":            30,
+				"PortMappings":           []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
+				"HealthCheck":            assertions.Match_ObjectLike(&map[string]any{"Command": []any{"CMD", tasks.BinaryPath, "-healthcheck"}}),
+			})},
+		})
+	})
+	cdktest.MustPass(t, "no desired count, no public IP, 100/200 with rollback", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
+			"DesiredCount": assertions.Match_Absent(),
+			"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{
+				"AssignPublicIp": "DISABLED",
+			})},
+			"DeploymentConfiguration": assertions.Match_ObjectLike(&map[string]any{
+				"MinimumHealthyPercent":    100,
+				"MaximumPercent":           200,
+				"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+			}),
+			"PropagateTags": "SERVICE",
+		})
+	})
+	cdktest.MustPass(t, "logs kept a week", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 7})
+	})
+}
+
+func TestStopTimeoutStaysWithinFargatesLimit(t *testing.T) {
+	tpl := synth(t, tasks.Props{DrainTimeout: 3 * time.Minute, DesiredCount: 3})
+	cdktest.MustPass(t, "stop timeout capped at 120 s", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{"StopTimeout": 120})},
+		})
+	})
+	cdktest.MustPass(t, "a fixed count when asked", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{"DesiredCount": 3})
+	})
+}

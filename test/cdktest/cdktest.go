@@ -1,0 +1,45 @@
+// Package cdktest holds what every CDK test package needs: one jsii
+// process closed at the end, a stack to build in, and CDK assertions that
+// report through testing.T instead of panicking.
+package cdktest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Main runs a package's tests and stops the jsii process behind them.
+// Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// NewStack returns an app and an empty stack to build constructs in, with
+// the CDK's template validation off: it costs seconds a synth and the
+// whole-app tests run it where it matters.
+func NewStack() (awscdk.App, awscdk.Stack) {
+	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+	return app, awscdk.NewStack(app, jsii.String("Test"), nil)
+}
+
+// Template synthesizes app and returns stack's template as JSON.
+func Template(app awscdk.App, stack awscdk.Stack) map[string]any {
+	return app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+}
+
+// MustPass runs a CDK assertion, which reports a failure by panicking, and
+// turns the panic into a test error named what.
+func MustPass(t *testing.T, what string, assertion func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	assertion()
+}
