@@ -1,10 +1,13 @@
 package stacks
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 func ctx(values map[string]any) func(string) any {
@@ -116,6 +119,24 @@ func TestScalingTargetComesFromTheServiceSettings(t *testing.T) {
 		s := ServiceSettings{Work: c.work, Concurrency: c.concurrency}
 		if got := s.TargetRequestsPerMinute(); got != c.want {
 			t.Errorf("work %s, concurrency %d: target %d, want %d", c.work, c.concurrency, got, c.want)
+		}
+	}
+}
+
+// The docs quote figures the code derives; they must move together.
+func TestDocsQuoteTheDerivedFigures(t *testing.T) {
+	s := DefaultConfig().Service
+	target := fmt.Sprintf("RequestCountPerTarget = %d", s.TargetRequestsPerMinute())
+	delay := fmt.Sprintf("%d s deregistration", int(api.MinDrainTimeout(s.Work, s.MaxWait).Seconds()))
+	for _, path := range []string{"../README.md", "../docs/architecture.md"} {
+		doc, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{target, delay} {
+			if !strings.Contains(string(doc), want) {
+				t.Errorf("%s does not say %q", path, want)
+			}
 		}
 	}
 }
