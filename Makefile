@@ -16,7 +16,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ diff: tools ## offline diff between two fix sets: make diff FROM=none TO=all
 	stack=$$(ls "$$from"/*.template.json | head -n1 | xargs basename | sed 's/.template.json//'); \
 	$(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"
 
+check: tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
+	go run ./gates/cmd/check -out $(OUT)/check $(SETS)
+
 test: tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
@@ -67,8 +70,9 @@ lint: ## gofmt, go vet and staticcheck over both modules
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 
-docs: ## regenerate docs/flaws.md from the flaw catalog
+docs: tools ## regenerate docs/flaws.md and docs/security-review.md from the code
 	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./stacks/
+	UPDATE_DOCS=1 go test -count=1 -run TestSecurityReviewMatchesTheBaseline ./test/
 
 binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	@mkdir -p bin

@@ -36,7 +36,10 @@ require (
 	honnef.co/go/tools v0.8.2 // indirect
 )
 
-require github.com/unicorn-rentals/gameday/service v0.0.0
+require (
+	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
+	github.com/unicorn-rentals/gameday/service v0.0.0
+)
 
 replace github.com/unicorn-rentals/gameday/service => ./service
 

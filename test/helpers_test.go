@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/gates"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
@@ -25,6 +26,9 @@ type synthOptions struct {
 	outdir   string
 	// configure changes the default config before the stack is built.
 	configure func(*stacks.Config)
+	// nag runs cdk-nag's AwsSolutions pack, with the project's
+	// suppressions; its findings land in template.nag.
+	nag bool
 }
 
 // synthesized keeps the templates of plain synths (no bundling, no
@@ -35,13 +39,16 @@ var synthesized = map[string]*template{}
 type template struct {
 	raw       map[string]any
 	resources map[string]map[string]any
+	nag       []gates.Finding
+	// suppressed are the project's nag suppressions that found their resource.
+	suppressed []gates.Suppression
 }
 
 // synth builds the app for a fix set, as main.go does, and returns the
 // game stack's template.
 func synth(t *testing.T, fixes string, opt synthOptions) *template {
 	t.Helper()
-	plain := !opt.bundle && !opt.validate && opt.outdir == "" && opt.configure == nil
+	plain := !opt.bundle && !opt.validate && opt.outdir == "" && opt.configure == nil && !opt.nag
 	if tpl, ok := synthesized[fixes]; ok && plain {
 		return tpl
 	}
@@ -64,11 +71,23 @@ func synth(t *testing.T, fixes string, opt synthOptions) *template {
 		opt.configure(&cfg)
 	}
 	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "../service"})
-	raw, ok := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+	var suppressed []gates.Suppression
+	if opt.nag {
+		suppressed = gates.ApplyNag(stack.Stack, gates.NagSuppressions)
+	}
+	assembly := app.Synth(nil)
+	raw, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
 	if !ok {
 		t.Fatal("template is not a JSON object")
 	}
 	tpl := newTemplate(t, raw)
+	if opt.nag {
+		findings, err := gates.NagFindings(*assembly.Directory(), *stack.ArtifactId())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tpl.nag, tpl.suppressed = findings, suppressed
+	}
 	if plain {
 		synthesized[fixes] = tpl
 	}

@@ -51,7 +51,9 @@ func New(scope constructs.Construct, id string, props Props) *Network {
 		MaxAzs:      jsii.Number(2),
 		NatGateways: jsii.Number(nats),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-			{Name: jsii.String(PublicGroup), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(26)},
+			// Load balancer nodes and NAT gateways get their addresses by
+			// other means; nothing launched here should get one by default.
+			{Name: jsii.String(PublicGroup), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(26), MapPublicIpOnLaunch: jsii.Bool(false)},
 			{Name: jsii.String(AppGroup), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(27)},
 			{Name: jsii.String(WideAppGroup), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(20), Reserved: jsii.Bool(!props.WideAppSubnets)},
 		},

@@ -121,8 +121,11 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		},
 	})
 	t.Container = t.TaskDefinition.AddContainer(jsii.String("Container"), &awsecs.ContainerDefinitionOptions{
-		ContainerName:          jsii.String(ContainerName),
-		Image:                  props.Image,
+		ContainerName: jsii.String(ContainerName),
+		Image:         props.Image,
+		// The task's memory, as a hard limit: a leak stops the container,
+		// not the task's neighbours.
+		MemoryLimitMiB:         jsii.Number(float64(memory)),
 		Environment:            &env,
 		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(port))}},
 		User:                   jsii.String(NonRootUser),

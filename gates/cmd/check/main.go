@@ -1,0 +1,111 @@
+// Command check runs the gates over fix sets: cdk-nag's AwsSolutions pack
+// and the Control Tower controls, with the CDK's template validation on. It
+// prints one line per fix set and writes the full reports under -out.
+//
+//	go run ./gates/cmd/check -out out/check none all
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/gates"
+	"github.com/unicorn-rentals/gameday/stacks"
+)
+
+func main() {
+	err := run(os.Args[1:], os.Stdout)
+	jsii.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "check:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	out := fs.String("out", "out/check", "folder for the reports, one subfolder per fix set")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sets := fs.Args()
+	if len(sets) == 0 {
+		sets = []string{"none", "all"}
+	}
+	exceptions, err := gates.Exceptions()
+	if err != nil {
+		return err
+	}
+	failed := false
+	for _, value := range sets {
+		set, err := stacks.ParseFixSet(value)
+		if err != nil {
+			return fmt.Errorf("fix set %q: %w", value, err)
+		}
+		dir := filepath.Join(*out, strings.ReplaceAll(set.String(), ",", "+"))
+		line, bad, err := check(set, dir, exceptions)
+		if err != nil {
+			return fmt.Errorf("fixes=%s: %w", set, err)
+		}
+		fmt.Fprintln(stdout, line)
+		failed = failed || bad
+	}
+	if failed {
+		return fmt.Errorf("the target breaks a gate; reports under %s", *out)
+	}
+	return nil
+}
+
+// check synthesizes one fix set into dir, runs both gates and writes their
+// reports. bad is true when the target has an unsuppressed nag error or an
+// unexcepted control failure.
+func check(set stacks.FixSet, dir string, exceptions []gates.Exception) (line string, bad bool, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", false, err
+	}
+	// Skip building the binary: the gates read the templates, not assets.
+	context := map[string]any{"aws:cdk:bundling-stacks": []string{}}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &context})
+	cfg := stacks.DefaultConfig()
+	cfg.Fixes = set
+	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "service"})
+	gates.ApplyNag(stack.Stack, gates.NagSuppressions)
+	assembly := app.Synth(nil)
+	artifact := assembly.GetStackArtifact(stack.ArtifactId())
+	findings, err := gates.NagFindings(*assembly.Directory(), *stack.ArtifactId())
+	if err != nil {
+		return "", false, err
+	}
+	if err := writeJSON(filepath.Join(dir, "nag.json"), findings); err != nil {
+		return "", false, err
+	}
+	failures, raw, err := gates.Guard(".", *artifact.TemplateFullPath())
+	if err != nil {
+		return "", false, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "control-tower.json"), raw, 0o644); err != nil {
+		return "", false, err
+	}
+	target := len(set.Fixes()) == len(stacks.AllFixes)
+	unexcepted := gates.Unexcepted(failures, exceptions, !target)
+	errs, warns := gates.Count(findings)
+	line = fmt.Sprintf("fixes=%s\n  cdk-nag AwsSolutions: %d errors, %d warnings\n  Control Tower: %d controls failed, %d of them accepted by an exception",
+		set, errs, warns, len(failures), len(failures)-len(unexcepted))
+	return line, target && (errs > 0 || len(unexcepted) > 0), nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,121 @@
+package test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/unicorn-rentals/gameday/gates"
+)
+
+// controlTower runs the Control Tower rules over a template.
+func controlTower(t *testing.T, tpl *template) []gates.Failure {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "template.json")
+	raw, _ := json.Marshal(tpl.raw)
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	failures, _, err := gates.Guard("..", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return failures
+}
+
+func TestTargetHasNoUnsuppressedNagError(t *testing.T) {
+	tpl := synth(t, "all", synthOptions{nag: true})
+	for _, f := range tpl.nag {
+		if f.Level == "error" {
+			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
+		}
+	}
+	// A suppression whose resource is gone from the target is stale.
+	for _, s := range gates.NagSuppressions {
+		if !slices.Contains(tpl.suppressed, s) {
+			t.Errorf("suppression of %s names %s, which the target does not have", s.Rule, s.Path)
+		}
+		if len(strings.Fields(s.Reason)) < 8 {
+			t.Errorf("suppression of %s on %s: give a specific reason", s.Rule, s.Path)
+		}
+	}
+}
+
+func TestTargetPassesControlTowerButItsExceptions(t *testing.T) {
+	exceptions, err := gates.Exceptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures := controlTower(t, synth(t, "all", synthOptions{}))
+	for _, f := range gates.Unexcepted(failures, exceptions, false) {
+		t.Errorf("new Control Tower failure %s (%s) on %v: fix it, or add an exception with its reason to gates/control-tower-exceptions.json", f.Control, f.Rule, f.Resources)
+	}
+	for _, e := range exceptions {
+		if !e.Steps && !slices.ContainsFunc(failures, func(f gates.Failure) bool { return f.Control == e.Control }) {
+			t.Errorf("exception for %s, which the target passes: remove it", e.Control)
+		}
+	}
+}
+
+// Every fix set is checked too: a step may fail what the baseline fails
+// and what the exceptions accept, nothing else.
+func TestNoStepFailsAnUnlistedControl(t *testing.T) {
+	exceptions, err := gates.Exceptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range controlTower(t, synth(t, "none", synthOptions{})) {
+		exceptions = append(exceptions, gates.Exception{Control: f.Control, Reason: "the baseline fails it"})
+	}
+	used := map[string]bool{}
+	for _, set := range fixSets(t) {
+		failures := controlTower(t, synth(t, set.String(), synthOptions{}))
+		for _, f := range failures {
+			used[f.Control] = true
+		}
+		for _, f := range gates.Unexcepted(failures, exceptions, true) {
+			t.Errorf("fixes=%s fails %s (%s) on %v: fix it, or add an exception with its reason", set, f.Control, f.Rule, f.Resources)
+		}
+	}
+	for _, e := range exceptions {
+		if e.Steps && !used[e.Control] {
+			t.Errorf("steps-only exception for %s, which no step fails: remove it", e.Control)
+		}
+	}
+}
+
+// The baseline's findings are pinned by docs/security-review.md: a change
+// to the CTO's weaknesses is a decision, made with make docs.
+func TestSecurityReviewMatchesTheBaseline(t *testing.T) {
+	const path = "../docs/security-review.md"
+	exceptions, err := gates.Exceptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := synth(t, "none", synthOptions{nag: true})
+	want := gates.ReviewMarkdown(base.nag, controlTower(t, synth(t, "none", synthOptions{})), exceptions)
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run make docs", err)
+	}
+	if string(got) != want {
+		t.Errorf("%s differs from the findings on the baseline: run make docs and review the change", path)
+	}
+	if errs, _ := gates.Count(base.nag); errs == 0 {
+		t.Error("the baseline has no cdk-nag error: its flaws are gone")
+	}
+	// The flaws the catalog calls security flaws are what a review finds.
+	for rule, path := range map[string]string{"AwsSolutions-EC23": "Fleet/SecurityGroup/Resource", "AwsSolutions-EC26": "Waste/UnattachedVolume/Resource"} {
+		if !slices.ContainsFunc(base.nag, func(f gates.Finding) bool { return f.Rule == rule && strings.HasSuffix(f.Path, "/"+path) }) {
+			t.Errorf("cdk-nag does not report %s on %s, a deliberate flaw", rule, path)
+		}
+	}
+}
