@@ -1,0 +1,51 @@
+package game
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// BenchmarkEngineRate plays one steady phase against a fast in-process
+// endpoint and reports the answers per second the engine sustained, its
+// latency figures and the CPU the whole process used. The rate comes from
+// GAMEDAY_BENCH_RATE (default 10000); run it once:
+//
+//	go test -run ^$ -bench EngineRate -benchtime 1x ./game
+func BenchmarkEngineRate(b *testing.B) {
+	rate := 10000.0
+	if v, err := strconv.ParseFloat(os.Getenv("GAMEDAY_BENCH_RATE"), 64); err == nil {
+		rate = v
+	}
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+	}))
+	defer fast.Close()
+	target, _ := http.NewRequest(http.MethodGet, fast.URL+"/", nil)
+	const seconds = 10
+	s := Scenario{Name: "bench", Skew: 1.2, Timeout: Duration(5 * time.Second), Phases: []Phase{
+		{Name: "steady", Duration: Duration(seconds * time.Second), Rate: rate, Keys: 100000},
+	}}
+	for b.Loop() {
+		var before, after syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+		sum, err := Play{Target: target.URL, Scenario: s, Rules: DefaultRules()}.Run(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+		cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
+		b.ReportMetric(float64(sum.OK)/sum.Elapsed.Seconds(), "answers/s")
+		b.ReportMetric(float64(sum.Failed), "failures")
+		b.ReportMetric(float64(sum.P50.Microseconds()), "p50-µs")
+		b.ReportMetric(float64(sum.P99.Microseconds()), "p99-µs")
+		b.ReportMetric(cpu.Seconds()/sum.Elapsed.Seconds(), "cores")
+	}
+}

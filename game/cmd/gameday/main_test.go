@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBadInputGetsAClearError(t *testing.T) {
+	dir := t.TempDir()
+	badScenario := filepath.Join(dir, "s.json")
+	os.WriteFile(badScenario, []byte(`{"skew": 1.2, "timeout": "30s", "phases": []}`), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage:"},
+		{[]string{"dance"}, `unknown command "dance"`},
+		{[]string{"play"}, `--target "": want the endpoint's URL`},
+		{[]string{"play", "--target", "ftp://x"}, `want the endpoint's URL`},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--speed", "0"}, "--speed 0: want a positive number"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--scenario", badScenario}, "no phases"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/"}, "give --cost-per-hour USD or --template FILE"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1"}, "target unreachable"},
+		{[]string{"play", "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"cost"}, "give one template"},
+		{[]string{"cost", filepath.Join(dir, "missing.json")}, "synthesize one with make synth"},
+		{[]string{"cost", "--hit-ratio", "2", badScenario}, "want rps of 0 or more and a hit ratio from 0 to 1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), c.args, &stdout, &stderr)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got+stderr.String(), c.want) {
+			t.Errorf("gameday %v: error %q, stderr %q; want %q", c.args, got, stderr.String(), c.want)
+		}
+	}
+}
+
+func TestCostPrintsEveryLineAndWhatItCannotPrice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.json")
+	os.WriteFile(path, []byte(`{"Resources": {"Ip": {"Type": "AWS::EC2::EIP"}, "Q": {"Type": "AWS::SQS::Queue"}}}`), 0o644)
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"cost", path}, &stdout, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Ip", "0.0050", "total $0.0050 an hour", "not priced: Q (AWS::SQS::Queue)", "us-east-1"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}

@@ -1,0 +1,334 @@
+package game
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Prices are the committed price data, with their source and date.
+type Prices struct {
+	Region  string             `json:"region"`
+	Source  string             `json:"source"`
+	Date    string             `json:"date"`
+	Note    string             `json:"note"`
+	Hourly  map[string]float64 `json:"hourly"`
+	Monthly map[string]float64 `json:"monthly"`
+	Usage   map[string]float64 `json:"usage"`
+}
+
+//go:embed prices.json
+var pricesJSON []byte
+
+// DefaultPrices are the committed us-east-1 prices.
+func DefaultPrices() Prices {
+	var p Prices
+	if err := json.Unmarshal(pricesJSON, &p); err != nil {
+		panic(err) // a test keeps the committed file valid
+	}
+	return p
+}
+
+const hoursPerMonth = 730
+
+// Traffic is what the endpoint is asked, for the usage-based prices.
+type Traffic struct {
+	RPS      float64 // requests per second reaching the front door
+	HitRatio float64 // share answered by CloudFront, when there is one
+	// BytesPerAnswer is an answer with its headers. Default 500.
+	BytesPerAnswer float64
+	// LogBytesPerRequest is the service's log line. Default 200.
+	LogBytesPerRequest float64
+}
+
+// Line is one priced resource.
+type Line struct {
+	Resource string  // logical ID
+	Type     string  // CloudFormation type
+	PerHour  float64 // USD
+	Detail   string
+}
+
+// Estimate is a template's cost an hour at some traffic.
+type Estimate struct {
+	Lines    []Line
+	Unpriced []string // "LogicalID (Type)": resources the model cannot price
+	Total    float64
+}
+
+// free are resource types that cost nothing by themselves.
+var free = map[string]bool{
+	"AWS::EC2::VPC": true, "AWS::EC2::Subnet": true, "AWS::EC2::RouteTable": true, "AWS::EC2::Route": true,
+	"AWS::EC2::SubnetRouteTableAssociation": true, "AWS::EC2::InternetGateway": true, "AWS::EC2::VPCGatewayAttachment": true,
+	"AWS::EC2::SecurityGroup": true, "AWS::EC2::SecurityGroupIngress": true, "AWS::EC2::SecurityGroupEgress": true,
+	"AWS::EC2::LaunchTemplate": true, "AWS::IAM::Role": true, "AWS::IAM::Policy": true, "AWS::IAM::InstanceProfile": true,
+	"AWS::ElasticLoadBalancingV2::Listener": true, "AWS::ElasticLoadBalancingV2::TargetGroup": true,
+	"AWS::ECS::Cluster": true, "AWS::ECS::TaskDefinition": true, "AWS::CloudFront::CachePolicy": true,
+	"AWS::CloudFront::VpcOrigin": true, "AWS::AutoScaling::ScalingPolicy": true,
+	"AWS::ApplicationAutoScaling::ScalableTarget": true, "AWS::ApplicationAutoScaling::ScalingPolicy": true,
+	"AWS::CDK::Metadata": true,
+}
+
+// template is the part of a CloudFormation template the model reads.
+type template struct {
+	Resources map[string]struct {
+		Type       string         `json:"Type"`
+		Properties map[string]any `json:"Properties"`
+	} `json:"Resources"`
+}
+
+// LoadTemplate reads a synthesized template.
+func LoadTemplate(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w; synthesize one with make synth", err)
+	}
+	return b, nil
+}
+
+// EstimateCost prices a template at some traffic. Counts that scale (an
+// Auto Scaling group, an ECS service) follow the traffic reaching the
+// origin, within their bounds, at the scaling policy's requests per target.
+func EstimateCost(raw []byte, prices Prices, traffic Traffic) (Estimate, error) {
+	var tpl template
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		return Estimate{}, fmt.Errorf("template: not CloudFormation JSON: %w", err)
+	}
+	if len(tpl.Resources) == 0 {
+		return Estimate{}, fmt.Errorf("template: no Resources; give a synthesized stack template such as out/none/UnicornRentals.template.json")
+	}
+	if traffic.BytesPerAnswer == 0 {
+		traffic.BytesPerAnswer = 500
+	}
+	if traffic.LogBytesPerRequest == 0 {
+		traffic.LogBytesPerRequest = 200
+	}
+	m := model{tpl: tpl, p: prices, t: traffic}
+	m.originRPS = traffic.RPS
+	if m.ofType("AWS::CloudFront::Distribution") > 0 {
+		m.originRPS = traffic.RPS * (1 - traffic.HitRatio)
+	}
+	var est Estimate
+	ids := make([]string, 0, len(tpl.Resources))
+	for id := range tpl.Resources {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		r := tpl.Resources[id]
+		line, ok := m.price(id, r.Type, r.Properties)
+		switch {
+		case ok:
+			line.Resource, line.Type = id, r.Type
+			est.Lines = append(est.Lines, line)
+			est.Total += line.PerHour
+		case !free[r.Type]:
+			est.Unpriced = append(est.Unpriced, id+" ("+r.Type+")")
+		}
+	}
+	return est, nil
+}
+
+type model struct {
+	tpl       template
+	p         Prices
+	t         Traffic
+	originRPS float64
+}
+
+func (m model) ofType(typ string) int {
+	n := 0
+	for _, r := range m.tpl.Resources {
+		if r.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// gbPerHour is the answers' bytes an hour at rps.
+func (m model) gbPerHour(rps float64) float64 { return rps * 3600 * m.t.BytesPerAnswer / 1e9 }
+
+func (m model) price(id, typ string, props map[string]any) (Line, bool) {
+	p := m.p
+	switch typ {
+	case "AWS::EC2::Instance":
+		itype := str(props["InstanceType"])
+		h, ok := p.Hourly["ec2:"+itype]
+		if !ok {
+			return Line{}, false
+		}
+		root := 8 * p.Monthly["ebs-gb:gp3"] / hoursPerMonth // the image's default root volume
+		return Line{PerHour: h + root, Detail: itype + " with an 8 GiB root volume"}, true
+	case "AWS::EC2::Volume":
+		size := num(props["Size"])
+		return Line{PerHour: size * p.Monthly["ebs-gb:"+str(props["VolumeType"])] / hoursPerMonth, Detail: fmt.Sprintf("%.0f GiB %s", size, str(props["VolumeType"]))}, true
+	case "AWS::EC2::EIP":
+		return Line{PerHour: p.Hourly["public-ipv4"], Detail: "public IPv4 address"}, true
+	case "AWS::EC2::NatGateway":
+		bytes := m.gbPerHour(m.originRPS) * 0.1 // logs and image pulls: a small share of the answers' bytes
+		return Line{PerHour: p.Hourly["nat-gateway"] + bytes*p.Usage["nat-gb"], Detail: "hours and data processed (its address is the EIP)"}, true
+	case "AWS::ElasticLoadBalancing::LoadBalancer":
+		gb := m.gbPerHour(m.originRPS)
+		return Line{PerHour: p.Hourly["classic-lb"] + gb*p.Usage["classic-lb-gb"], Detail: fmt.Sprintf("hours and %.3f GB/h", gb)}, true
+	case "AWS::ElasticLoadBalancingV2::LoadBalancer":
+		// LCUs: the highest of new connections (25/s), processed bytes
+		// (1 GB/h) and rule evaluations (1,000/s); every request counted as a
+		// new connection, the worst case.
+		lcu := max(m.originRPS/25, m.gbPerHour(m.originRPS), m.originRPS/1000)
+		h := p.Hourly["alb"] + lcu*p.Hourly["alb-lcu"]
+		detail := fmt.Sprintf("hours and %.2f LCU", lcu)
+		if str(props["Scheme"]) != "internal" {
+			h += 2 * p.Hourly["public-ipv4"]
+			detail += ", 2 public IPv4 addresses"
+		}
+		return Line{PerHour: h, Detail: detail}, true
+	case "AWS::AutoScaling::AutoScalingGroup":
+		return m.fleet(props)
+	case "AWS::ECS::Service":
+		return m.tasks(id, props)
+	case "AWS::CloudFront::Distribution":
+		requests := m.t.RPS * 3600 / 10000 * p.Usage["cloudfront-10k-https"]
+		bytes := m.gbPerHour(m.t.RPS) * p.Usage["cloudfront-gb-out"]
+		return Line{PerHour: requests + bytes, Detail: fmt.Sprintf("%.0f requests/s, %.0f%% hits; origin fetches free", m.t.RPS, m.t.HitRatio*100)}, true
+	case "AWS::Logs::LogGroup":
+		gb := m.originRPS * 3600 * m.t.LogBytesPerRequest / 1e9
+		return Line{PerHour: gb * p.Usage["logs-ingest-gb"], Detail: fmt.Sprintf("%.3f GB/h ingested", gb)}, true
+	case "AWS::EC2::VPCEndpoint":
+		if str(props["VpcEndpointType"]) != "Interface" {
+			return Line{Detail: "gateway endpoint"}, true
+		}
+		azs := float64(len(list(props["SubnetIds"])))
+		return Line{PerHour: azs * p.Hourly["interface-endpoint-az"], Detail: fmt.Sprintf("%0.f AZs", azs)}, true
+	}
+	return Line{}, false
+}
+
+// scaled is how many targets serve the origin's traffic at a policy's
+// requests per target per minute, within bounds.
+func scaled(originRPS, perTargetPerMinute, lo, hi float64) float64 {
+	if perTargetPerMinute <= 0 {
+		return lo
+	}
+	return math.Min(hi, math.Max(lo, math.Ceil(originRPS*60/perTargetPerMinute)))
+}
+
+func (m model) fleet(props map[string]any) (Line, bool) {
+	lt, ok := m.resource(ref(props["LaunchTemplate"]))
+	if !ok {
+		return Line{}, false
+	}
+	data, _ := lt["LaunchTemplateData"].(map[string]any)
+	itype := str(data["InstanceType"])
+	h, ok := m.p.Hourly["ec2:"+itype]
+	if !ok {
+		return Line{}, false
+	}
+	lo, hi := num(props["MinSize"]), num(props["MaxSize"])
+	n := lo
+	if d, ok := props["DesiredCapacity"]; ok {
+		n = num(d)
+	} else if target := m.policyTarget("AWS::AutoScaling::ScalingPolicy", "TargetTrackingConfiguration"); target > 0 {
+		n = scaled(m.originRPS, target, lo, hi)
+	}
+	per := h
+	if bdm := list(data["BlockDeviceMappings"]); len(bdm) > 0 {
+		ebs, _ := bdm[0].(map[string]any)["Ebs"].(map[string]any)
+		per += num(ebs["VolumeSize"]) * m.p.Monthly["ebs-gb:"+str(ebs["VolumeType"])] / hoursPerMonth
+	}
+	if mon, _ := data["Monitoring"].(map[string]any); mon["Enabled"] == true {
+		per += 7 * m.p.Monthly["cloudwatch-metric"] / hoursPerMonth
+	}
+	return Line{PerHour: n * per, Detail: fmt.Sprintf("%.0f x %s with root volume", n, itype)}, true
+}
+
+func (m model) tasks(id string, props map[string]any) (Line, bool) {
+	td, ok := m.resource(ref(props["TaskDefinition"]))
+	if !ok {
+		return Line{}, false
+	}
+	arch := "X86_64"
+	if rp, _ := td["RuntimePlatform"].(map[string]any); str(rp["CpuArchitecture"]) == "ARM64" {
+		arch = "ARM64"
+	}
+	vcpu, _ := strconv.ParseFloat(str(td["Cpu"]), 64)
+	mem, _ := strconv.ParseFloat(str(td["Memory"]), 64)
+	vcpu, gb := vcpu/1024, mem/1024
+	per := vcpu*m.p.Hourly["fargate-vcpu:"+arch] + gb*m.p.Hourly["fargate-gb:"+arch]
+	n := num(props["DesiredCount"])
+	if _, fixed := props["DesiredCount"]; !fixed {
+		n = 1
+		for _, r := range m.tpl.Resources {
+			if r.Type == "AWS::ApplicationAutoScaling::ScalableTarget" && strings.Contains(fmt.Sprint(r.Properties["ResourceId"]), id) {
+				n = scaled(m.originRPS, m.policyTarget("AWS::ApplicationAutoScaling::ScalingPolicy", "TargetTrackingScalingPolicyConfiguration"),
+					num(r.Properties["MinCapacity"]), num(r.Properties["MaxCapacity"]))
+			}
+		}
+	}
+	return Line{PerHour: n * per, Detail: fmt.Sprintf("%.0f x %.2g vCPU %.2g GB %s tasks", n, vcpu, gb, arch)}, true
+}
+
+// policyTarget is the target value of the first target-tracking policy.
+func (m model) policyTarget(typ, config string) float64 {
+	for _, r := range m.tpl.Resources {
+		if r.Type == typ {
+			if c, ok := r.Properties[config].(map[string]any); ok {
+				return num(c["TargetValue"])
+			}
+		}
+	}
+	return 0
+}
+
+func (m model) resource(id string) (map[string]any, bool) {
+	r, ok := m.tpl.Resources[id]
+	return r.Properties, ok
+}
+
+// ref finds the logical ID a property points at (Ref or Fn::GetAtt),
+// anywhere inside it.
+func ref(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		if id, ok := x["Ref"].(string); ok {
+			return id
+		}
+		if ga, ok := x["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
+			return fmt.Sprint(ga[0])
+		}
+		for _, c := range x {
+			if id := ref(c); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}
+
+func num(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case string:
+		f, _ := strconv.ParseFloat(x, 64)
+		return f
+	}
+	return 0
+}
+
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}

@@ -1,0 +1,163 @@
+package game
+
+import (
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+func TestPointsPerTier(t *testing.T) {
+	r := DefaultRules()
+	for _, c := range []struct {
+		latency time.Duration
+		want    float64
+	}{
+		{4 * time.Millisecond, 10}, {99 * time.Millisecond, 10}, {100 * time.Millisecond, 5},
+		{400 * time.Millisecond, 5}, {1500 * time.Millisecond, 2}, {4 * time.Second, 1}, {12 * time.Second, 0},
+	} {
+		if got := r.Points(c.latency); got != c.want {
+			t.Errorf("%s earns %v, want %v", c.latency, got, c.want)
+		}
+	}
+	// $0.6912 an hour for a minute at 1,000 points a dollar.
+	if got := r.CostPoints(0.6912, time.Minute); math.Abs(got-11.52) > 1e-9 {
+		t.Errorf("a minute at $0.6912/h costs %v points, want 11.52", got)
+	}
+}
+
+func TestDefaultFilesAreValid(t *testing.T) {
+	s := DefaultScenario()
+	if s.Length() != 4*time.Hour {
+		t.Errorf("default game lasts %s, want 4h", s.Length())
+	}
+	for i := 1; i < len(s.Phases); i++ {
+		if s.Phases[i].Rate <= s.Phases[i-1].Rate || s.Phases[i].Keys < s.Phases[i-1].Keys {
+			t.Errorf("phase %d does not raise the load and grow the key space", i+1)
+		}
+	}
+	DefaultRules()
+	if p := DefaultPrices(); p.Hourly["ec2:m5.large"] != 0.096 || p.Date == "" || p.Source == "" {
+		t.Errorf("prices %+v", p)
+	}
+}
+
+func TestScenarioErrorsNameTheProblem(t *testing.T) {
+	for file, want := range map[string]string{
+		`{`: "unexpected EOF",
+		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10", "rate": 1, "keys": 5}]}`:      `want a duration such as "30m"`,
+		`{"skew": 0.5, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}]}`:     "skew 0.5: want a number above 1",
+		`{"skew": 1.2, "timeout": "30s", "phases": []}`:                                                          "no phases",
+		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 0, "keys": 5}]}`:     `phase 1 ("a"): want a positive duration, rate and keys`,
+		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}], "surges": [{"at": "9m", "duration": "5m", "factor": 2}]}`: "surge 1: want it inside the game",
+		`{"skew": 1.2, "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}]}`:                      "timeout: want a duration",
+		`{"skew": 1.2, "timeout": "30s", "rates": []}`:                                                           `unknown field "rates"`,
+	} {
+		_, err := ParseScenario([]byte(file), "x.json")
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "scenario x.json: ") {
+			t.Errorf("%s:\n error %v\n want it to contain %q", file, err, want)
+		}
+	}
+}
+
+func TestRulesErrorsNameTheProblem(t *testing.T) {
+	for file, want := range map[string]string{
+		`{"tiers": []}`: "no tiers",
+		`{"tiers": [{"below": "1s", "points": 5}, {"below": "500ms", "points": 1}]}`: "tier 2: below 500ms must be above the previous tier's 1s",
+		`{"tiers": [{"below": "1s", "points": 5}], "failurePenalty": -1}`:          "want 0 or more",
+	} {
+		if _, err := ParseRules([]byte(file), "r.json"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", file, err, want)
+		}
+	}
+}
+
+func TestExpectedIntegratesPhasesAndSurges(t *testing.T) {
+	s := Scenario{Skew: 1.1, Timeout: Duration(time.Second), Phases: []Phase{
+		{Name: "a", Duration: Duration(time.Minute), Rate: 2, Keys: 10},
+		{Name: "b", Duration: Duration(time.Minute), Rate: 10, Keys: 20},
+	}, Surges: []Surge{{At: Duration(90 * time.Second), Duration: Duration(10 * time.Second), Factor: 3}}}
+	for _, c := range []struct {
+		at   time.Duration
+		want float64
+	}{
+		{30 * time.Second, 60}, {time.Minute, 120}, {90 * time.Second, 420},
+		{100 * time.Second, 420 + 300}, {2 * time.Minute, 420 + 300 + 200}, {3 * time.Minute, 920 + 600},
+	} {
+		if got := s.Expected(c.at); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Expected(%s) = %v, want %v", c.at, got, c.want)
+		}
+	}
+	if _, i, rate := s.At(95 * time.Second); i != 1 || rate != 30 {
+		t.Errorf("At(95s) = phase %d rate %v, want phase 2 at 30/s", i+1, rate)
+	}
+}
+
+func TestPacerIsOpenLoop(t *testing.T) {
+	s := Scenario{Skew: 1.1, Timeout: Duration(time.Second), Phases: []Phase{{Name: "a", Duration: Duration(time.Hour), Rate: 100, Keys: 10}}}
+	p := pacer{scenario: s, speed: 60}
+	// Behind schedule (no answers came back yet): send at once.
+	if wait, stop := p.Pace(time.Second, 10); wait != 0 || stop {
+		t.Errorf("behind by 90 requests: wait %s stop %v", wait, stop)
+	}
+	// On schedule: wait about one interval.
+	if wait, _ := p.Pace(time.Second, 100); wait <= 0 || wait > 20*time.Millisecond {
+		t.Errorf("on schedule: wait %s, want about 10ms", wait)
+	}
+	// A one-hour game at speed 60 ends after a minute.
+	if _, stop := p.Pace(time.Minute, 6000); !stop {
+		t.Error("did not stop at the end of the game")
+	}
+}
+
+func TestKeysFollowZipfAndTheSeed(t *testing.T) {
+	const n, draws = 1000, 200000
+	k := NewKeys(7, 1.2)
+	counts := make([]int, n)
+	for range draws {
+		counts[k.NextRank(n)]++
+	}
+	// P(rank r) is proportional to (1 + r)^-s.
+	norm := 0.0
+	for r := range n {
+		norm += math.Pow(float64(1+r), -1.2)
+	}
+	for _, r := range []int{0, 1, 9} {
+		want := math.Pow(float64(1+r), -1.2) / norm
+		got := float64(counts[r]) / draws
+		if math.Abs(got-want) > 0.1*want {
+			t.Errorf("rank %d drawn %.4f of the time, want %.4f", r, got, want)
+		}
+	}
+	a, b := NewKeys(42, 1.2), NewKeys(42, 1.2)
+	for range 100 {
+		if a.Next(500) != b.Next(500) {
+			t.Fatal("the same seed gave different inputs")
+		}
+	}
+}
+
+func TestJudgeVerifiesEveryAnswer(t *testing.T) {
+	u := requestURL(mustURL(t, "http://x/"), "abc")
+	headers := http.Header{"X-Cache": {"Hit from cloudfront"}}
+	for name, c := range map[string]struct {
+		r    vegeta.Result
+		want outcome
+	}{
+		"right":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: headers}, outcome{ok: true, hit: true}},
+		"wrong":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abd"))}, outcome{wrong: true}},
+		"stale":   {vegeta.Result{Code: 200, URL: u, Body: []byte(strings.TrimSpace(api.Hash("abc")))}, outcome{wrong: true}},
+		"503":     {vegeta.Result{Code: 503, URL: u, Error: "503 Service Unavailable", Headers: http.Header{"X-Cache": {"Error from cloudfront"}}}, outcome{}},
+		"timeout": {vegeta.Result{URL: u, Error: "Get \"http://x/\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"}, outcome{timeout: true}},
+		"miss":    {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: http.Header{"X-Cache": {"Miss from cloudfront"}}}, outcome{ok: true, miss: true}},
+	} {
+		if got := judge(&c.r); got != c.want {
+			t.Errorf("%s: %+v, want %+v", name, got, c.want)
+		}
+	}
+}

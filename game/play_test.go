@@ -1,0 +1,143 @@
+package game
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// short is a compressed game: three phases of 2 s of real time at speed 60.
+func short(rate float64) Scenario {
+	return Scenario{Name: "short", Skew: 1.3, Timeout: Duration(5 * time.Second), Phases: []Phase{
+		{Name: "one", Duration: Duration(2 * time.Minute), Rate: rate, Keys: 20},
+		{Name: "two", Duration: Duration(2 * time.Minute), Rate: 2 * rate, Keys: 40},
+		{Name: "three", Duration: Duration(2 * time.Minute), Rate: 3 * rate, Keys: 80},
+	}}
+}
+
+// startService builds and starts the real hash service on a free port.
+func startService(t *testing.T, env ...string) *url.URL {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hashsvc")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = "../service"
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the service: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), append(env, "ADDR="+addr)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for range 100 {
+		if resp, err := http.Get("http://" + addr + api.HealthPath); err == nil {
+			resp.Body.Close()
+			return mustURL(t, "http://"+addr+"/")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the service did not start")
+	return nil
+}
+
+func TestPlayAgainstTheRealService(t *testing.T) {
+	target := startService(t, "WORK=20ms", "CONCURRENCY=8", "MAX_WAIT=2s", "DRAIN_TIMEOUT=5s")
+	var results, progress bytes.Buffer
+	p := Play{Target: target, Scenario: short(20), Rules: DefaultRules(), CostPerHour: 0.5, Speed: 60, Results: &results, Progress: &progress}
+	sum, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := short(20).Expected(short(20).Length()) / 60 // requests in 6 s of real time: 20*2 + 40*2 + 60*2
+	if float64(sum.Sent) < 0.9*want || float64(sum.Sent) > 1.1*want {
+		t.Errorf("sent %d requests, the scenario asks for %.0f", sum.Sent, want)
+	}
+	if sum.OK == 0 || sum.Wrong != 0 || sum.OK+sum.Failed != sum.Sent {
+		t.Errorf("ok %d, wrong %d, failed %d of %d", sum.OK, sum.Wrong, sum.Failed, sum.Sent)
+	}
+	if sum.HitRatio() != -1 {
+		t.Errorf("hit ratio %v from an endpoint that reports none", sum.HitRatio())
+	}
+	if sum.DistinctKeys > 80 || sum.BestHitRatio() <= 0 {
+		t.Errorf("%d distinct keys, best hit ratio %v", sum.DistinctKeys, sum.BestHitRatio())
+	}
+	// Six seconds of game at $0.5/h and speed 60: six minutes of bill.
+	if wantCost := DefaultRules().CostPoints(0.5, 6*time.Minute); sum.Cost < wantCost*0.99 || sum.Cost > wantCost*1.4 {
+		t.Errorf("cost %v points, want about %v", sum.Cost, wantCost)
+	}
+	// One JSON line per second, the score running.
+	var lines []Second
+	sc := bufio.NewScanner(&results)
+	for sc.Scan() {
+		var s Second
+		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+			t.Fatalf("results line %q: %v", sc.Text(), err)
+		}
+		lines = append(lines, s)
+	}
+	if len(lines) < 6 || lines[len(lines)-1].Score != sum.Score || lines[0].Phase != "one" {
+		t.Errorf("%d result lines, last %+v, summary score %v", len(lines), lines[len(lines)-1], sum.Score)
+	}
+	if !strings.Contains(progress.String(), "score") || !strings.Contains(progress.String(), "p99") {
+		t.Errorf("progress:\n%s", progress.String())
+	}
+}
+
+func TestWrongAnswersAreFailures(t *testing.T) {
+	stale := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Cache", "Hit from cloudfront")
+		fmt.Fprint(w, api.Hash("yesterday's answer"))
+	}))
+	defer stale.Close()
+	p := Play{Target: mustURL(t, stale.URL+"/"), Scenario: short(20), Rules: DefaultRules(), Speed: 120}
+	sum, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent == 0 || sum.Wrong != sum.Sent || sum.OK != 0 || sum.Score >= 0 || sum.HitRatio() != 1 {
+		t.Errorf("%+v: every answer is wrong and must cost points", sum)
+	}
+}
+
+func TestUnreachableTargetFailsAtOnce(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	p := Play{Target: mustURL(t, "http://"+addr+"/"), Scenario: short(1), Rules: DefaultRules()}
+	start := time.Now()
+	_, err := p.Run(context.Background())
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), addr) || time.Since(start) > 5*time.Second {
+		t.Errorf("error %v after %s", err, time.Since(start))
+	}
+}

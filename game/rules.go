@@ -1,0 +1,96 @@
+package game
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Rules turn what happened into points: points per answer by how fast it
+// came, a penalty per failure, and the team's AWS bill deducted per minute.
+type Rules struct {
+	// Tiers are checked in order; an answer earns the points of the first
+	// tier whose Below it is under. A correct answer slower than every tier
+	// earns nothing but is not a failure.
+	Tiers []Tier `json:"tiers"`
+	// FailurePenalty is taken for every failure: an error, a timeout, or a
+	// wrong answer.
+	FailurePenalty float64 `json:"failurePenalty"`
+	// PointsPerDollar converts the bill into points.
+	PointsPerDollar float64 `json:"pointsPerDollar"`
+}
+
+// Tier is a latency band and its points.
+type Tier struct {
+	Below  Duration `json:"below"`
+	Points float64  `json:"points"`
+}
+
+//go:embed rules/default.json
+var defaultRules []byte
+
+// DefaultRules are the committed rules.
+func DefaultRules() Rules {
+	r, err := ParseRules(defaultRules, "rules/default.json")
+	if err != nil {
+		panic(err) // a test keeps the committed file valid
+	}
+	return r
+}
+
+// LoadRules reads a rules file.
+func LoadRules(path string) (Rules, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Rules{}, fmt.Errorf("rules: %w", err)
+	}
+	return ParseRules(b, path)
+}
+
+// ParseRules reads and checks rules; name says where they came from.
+func ParseRules(b []byte, name string) (Rules, error) {
+	var r Rules
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return r, fmt.Errorf("rules %s: %w", name, err)
+	}
+	var problems []string
+	if len(r.Tiers) == 0 {
+		problems = append(problems, "no tiers: want at least one {below, points}")
+	}
+	for i, t := range r.Tiers {
+		if t.Below <= 0 || t.Points < 0 {
+			problems = append(problems, fmt.Sprintf("tier %d: want a positive below and points of 0 or more", i+1))
+		}
+		if i > 0 && t.Below <= r.Tiers[i-1].Below {
+			problems = append(problems, fmt.Sprintf("tier %d: below %s must be above the previous tier's %s", i+1, time.Duration(t.Below), time.Duration(r.Tiers[i-1].Below)))
+		}
+	}
+	if r.FailurePenalty < 0 || r.PointsPerDollar < 0 {
+		problems = append(problems, "failurePenalty and pointsPerDollar: want 0 or more")
+	}
+	if len(problems) > 0 {
+		return r, fmt.Errorf("rules %s: %s", name, strings.Join(problems, "; "))
+	}
+	return r, nil
+}
+
+// Points is what one correct answer of this latency earns.
+func (r Rules) Points(latency time.Duration) float64 {
+	for _, t := range r.Tiers {
+		if latency < time.Duration(t.Below) {
+			return t.Points
+		}
+	}
+	return 0
+}
+
+// CostPoints is what running at costPerHour for d takes away.
+func (r Rules) CostPoints(costPerHour float64, d time.Duration) float64 {
+	return costPerHour * d.Hours() * r.PointsPerDollar
+}
