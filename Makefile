@@ -16,7 +16,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check gameday bench-engine test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,12 @@ diff: tools ## offline diff between two fix sets: make diff FROM=none TO=all
 
 check: tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
 	go run ./gates/cmd/check -out $(OUT)/check $(SETS)
+
+gameday: ## build the game engine into bin/gameday
+	go build -o bin/gameday ./game/cmd/gameday
+
+bench-engine: ## measure the game engine's sustained request rate (GAMEDAY_BENCH_RATE, default 10000)
+	go test -count=1 -run '^$$' -bench EngineRate -benchtime 1x ./game
 
 test: tools test-service test-app ## run every test (what CI runs)
 

@@ -50,13 +50,13 @@ func TestDefaultFilesAreValid(t *testing.T) {
 func TestScenarioErrorsNameTheProblem(t *testing.T) {
 	for file, want := range map[string]string{
 		`{`: "unexpected EOF",
-		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10", "rate": 1, "keys": 5}]}`:      `want a duration such as "30m"`,
-		`{"skew": 0.5, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}]}`:     "skew 0.5: want a number above 1",
-		`{"skew": 1.2, "timeout": "30s", "phases": []}`:                                                          "no phases",
-		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 0, "keys": 5}]}`:     `phase 1 ("a"): want a positive duration, rate and keys`,
+		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10", "rate": 1, "keys": 5}]}`:                                                           `want a duration such as "30m"`,
+		`{"skew": 0.5, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}]}`:                                                          "skew 0.5: want a number above 1",
+		`{"skew": 1.2, "timeout": "30s", "phases": []}`:                                                                                                                "no phases",
+		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 0, "keys": 5}]}`:                                                          `phase 1 ("a"): want a positive duration, rate and keys`,
 		`{"skew": 1.2, "timeout": "30s", "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}], "surges": [{"at": "9m", "duration": "5m", "factor": 2}]}`: "surge 1: want it inside the game",
-		`{"skew": 1.2, "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}]}`:                      "timeout: want a duration",
-		`{"skew": 1.2, "timeout": "30s", "rates": []}`:                                                           `unknown field "rates"`,
+		`{"skew": 1.2, "phases": [{"name": "a", "duration": "10m", "rate": 1, "keys": 5}]}`:                                                                            "timeout: want a duration",
+		`{"skew": 1.2, "timeout": "30s", "rates": []}`:                                                                                                                 `unknown field "rates"`,
 	} {
 		_, err := ParseScenario([]byte(file), "x.json")
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "scenario x.json: ") {
@@ -69,7 +69,7 @@ func TestRulesErrorsNameTheProblem(t *testing.T) {
 	for file, want := range map[string]string{
 		`{"tiers": []}`: "no tiers",
 		`{"tiers": [{"below": "1s", "points": 5}, {"below": "500ms", "points": 1}]}`: "tier 2: below 500ms must be above the previous tier's 1s",
-		`{"tiers": [{"below": "1s", "points": 5}], "failurePenalty": -1}`:          "want 0 or more",
+		`{"tiers": [{"below": "1s", "points": 5}], "failurePenalty": -1}`:            "want 0 or more",
 	} {
 		if _, err := ParseRules([]byte(file), "r.json"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", file, err, want)
@@ -87,10 +87,15 @@ func TestExpectedIntegratesPhasesAndSurges(t *testing.T) {
 		want float64
 	}{
 		{30 * time.Second, 60}, {time.Minute, 120}, {90 * time.Second, 420},
-		{100 * time.Second, 420 + 300}, {2 * time.Minute, 420 + 300 + 200}, {3 * time.Minute, 920 + 600},
+		{100 * time.Second, 420 + 300}, {2 * time.Minute, 420 + 300 + 200},
 	} {
 		if got := s.Expected(c.at); math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("Expected(%s) = %v, want %v", c.at, got, c.want)
+		}
+	}
+	for _, n := range []float64{0, 60, 120, 421, 919} {
+		if got := s.Expected(s.TimeOf(n)); math.Abs(got-n) > 1e-6 {
+			t.Errorf("Expected(TimeOf(%v)) = %v", n, got)
 		}
 	}
 	if _, i, rate := s.At(95 * time.Second); i != 1 || rate != 30 {
@@ -108,6 +113,12 @@ func TestPacerIsOpenLoop(t *testing.T) {
 	// On schedule: wait about one interval.
 	if wait, _ := p.Pace(time.Second, 100); wait <= 0 || wait > 20*time.Millisecond {
 		t.Errorf("on schedule: wait %s, want about 10ms", wait)
+	}
+	// At a low rate the wait is the whole interval: the attacker sends
+	// when it ends.
+	slow := pacer{scenario: Scenario{Phases: []Phase{{Duration: Duration(time.Hour), Rate: 2, Keys: 1}}}, speed: 1}
+	if wait, _ := slow.Pace(time.Second, 2); wait < 490*time.Millisecond || wait > 510*time.Millisecond {
+		t.Errorf("at 2/s after 2 requests in 1 s: wait %s, want 500ms", wait)
 	}
 	// A one-hour game at speed 60 ends after a minute.
 	if _, stop := p.Pace(time.Minute, 6000); !stop {

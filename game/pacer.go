@@ -28,11 +28,12 @@ func (p pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	if p.gameTime(elapsed) >= p.scenario.Length() {
 		return 0, true
 	}
-	due := p.scenario.Expected(p.gameTime(elapsed)) / p.speed
-	if float64(hits) < due {
+	now := p.gameTime(elapsed)
+	if float64(hits) < p.scenario.Expected(now)/p.speed {
 		return 0, false
 	}
-	wait := time.Duration((float64(hits) + 1 - due) / p.Rate(elapsed) * float64(time.Second))
-	// Look again soon: the rate may step up before the wait is over.
-	return min(wait, 50*time.Millisecond), false
+	// The attacker sends the next request when the wait is over, so the
+	// wait must end exactly when it is due, across rate changes.
+	next := p.scenario.TimeOf(float64(hits+1) * p.speed)
+	return time.Duration(float64(next-now) / p.speed), false
 }

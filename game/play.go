@@ -281,14 +281,19 @@ func (s *scorer) write(sec int) {
 	line := b.sec
 	line.T = sec
 	line.GameTime = gameAt.Round(time.Second).String()
-	line.Phase = phase.Name
-	line.Rate = rate
+	line.Phase, line.Rate = phase.Name, rate
+	if gameAt >= s.play.Scenario.Length() {
+		line.Phase, line.Rate = "ended", 0 // answers still arriving
+	}
 	if line.Answers > 0 {
 		line.P50ms = float64(b.hist.ValueAtQuantile(50)) / 1000
 		line.P99ms = float64(b.hist.ValueAtQuantile(99)) / 1000
 	}
-	// The bill runs on game time: a compressed second is Speed seconds of it.
-	line.Cost = s.play.Rules.CostPoints(s.play.CostPerHour, time.Duration(s.play.Speed*float64(time.Second)))
+	// The bill runs on game time, a compressed second being Speed seconds
+	// of it, and stops when the game does: answers still arriving after
+	// the end cost nothing more.
+	billed := min(time.Duration(s.play.Speed*float64(time.Second)), max(s.play.Scenario.Length()-gameAt, 0))
+	line.Cost = s.play.Rules.CostPoints(s.play.CostPerHour, billed)
 	s.score += line.Points - line.Penalty - line.Cost
 	line.Score = s.score
 

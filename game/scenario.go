@@ -162,7 +162,38 @@ func (s Scenario) At(t time.Duration) (phase Phase, index int, rate float64) {
 // time: the integral of its rate, which changes only at phase and surge
 // boundaries.
 func (s Scenario) Expected(t time.Duration) float64 {
-	points := []time.Duration{0, t}
+	total := 0.0
+	s.segments(func(a, b time.Duration, rate float64) bool {
+		if a >= t {
+			return false
+		}
+		total += rate * (min(b, t) - a).Seconds()
+		return true
+	})
+	return total
+}
+
+// TimeOf is the inverse of Expected: the game time by which n requests
+// are due, or the game's length if they never are.
+func (s Scenario) TimeOf(n float64) time.Duration {
+	at := s.Length()
+	done := 0.0
+	s.segments(func(a, b time.Duration, rate float64) bool {
+		in := rate * (b - a).Seconds()
+		if done+in >= n {
+			at = a + time.Duration((n-done)/rate*float64(time.Second))
+			return false
+		}
+		done += in
+		return true
+	})
+	return at
+}
+
+// segments calls f for each stretch of constant rate, in order, until f
+// returns false.
+func (s Scenario) segments(f func(a, b time.Duration, rate float64) bool) {
+	points := []time.Duration{0}
 	var start time.Duration
 	for _, p := range s.Phases {
 		start += time.Duration(p.Duration)
@@ -173,11 +204,10 @@ func (s Scenario) Expected(t time.Duration) float64 {
 	}
 	slices.Sort(points)
 	points = slices.Compact(points)
-	total := 0.0
-	for i := 0; i+1 < len(points) && points[i] < t; i++ {
-		a, b := points[i], min(points[i+1], t)
-		_, _, rate := s.At(a)
-		total += rate * (b - a).Seconds()
+	for i := 0; i+1 < len(points); i++ {
+		_, _, rate := s.At(points[i])
+		if !f(points[i], points[i+1], rate) {
+			return
+		}
 	}
-	return total
 }
