@@ -10,13 +10,14 @@ SETS     ?= none all
 FROM     ?= none
 TO       ?= all
 FIXES    ?= none
+SPEED    ?= 240
 CDK      := npx --no-install cdk
 # Debian's Node 20 still runs the CDK; say so once, in the README, not in
 # every command's output.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check gameday bench-engine test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check gameday bench-engine local local-tools test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,7 +58,22 @@ gameday: ## build the game engine into bin/gameday
 bench-engine: ## measure the game engine's sustained request rate (GAMEDAY_BENCH_RATE, default 10000)
 	go test -count=1 -run '^$$' -bench EngineRate -benchtime 1x ./game
 
-test: tools test-service test-app ## run every test (what CI runs)
+local-tools: ## install HAProxy and nginx from Debian's packages, for the local game
+	@missing=""; \
+	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing$$missing"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+	  { $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; }; \
+	fi
+
+local: tools local-tools ## the game on loopback, baseline and target side by side (SETS, SPEED, CHAOS=1)
+	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
+	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(CHAOS),--chaos) $(SETS)
+
+test: tools local-tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
 	cd service && go test -count=1 ./...

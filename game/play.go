@@ -65,8 +65,11 @@ type Summary struct {
 	Hits, Misses                               int
 	DistinctKeys                               int
 	P50, P99                                   time.Duration
-	Points, Penalty, Cost, Score               float64
-	Elapsed                                    time.Duration
+	// HitP50 and MissP50 split the median by what the endpoint's X-Cache
+	// said; zero when it said nothing.
+	HitP50, MissP50              time.Duration
+	Points, Penalty, Cost, Score float64
+	Elapsed                      time.Duration
 }
 
 // HitRatio is the share of answers the endpoint said came from its cache,
@@ -184,6 +187,8 @@ type scorer struct {
 	score   float64
 	sum     Summary
 	all     *hdrhistogram.Histogram
+	hits    *hdrhistogram.Histogram
+	misses  *hdrhistogram.Histogram
 	err     error
 }
 
@@ -198,7 +203,7 @@ func newHistogram() *hdrhistogram.Histogram {
 }
 
 func newScorer(p Play, start time.Time) *scorer {
-	return &scorer{play: p, start: start, buckets: map[int]*bucket{}, all: newHistogram()}
+	return &scorer{play: p, start: start, buckets: map[int]*bucket{}, all: newHistogram(), hits: newHistogram(), misses: newHistogram()}
 }
 
 // add scores one result in the second it completed.
@@ -227,15 +232,17 @@ func (s *scorer) add(r *vegeta.Result) {
 			b.sec.Timeouts++
 		}
 	}
-	if o.hit {
-		b.sec.Hits++
-	}
-	if o.miss {
-		b.sec.Misses++
-	}
 	us := max(r.Latency.Microseconds(), 1)
 	_ = b.hist.RecordValue(us)
 	_ = s.all.RecordValue(us)
+	if o.hit {
+		b.sec.Hits++
+		_ = s.hits.RecordValue(us)
+	}
+	if o.miss {
+		b.sec.Misses++
+		_ = s.misses.RecordValue(us)
+	}
 }
 
 // outcome is what one answer was.
@@ -333,6 +340,12 @@ func (s *scorer) finish() Summary {
 	if s.all.TotalCount() > 0 {
 		s.sum.P50 = time.Duration(s.all.ValueAtQuantile(50)) * time.Microsecond
 		s.sum.P99 = time.Duration(s.all.ValueAtQuantile(99)) * time.Microsecond
+	}
+	if s.hits.TotalCount() > 0 {
+		s.sum.HitP50 = time.Duration(s.hits.ValueAtQuantile(50)) * time.Microsecond
+	}
+	if s.misses.TotalCount() > 0 {
+		s.sum.MissP50 = time.Duration(s.misses.ValueAtQuantile(50)) * time.Microsecond
 	}
 	return s.sum
 }

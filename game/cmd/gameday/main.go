@@ -176,7 +176,7 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func printSummary(w io.Writer, s game.Summary) {
 	hit := "not reported by the endpoint"
 	if r := s.HitRatio(); r >= 0 {
-		hit = fmt.Sprintf("%.1f%%", r*100)
+		hit = fmt.Sprintf("%.1f%% (p50 of a hit %s, of a miss %s)", r*100, s.HitP50, s.MissP50)
 	}
 	fmt.Fprintf(w, `score %.0f = %.0f points - %.0f failure penalty - %.0f cost
 requests %d: %d ok, %d failed (%d wrong answers, %d timeouts)
