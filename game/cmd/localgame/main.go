@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			// Half the remaining processes' capacity: the loss is the
 			// health check's doing, not overload's.
 			n := float64(local.Count(cfg) - 1)
-			rate := max(n*float64(cfg.Service.Concurrency)/cfg.Service.Work.Seconds()/2, 1)
+			rate := n * float64(cfg.Service.Concurrency) / cfg.Service.Work.Seconds() / 2
 			fmt.Fprintf(stderr, "fixes=%s: chaos, killing one of %d processes under %.1f req/s\n", cfg.Fixes, local.Count(cfg), rate)
 			// Four minutes: the CTO's TCP check takes up to 150 s to notice.
 			c, err := local.KillOne(ctx, cfg, opt, rate, 4*time.Minute)
