@@ -71,7 +71,7 @@ var free = map[string]bool{
 	"AWS::ECS::Cluster": true, "AWS::ECS::TaskDefinition": true, "AWS::CloudFront::CachePolicy": true,
 	"AWS::CloudFront::VpcOrigin": true, "AWS::AutoScaling::ScalingPolicy": true,
 	"AWS::ApplicationAutoScaling::ScalableTarget": true, "AWS::ApplicationAutoScaling::ScalingPolicy": true,
-	"AWS::CDK::Metadata": true,
+	"AWS::CDK::Metadata": true, "AWS::SNS::Topic": true, "AWS::SNS::TopicPolicy": true,
 }
 
 // template is the part of a CloudFormation template the model reads.
@@ -196,6 +196,12 @@ func (m model) price(id, typ string, props map[string]any) (Line, bool) {
 		requests := m.t.RPS * 3600 / 10000 * p.Usage["cloudfront-10k-https"]
 		bytes := m.gbPerHour(m.t.RPS) * p.Usage["cloudfront-gb-out"]
 		return Line{PerHour: requests + bytes, Detail: fmt.Sprintf("%.0f requests/s, %.0f%% hits; origin fetches free", m.t.RPS, m.t.HitRatio*100)}, true
+	case "AWS::CloudFront::MonitoringSubscription":
+		return Line{PerHour: 8 * p.Monthly["cloudwatch-metric"] / hoursPerMonth, Detail: "8 additional distribution metrics"}, true
+	case "AWS::CloudWatch::Alarm":
+		return Line{PerHour: p.Monthly["cloudwatch-alarm"] * 3 / hoursPerMonth, Detail: "a metric-math alarm over 3 metrics"}, true
+	case "AWS::CloudWatch::Dashboard":
+		return Line{PerHour: p.Monthly["cloudwatch-dashboard"] / hoursPerMonth, Detail: "a dashboard (the first 3 an account has are free)"}, true
 	case "AWS::Logs::LogGroup":
 		gb := m.originRPS * 3600 * m.t.LogBytesPerRequest / 1e9
 		return Line{PerHour: gb * p.Usage["logs-ingest-gb"], Detail: fmt.Sprintf("%.3f GB/h ingested", gb)}, true

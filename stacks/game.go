@@ -23,6 +23,7 @@ import (
 	"github.com/unicorn-rentals/gameday/constructs/cdn"
 	"github.com/unicorn-rentals/gameday/constructs/classiclb"
 	"github.com/unicorn-rentals/gameday/constructs/fleet"
+	"github.com/unicorn-rentals/gameday/constructs/monitor"
 	"github.com/unicorn-rentals/gameday/constructs/network"
 	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/constructs/waste"
@@ -79,6 +80,7 @@ type GameStack struct {
 	Alb     *alb.ALB             // with alb
 	Cdn     *cdn.CDN             // with cache
 	Waste   *waste.Waste         // until cleanup
+	Monitor *monitor.Monitor
 }
 
 // NewGameStack builds the stack for props.Config.Fixes.
@@ -142,6 +144,8 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 			},
 		})
 	}
+
+	s.observe()
 
 	awscdk.NewCfnOutput(s.Stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Where the game sends its traffic: GET <Endpoint>?input=VALUE"),

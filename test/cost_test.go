@@ -25,7 +25,9 @@ func TestCostOfTheBaselineAndTheTarget(t *testing.T) {
 			"AWS::EC2::EIP":                           3 * 0.005,                  // two NAT gateways and the idle one
 			"AWS::EC2::Instance":                      0.096 + 8*0.08/730,         // the forgotten one
 			"AWS::EC2::Volume":                        100 * 0.10 / 730,           // unattached
-		}, 0.6912},
+			"AWS::CloudWatch::Alarm":                  3 * 0.10 / 730,             // the error rate: 3 metrics
+			"AWS::CloudWatch::Dashboard":              3.00 / 730,
+		}, 0.6957},
 		{"all", map[string]float64{
 			// 1 req/s reaches the origin: 60 a minute at 11 per task is 6 tasks.
 			"AWS::ECS::Service":                         6 * (0.25*0.03238 + 0.5*0.00356),
@@ -34,7 +36,10 @@ func TestCostOfTheBaselineAndTheTarget(t *testing.T) {
 			"AWS::EC2::NatGateway":                      0.045 + 0.00018*0.045,
 			"AWS::EC2::EIP":                             0.005,
 			"AWS::Logs::LogGroup":                       3600.0 * 200 / 1e9 * 0.50,
-		}, 0.1700},
+			"AWS::CloudFront::MonitoringSubscription":   8 * 0.30 / 730, // the additional metrics, for the cache hit rate
+			"AWS::CloudWatch::Alarm":                    3 * 0.10 / 730,
+			"AWS::CloudWatch::Dashboard":                3.00 / 730,
+		}, 0.1778},
 	} {
 		t.Run(c.fixes, func(t *testing.T) {
 			raw, _ := json.Marshal(synth(t, c.fixes, synthOptions{}).raw)

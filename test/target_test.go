@@ -429,3 +429,42 @@ func TestTheServiceIsTaggedUnderEveryFixSet(t *testing.T) {
 		}
 	}
 }
+
+// The dashboard follows the fix set: each widget shows metrics that the
+// fix set's parts publish, and nothing else.
+func TestDashboardFollowsTheFixSet(t *testing.T) {
+	for _, set := range append([]stacks.FixSet{{}}, fixSets(t)...) {
+		t.Run(set.String(), func(t *testing.T) {
+			tpl := synth(t, set.String(), synthOptions{})
+			body := text(tpl.one(t, "AWS::CloudWatch::Dashboard").prop("DashboardBody"))
+			expect := map[string]bool{
+				`\"AWS/ApplicationELB\",\"RequestCountPerTarget\"`: set.Has(stacks.FixALB),
+				`\"AWS/ELB\",\"SurgeQueueLength\"`:                 !set.Has(stacks.FixALB),
+				`\"AWS/CloudFront\",\"CacheHitRate\"`:              set.Has(stacks.FixCache),
+				`\"region\":\"us-east-1\"`:                         set.Has(stacks.FixCache),
+				`\"ECS/ContainerInsights\",\"RunningTaskCount\"`:   set.Has(stacks.FixFargate),
+				`\"AWS/AutoScaling\",\"GroupInServiceInstances\"`:  !set.Has(stacks.FixFargate),
+			}
+			for fragment, want := range expect {
+				if strings.Contains(body, fragment) != want {
+					t.Errorf("dashboard has %s: %v, want %v", fragment, !want, want)
+				}
+			}
+			if g, ok := group(tpl); ok && !strings.Contains(text(g.prop("MetricsCollection")), "GroupInServiceInstances") {
+				t.Error("the group does not publish GroupInServiceInstances")
+			}
+			if set.Has(stacks.FixCache) && tpl.one(t, "AWS::CloudFront::MonitoringSubscription").prop("MonitoringSubscription") == nil {
+				t.Error("no additional metrics: CacheHitRate would stay empty")
+			}
+			alarm := tpl.one(t, "AWS::CloudWatch::Alarm")
+			topic := tpl.one(t, "AWS::SNS::Topic")
+			if !slices.Contains(refs(alarm.prop("AlarmActions")), topic.id) {
+				t.Errorf("the error-rate alarm tells nobody: actions %s", text(alarm.prop("AlarmActions")))
+			}
+			out := tpl.raw["Outputs"].(map[string]any)["ErrorRateAlarmArn"].(map[string]any)
+			if text(out["Export"]) != `{"Name":"UnicornRentals-ErrorRateAlarmArn"}` || !slices.Contains(refs(out["Value"]), alarm.id) {
+				t.Errorf("alarm export %s", text(out))
+			}
+		})
+	}
+}

@@ -167,6 +167,8 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 		DesiredCapacity: desired,
 		HealthChecks:    healthChecks,
 		UpdatePolicy:    updatePolicy,
+		// One-minute group metrics are free; the dashboard counts instances.
+		GroupMetrics: &[]awsautoscaling.GroupMetrics{awsautoscaling.NewGroupMetrics(awsautoscaling.GroupMetric_IN_SERVICE_INSTANCES())},
 	})
 	if desired != nil {
 		// A fixed size is the point of this group: every deployment resets it.
