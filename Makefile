@@ -11,13 +11,14 @@ FROM     ?= none
 TO       ?= all
 FIXES    ?= none
 SPEED    ?= 240
+STACK    ?= UnicornRentals
 CDK      := npx --no-install cdk
 # Debian's Node 20 still runs the CDK; say so once, in the README, not in
 # every command's output.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check gameday bench-engine local local-tools test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check gameday bench-engine local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -103,11 +104,14 @@ binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	  ls -l bin/hashsvc-linux-$$arch; \
 	done
 
-deploy: tools ## deploy one team's stack (needs AWS credentials): make deploy FIXES=none
-	$(CDK) deploy -c fixes=$(FIXES) --require-approval never
+deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none
+	$(CDK) deploy -c fixes=$(FIXES) --require-approval never $(STACK)
 
-destroy: tools ## delete the stack and everything in it (needs AWS credentials)
-	$(CDK) destroy --force
+deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
+	$(CDK) deploy $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos
+
+destroy: tools ## delete the chaos stack, then the game stack and everything in it (needs AWS credentials)
+	$(CDK) destroy --force $(STACK)-Chaos $(STACK)
 
 clean: ## remove build output
 	rm -rf $(OUT) cdk.out bin

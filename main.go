@@ -26,6 +26,8 @@ func main() {
 		Config:     cfg,
 		ServiceDir: "service",
 	})
+	// Deployed beside the game stack by the facilitator, whatever the fixes.
+	stacks.NewChaosStack(app, stacks.ChaosStackProps{StackProps: awscdk.StackProps{Env: deployEnv()}, Config: cfg})
 	assembly := app.Synth(nil)
 	if template, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any); ok {
 		fmt.Fprintln(os.Stderr, "synthesized", stacks.Summary(cfg, template))

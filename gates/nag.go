@@ -36,6 +36,7 @@ type Suppression struct {
 	Rule      string
 	AppliesTo string // for rules with findings per item, e.g. "Resource::*"; empty: all
 	Reason    string
+	Chaos     bool // in the chaos stack, not the game stack
 }
 
 // ApplyNag adds the AwsSolutions pack to stack, and the suppressions whose

@@ -43,8 +43,8 @@ counts for every fix set and writes the full reports under ` + "`out/check/`" + 
 	b.WriteString(`
 ## What the target accepts, and why
 
-The target (` + "`-c fixes=all`" + `) has no unsuppressed cdk-nag error. These
-findings are accepted wherever their resource exists
+The target (` + "`-c fixes=all`" + `) and the chaos stack have no unsuppressed
+cdk-nag error. These findings are accepted wherever their resource exists
 (` + "`gates/suppressions.go`" + `):
 
 | rule | resource | reason |
@@ -55,7 +55,11 @@ findings are accepted wherever their resource exists
 		if s.AppliesTo != "" {
 			rule += "[" + s.AppliesTo + "]"
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s |\n", rule, s.Path, s.Reason)
+		path := "`" + s.Path + "`"
+		if s.Chaos {
+			path = "chaos stack: " + path
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", rule, path, s.Reason)
 	}
 	b.WriteString(`
 The target passes every applicable Control Tower control but these

@@ -28,6 +28,8 @@ type Config struct {
 	MinCapacity, MaxCapacity int
 	// Service is how the hash service is started on every instance or task.
 	Service ServiceSettings
+	// Chaos is the Chaos Monkey's schedule, off by default.
+	Chaos ChaosSchedule
 }
 
 // ServiceSettings are the hash service's settings as the stack deploys
@@ -48,6 +50,7 @@ func DefaultConfig() Config {
 		FleetSize:   4,
 		MinCapacity: 2,
 		MaxCapacity: 20,
+		Chaos:       ChaosSchedule{Interval: 20 * time.Minute, Duration: 4 * time.Hour},
 		Service: ServiceSettings{
 			Work:         api.DefaultWork,
 			Concurrency:  api.DefaultConcurrency,
@@ -148,6 +151,9 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		}
 		s.ErrorRate = f
 	}
+	if err := chaosFromContext(get, &cfg.Chaos); err != nil {
+		return cfg, err
+	}
 	if need := api.MinDrainTimeout(s.Work, s.MaxWait); s.DrainTimeout < need {
 		return cfg, fmt.Errorf("context drainTimeout %s is shorter than maxWait + work (%s): a request admitted before shutdown could not finish; raise drainTimeout or lower maxWait", s.DrainTimeout, need)
 	}
@@ -192,4 +198,42 @@ func (s ServiceSettings) TargetRequestsPerMinute() int {
 		return maxTargetRequestsPerMinute
 	}
 	return max(1, int(math.Floor(capacity)))
+}
+
+// chaosFromContext reads the Chaos Monkey's schedule.
+func chaosFromContext(get func(string) any, c *ChaosSchedule) error {
+	if v, ok := contextString(get, "chaosSchedule"); ok {
+		switch v {
+		case "on", "true":
+			c.Enabled = true
+		case "off", "false":
+			c.Enabled = false
+		default:
+			return fmt.Errorf("context chaosSchedule %q: want on or off", v)
+		}
+	}
+	for _, d := range []struct {
+		key   string
+		field *time.Duration
+		min   time.Duration
+	}{{"chaosInterval", &c.Interval, 5 * time.Minute}, {"chaosDuration", &c.Duration, c.Interval}} {
+		if v, ok := contextString(get, d.key); ok {
+			parsed, err := time.ParseDuration(v)
+			if err != nil || parsed < d.min || parsed > 7*24*time.Hour {
+				return fmt.Errorf("context %s %q: want a duration from %s to 168h, such as 20m or 4h", d.key, v, d.min)
+			}
+			*d.field = parsed
+		}
+	}
+	if v, ok := contextString(get, "chaosStart"); ok {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return fmt.Errorf("context chaosStart %q: want the game's start as RFC 3339, such as 2026-12-03T09:00:00Z", v)
+		}
+		c.Start = t
+	}
+	if c.Enabled && c.Start.IsZero() {
+		return fmt.Errorf("context chaosSchedule on needs chaosStart, the game's start, such as -c chaosStart=2026-12-03T09:00:00Z")
+	}
+	return nil
 }

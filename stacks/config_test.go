@@ -62,8 +62,12 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context drainTimeout "0s": want a duration from 1s to 1m55s`:   {"drainTimeout": "0s"},
 		`context drainTimeout "3m": want a duration from 1s to 1m55s`:   {"drainTimeout": "3m"},
 		`context maxCapacity "30": want a whole number from 1 to 20 (the CTO's /27 subnet holds no more; the subnets fix allows more)`: {"maxCapacity": "30"},
-		`context minCapacity 5 is above maxCapacity 3`:           {"minCapacity": "5", "maxCapacity": "3"},
-		`harden spreads the service over two Availability Zones`: {"fixes": "cache,alb,harden", "fleetSize": "1"},
+		`context minCapacity 5 is above maxCapacity 3`:                     {"minCapacity": "5", "maxCapacity": "3"},
+		`context chaosSchedule "maybe": want on or off`:                    {"chaosSchedule": "maybe"},
+		`context chaosSchedule on needs chaosStart`:                        {"chaosSchedule": "on"},
+		`context chaosInterval "1m": want a duration from 5m0s to 168h`:    {"chaosInterval": "1m"},
+		`context chaosStart "tomorrow": want the game's start as RFC 3339`: {"chaosStart": "tomorrow"},
+		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,harden", "fleetSize": "1"},
 	}
 	for want, values := range cases {
 		if _, err := ConfigFromContext(ctx(values)); err == nil || !strings.Contains(err.Error(), want) {

@@ -45,13 +45,14 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	failed := false
-	for _, value := range sets {
+	for i, value := range sets {
 		set, err := stacks.ParseFixSet(value)
 		if err != nil {
 			return fmt.Errorf("fix set %q: %w", value, err)
 		}
 		dir := filepath.Join(*out, strings.ReplaceAll(set.String(), ",", "+"))
-		line, bad, err := check(set, dir, exceptions)
+		// The chaos stack does not depend on the fix set: check it once.
+		line, bad, err := check(set, dir, exceptions, i == len(sets)-1)
 		if err != nil {
 			return fmt.Errorf("fixes=%s: %w", set, err)
 		}
@@ -67,7 +68,7 @@ func run(args []string, stdout io.Writer) error {
 // check synthesizes one fix set into dir, runs both gates and writes their
 // reports. bad is true when the target has an unsuppressed nag error or an
 // unexcepted control failure.
-func check(set stacks.FixSet, dir string, exceptions []gates.Exception) (line string, bad bool, err error) {
+func check(set stacks.FixSet, dir string, exceptions []gates.Exception, withChaos bool) (line string, bad bool, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}
@@ -77,29 +78,41 @@ func check(set stacks.FixSet, dir string, exceptions []gates.Exception) (line st
 	cfg := stacks.DefaultConfig()
 	cfg.Fixes = set
 	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "service"})
+	chaos := stacks.NewChaosStack(app, stacks.ChaosStackProps{Config: cfg})
 	gates.ApplyNag(stack.Stack, gates.NagSuppressions)
+	gates.ApplyNag(chaos.Stack, gates.NagSuppressions)
 	assembly := app.Synth(nil)
-	artifact := assembly.GetStackArtifact(stack.ArtifactId())
-	findings, err := gates.NagFindings(*assembly.Directory(), *stack.ArtifactId())
-	if err != nil {
-		return "", false, err
-	}
-	if err := writeJSON(filepath.Join(dir, "nag.json"), findings); err != nil {
-		return "", false, err
-	}
-	failures, raw, err := gates.Guard(".", *artifact.TemplateFullPath())
-	if err != nil {
-		return "", false, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "control-tower.json"), raw, 0o644); err != nil {
-		return "", false, err
-	}
 	target := len(set.Fixes()) == len(stacks.AllFixes)
-	unexcepted := gates.Unexcepted(failures, exceptions, !target)
+	line, bad, err = gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, !target)
+	if err != nil || !withChaos {
+		return line, target && bad, err
+	}
+	chaosLine, chaosBad, err := gate(*assembly.Directory(), *chaos.ArtifactId(), "chaos", "the chaos stack", exceptions, false)
+	return line + "\n" + chaosLine, target && bad || chaosBad, err
+}
+
+// gate runs both gates over one stack of the assembly in dir and writes
+// their reports beside it, named by kind.
+func gate(dir, artifactID, kind, title string, exceptions []gates.Exception, steps bool) (string, bool, error) {
+	findings, err := gates.NagFindings(dir, artifactID)
+	if err != nil {
+		return "", false, err
+	}
+	if err := writeJSON(filepath.Join(dir, kind+"-nag.json"), findings); err != nil {
+		return "", false, err
+	}
+	failures, raw, err := gates.Guard(".", filepath.Join(dir, artifactID+".template.json"))
+	if err != nil {
+		return "", false, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, kind+"-control-tower.json"), raw, 0o644); err != nil {
+		return "", false, err
+	}
+	unexcepted := gates.Unexcepted(failures, exceptions, steps)
 	errs, warns := gates.Count(findings)
-	line = fmt.Sprintf("fixes=%s\n  cdk-nag AwsSolutions: %d errors, %d warnings\n  Control Tower: %d controls failed, %d of them accepted by an exception",
-		set, errs, warns, len(failures), len(failures)-len(unexcepted))
-	return line, target && (errs > 0 || len(unexcepted) > 0), nil
+	line := fmt.Sprintf("%s\n  cdk-nag AwsSolutions: %d errors, %d warnings\n  Control Tower: %d controls failed, %d of them accepted by an exception",
+		title, errs, warns, len(failures), len(failures)-len(unexcepted))
+	return line, errs > 0 || len(unexcepted) > 0, nil
 }
 
 func writeJSON(path string, v any) error {
