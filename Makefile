@@ -18,7 +18,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check gameday bench-engine local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check gameday vendor bench-engine local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ gameday: ## build the game engine into bin/gameday
 
 bench-engine: ## measure the game engine's sustained request rate (GAMEDAY_BENCH_RATE, default 10000)
 	go test -count=1 -run '^$$' -bench EngineRate -benchtime 1x ./game
+
+vendor: tools ## copy the scoreboard's chart library (uPlot, pinned in package.json) into the binary's web assets
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE game/board/web/vendor/
 
 local-tools: ## install HAProxy and nginx from Debian's packages, for the local game
 	@missing=""; \

@@ -154,20 +154,20 @@ func TestKeysFollowZipfAndTheSeed(t *testing.T) {
 }
 
 func TestJudgeVerifiesEveryAnswer(t *testing.T) {
-	u := requestURL(mustURL(t, "http://x/"), "abc")
+	u := RequestURL(mustURL(t, "http://x/"), "abc")
 	headers := http.Header{"X-Cache": {"Hit from cloudfront"}}
 	for name, c := range map[string]struct {
 		r    vegeta.Result
-		want outcome
+		want Outcome
 	}{
-		"right":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: headers}, outcome{ok: true, hit: true}},
-		"wrong":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abd"))}, outcome{wrong: true}},
-		"stale":   {vegeta.Result{Code: 200, URL: u, Body: []byte(strings.TrimSpace(api.Hash("abc")))}, outcome{wrong: true}},
-		"503":     {vegeta.Result{Code: 503, URL: u, Error: "503 Service Unavailable", Headers: http.Header{"X-Cache": {"Error from cloudfront"}}}, outcome{}},
-		"timeout": {vegeta.Result{URL: u, Error: "Get \"http://x/\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"}, outcome{timeout: true}},
-		"miss":    {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: http.Header{"X-Cache": {"Miss from cloudfront"}}}, outcome{ok: true, miss: true}},
+		"right":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: headers}, Outcome{OK: true, Hit: true}},
+		"wrong":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abd"))}, Outcome{Wrong: true}},
+		"stale":   {vegeta.Result{Code: 200, URL: u, Body: []byte(strings.TrimSpace(api.Hash("abc")))}, Outcome{Wrong: true}},
+		"503":     {vegeta.Result{Code: 503, URL: u, Error: "503 Service Unavailable", Headers: http.Header{"X-Cache": {"Error from cloudfront"}}}, Outcome{}},
+		"timeout": {vegeta.Result{URL: u, Error: "Get \"http://x/\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"}, Outcome{Timeout: true}},
+		"miss":    {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: http.Header{"X-Cache": {"Miss from cloudfront"}}}, Outcome{OK: true, Miss: true}},
 	} {
-		if got := judge(&c.r); got != c.want {
+		if got := Judge(&c.r); got != c.want {
 			t.Errorf("%s: %+v, want %+v", name, got, c.want)
 		}
 	}

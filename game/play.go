@@ -98,7 +98,7 @@ var ErrUnreachable = errors.New("target unreachable")
 func Check(ctx context.Context, target *url.URL, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, requestURL(target, Input(0)), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, RequestURL(target, Input(0)), nil)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, target, err)
 	}
@@ -110,8 +110,8 @@ func Check(ctx context.Context, target *url.URL, timeout time.Duration) error {
 	return nil
 }
 
-// requestURL is the target with the input as its only query parameter.
-func requestURL(target *url.URL, input string) string {
+// RequestURL is the target with the input as its only query parameter.
+func RequestURL(target *url.URL, input string) string {
 	u := *target
 	u.RawQuery = url.Values{api.Param: {input}}.Encode()
 	return u.String()
@@ -145,7 +145,7 @@ func (p Play) Run(ctx context.Context) (Summary, error) {
 		mu.Lock()
 		distinct[rank] = true
 		mu.Unlock()
-		t.Method, t.URL = http.MethodGet, requestURL(p.Target, Input(rank))
+		t.Method, t.URL = http.MethodGet, RequestURL(p.Target, Input(rank))
 		return nil
 	}
 	attacker := vegeta.NewAttacker(
@@ -197,13 +197,14 @@ type bucket struct {
 	hist *hdrhistogram.Histogram
 }
 
-func newHistogram() *hdrhistogram.Histogram {
+// NewHistogram records latencies in microseconds.
+func NewHistogram() *hdrhistogram.Histogram {
 	// Microseconds, from 1 µs to 5 minutes, 3 significant digits.
 	return hdrhistogram.New(1, int64(5*time.Minute/time.Microsecond), 3)
 }
 
 func newScorer(p Play, start time.Time) *scorer {
-	return &scorer{play: p, start: start, buckets: map[int]*bucket{}, all: newHistogram(), hits: newHistogram(), misses: newHistogram()}
+	return &scorer{play: p, start: start, buckets: map[int]*bucket{}, all: NewHistogram(), hits: NewHistogram(), misses: NewHistogram()}
 }
 
 // add scores one result in the second it completed.
@@ -211,61 +212,62 @@ func (s *scorer) add(r *vegeta.Result) {
 	sec := int(r.End().Sub(s.start) / time.Second)
 	b, ok := s.buckets[sec]
 	if !ok {
-		b = &bucket{hist: newHistogram()}
+		b = &bucket{hist: NewHistogram()}
 		s.buckets[sec] = b
 	}
 	s.sum.Sent++
-	o := judge(r)
+	o := Judge(r)
 	b.sec.Answers++
 	switch {
-	case o.ok:
+	case o.OK:
 		b.sec.OK++
 		b.sec.Points += s.play.Rules.Points(r.Latency)
-	case o.wrong:
+	case o.Wrong:
 		b.sec.Wrong++
 		b.sec.Failed++
 		b.sec.Penalty += s.play.Rules.FailurePenalty
 	default:
 		b.sec.Failed++
 		b.sec.Penalty += s.play.Rules.FailurePenalty
-		if o.timeout {
+		if o.Timeout {
 			b.sec.Timeouts++
 		}
 	}
 	us := max(r.Latency.Microseconds(), 1)
 	_ = b.hist.RecordValue(us)
 	_ = s.all.RecordValue(us)
-	if o.hit {
+	if o.Hit {
 		b.sec.Hits++
 		_ = s.hits.RecordValue(us)
 	}
-	if o.miss {
+	if o.Miss {
 		b.sec.Misses++
 		_ = s.misses.RecordValue(us)
 	}
 }
 
-// outcome is what one answer was.
-type outcome struct{ ok, wrong, timeout, hit, miss bool }
+// Outcome is what one answer was. Hit and Miss report the endpoint's
+// X-Cache header; both are false when it has none.
+type Outcome struct{ OK, Wrong, Timeout, Hit, Miss bool }
 
-// judge verifies one answer: a 200 must carry the documented hash of the
+// Judge verifies one answer: a 200 must carry the documented hash of the
 // input asked for, or it is a wrong answer; anything else is a failure.
-func judge(r *vegeta.Result) outcome {
-	var o outcome
+func Judge(r *vegeta.Result) Outcome {
+	var o Outcome
 	cache := strings.ToLower(r.Headers.Get("X-Cache"))
-	o.hit = strings.Contains(cache, "hit")
-	o.miss = strings.Contains(cache, "miss")
+	o.Hit = strings.Contains(cache, "hit")
+	o.Miss = strings.Contains(cache, "miss")
 	if r.Code == http.StatusOK {
 		u, err := url.Parse(r.URL)
 		if err == nil && string(r.Body) == api.Hash(u.Query().Get(api.Param)) {
-			o.ok = true
+			o.OK = true
 		} else {
-			o.wrong = true
+			o.Wrong = true
 		}
 		return o
 	}
 	e := strings.ToLower(r.Error)
-	o.timeout = strings.Contains(e, "timeout") || strings.Contains(e, "deadline exceeded")
+	o.Timeout = strings.Contains(e, "timeout") || strings.Contains(e, "deadline exceeded")
 	return o
 }
 
@@ -279,7 +281,7 @@ func (s *scorer) flush(elapsed time.Duration) {
 func (s *scorer) write(sec int) {
 	b, ok := s.buckets[sec]
 	if !ok {
-		b = &bucket{hist: newHistogram()}
+		b = &bucket{hist: NewHistogram()}
 	}
 	delete(s.buckets, sec)
 	pace := pacer{scenario: s.play.Scenario, speed: s.play.Speed}

@@ -5,6 +5,9 @@
 //	             [--cost-per-hour USD | --template FILE --rps N --hit-ratio H]
 //	             [--results FILE]
 //	gameday cost [--rps N] [--hit-ratio H] TEMPLATE
+//	gameday board --teams FILE [--db FILE] [--listen ADDR] [flags]
+//	gameday ctl [--server URL] [--token T] pause|resume|end|move|cost|chaos|note
+//	gameday export (--db FILE | --server URL) [--format csv|json]
 package main
 
 import (
@@ -26,7 +29,10 @@ import (
 const usage = `usage:
   gameday play --target URL [flags]   play the scenario against a team's endpoint
   gameday cost [flags] TEMPLATE       estimate a synthesized template's cost an hour
-run "gameday play -h" or "gameday cost -h" for the flags`
+  gameday board --teams FILE [flags]  play every team at once, with a live scoreboard
+  gameday ctl ACTION                  pause, resume or end the board's game, move a team
+  gameday export [flags]              the board's results as CSV or JSON
+run "gameday COMMAND -h" for the flags`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,6 +54,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return play(ctx, args[1:], stdout, stderr)
 	case "cost":
 		return cost(args[1:], stdout, stderr)
+	case "board":
+		return boardCmd(ctx, args[1:], stdout, stderr)
+	case "ctl":
+		return ctl(ctx, args[1:], stdout, stderr)
+	case "export":
+		return export(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -105,10 +117,7 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("play", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	target := fs.String("target", "", "the team's endpoint, the stack's Endpoint output (required)")
-	scenarioPath := fs.String("scenario", "", "scenario file (default: the committed four-hour game)")
-	rulesPath := fs.String("rules", "", "scoring rules file (default: the committed rules)")
-	speed := fs.Float64("speed", 1, "time compression: 60 plays four hours in four minutes")
-	seed := fs.Uint64("seed", 1, "seed of the input sequence: the same seed sends the same questions")
+	gf := addGameFlags(fs)
 	costPerHour := fs.Float64("cost-per-hour", -1, "the team's AWS bill in USD an hour (or use --template)")
 	templatePath := fs.String("template", "", "estimate the bill from this synthesized template")
 	rps, hit := trafficFlags(fs)
@@ -124,19 +133,9 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *target == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("play: --target %q: want the endpoint's URL, e.g. --target https://d111111abcdef8.cloudfront.net/", *target)
 	}
-	if *speed <= 0 {
-		return fmt.Errorf("play: --speed %v: want a positive number", *speed)
-	}
-	p := game.Play{Target: u, Speed: *speed, Seed: *seed, Scenario: game.DefaultScenario(), Rules: game.DefaultRules()}
-	if *scenarioPath != "" {
-		if p.Scenario, err = game.LoadScenario(*scenarioPath); err != nil {
-			return err
-		}
-	}
-	if *rulesPath != "" {
-		if p.Rules, err = game.LoadRules(*rulesPath); err != nil {
-			return err
-		}
+	p := game.Play{Target: u, Speed: *gf.speed, Seed: *gf.seed}
+	if p.Scenario, p.Rules, err = gf.load(); err != nil {
+		return fmt.Errorf("play: %w", err)
 	}
 	switch {
 	case *templatePath != "" && *costPerHour >= 0:

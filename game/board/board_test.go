@@ -1,0 +1,420 @@
+package board
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// fakeTeam is a team's endpoint that answers at once, as CloudFront does
+// from its cache, and remembers what it was asked.
+type fakeTeam struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	inputs []string
+	status int
+}
+
+func newFakeTeam(t *testing.T) *fakeTeam {
+	f := &fakeTeam{status: http.StatusOK}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in := r.URL.Query().Get(api.Param)
+		f.mu.Lock()
+		f.inputs = append(f.inputs, in)
+		status := f.status
+		f.mu.Unlock()
+		w.Header().Set("X-Cache", "Hit from cloudfront")
+		w.WriteHeader(status)
+		if status == http.StatusOK {
+			w.Write([]byte(api.Hash(in)))
+		}
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeTeam) asked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.inputs)
+}
+
+// questions is what the game asked, less the start-up check's one
+// request for the first input.
+func (f *fakeTeam) questions() []string {
+	asked := f.asked()
+	if i := slices.Index(asked, game.Input(0)); i >= 0 {
+		asked = slices.Delete(asked, i, i+1)
+	}
+	return asked
+}
+
+func (f *fakeTeam) setStatus(code int) {
+	f.mu.Lock()
+	f.status = code
+	f.mu.Unlock()
+}
+
+// testScenario is three game minutes, a second each at speed 60: 160
+// requests a team.
+func testScenario(t *testing.T) game.Scenario {
+	s, err := game.ParseScenario([]byte(`{"name": "test", "skew": 1.2, "timeout": "2s",
+		"phases": [{"name": "a", "duration": "2m", "rate": 40, "keys": 50}, {"name": "b", "duration": "1m", "rate": 80, "keys": 100}]}`), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const testSpeed = 60
+
+func newGame(t *testing.T, teams ...Team) NewGame {
+	return NewGame{Teams: teams, Scenario: testScenario(t), Rules: game.DefaultRules(), Speed: testSpeed, Seed: 7, DefaultCost: "0.6"}
+}
+
+func openBoard(t *testing.T, path string, g NewGame) (*Board, *Store) {
+	t.Helper()
+	store, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(store, g, Options{})
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	return b, store
+}
+
+func run(t *testing.T, b *Board) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := b.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the game did not end")
+	}
+}
+
+func TestEveryTeamIsAskedTheSameQuestionsAndScoredEveryMinute(t *testing.T) {
+	t.Parallel()
+	fakes := []*fakeTeam{newFakeTeam(t), newFakeTeam(t), newFakeTeam(t)}
+	var teams []Team
+	for i, f := range fakes {
+		teams = append(teams, Team{Name: string(rune('a' + i)), Endpoint: f.srv.URL})
+	}
+	teams[2].Cost = "1.2" // the others take the default, 0.6
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, teams...))
+	defer store.Close()
+	run(t, b)
+
+	if b.total != 160 {
+		t.Fatalf("the scenario sends %d requests a team, want 160", b.total)
+	}
+	first := slices.Sorted(slices.Values(fakes[0].questions()))
+	if len(first) != 160 {
+		t.Errorf("team a was asked %d questions, want 160", len(first))
+	}
+	for i, f := range fakes[1:] {
+		if got := slices.Sorted(slices.Values(f.questions())); !slices.Equal(got, first) {
+			t.Errorf("team %c was asked %d questions, not the same as team a's %d", 'b'+i, len(got), len(first))
+		}
+	}
+	distinct := slices.Compact(first)
+	if len(distinct) < 20 || len(distinct) > 100 {
+		t.Errorf("%d distinct questions of 160: want a skewed mix of the scenario's keys", len(distinct))
+	}
+
+	_, rows, _, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 9 {
+		t.Fatalf("%d minutes stored, want 3 teams x 3 minutes", len(rows))
+	}
+	for _, team := range teams {
+		score, answers := 0.0, 0
+		for m, r := range rowsOf(rows, team.Name) {
+			if r.Minute != m {
+				t.Errorf("team %s: minute %d stored as %d", team.Name, m, r.Minute)
+			}
+			wantCost := 0.6
+			if team.Name == "c" {
+				wantCost = 1.2
+			}
+			if r.CostPerHour != wantCost || !near(r.Cost, wantCost*1000/60) {
+				t.Errorf("team %s minute %d: cost %v at $%v/h, want %v at $%v/h", team.Name, m, r.Cost, r.CostPerHour, wantCost*1000/60, wantCost)
+			}
+			score += r.Points - r.Penalty - r.Cost
+			if !near(r.Score, score) {
+				t.Errorf("team %s minute %d: score %v, want the running total %v", team.Name, m, r.Score, score)
+			}
+			answers += r.Answers
+		}
+		if answers != 160 {
+			t.Errorf("team %s: %d answers scored, want 160", team.Name, answers)
+		}
+	}
+	s := b.Snapshot()
+	if s.State != Ended || s.Standings[2].Name != "c" {
+		t.Errorf("state %s, last %s: want the game ended and team c, which pays double, last", s.State, s.Standings[2].Name)
+	}
+}
+
+func rowsOf(rows []Minute, team string) []Minute {
+	var out []Minute
+	for _, r := range rows {
+		if r.Team == team {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func near(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
+
+func TestAnUnreachableTeamDoesNotSlowTheOthers(t *testing.T) {
+	t.Parallel()
+	good := newFakeTeam(t)
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedURL := "http://" + closed.Addr().String() + "/"
+	closed.Close()
+	// A black hole: takes connections and never answers, as a dead
+	// instance behind a security group that drops packets does.
+	hole, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer hole.Close()
+	go func() {
+		for {
+			c, err := hole.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t,
+		Team{Name: "good", Endpoint: good.srv.URL},
+		Team{Name: "closed", Endpoint: closedURL},
+		Team{Name: "hole", Endpoint: "http://" + hole.Addr().String() + "/"}))
+	defer store.Close()
+	run(t, b)
+
+	// At 40 a second for a second of real time, then 80.
+	want := []int{40, 40, 80}
+	for _, r := range rowsOf(b.Rows(), "good") {
+		if r.OK < want[r.Minute]-3 || r.OK > want[r.Minute]+3 || r.Failed != 0 {
+			t.Errorf("good team, minute %d: %d ok and %d failed, want about %d ok on schedule", r.Minute, r.OK, r.Failed, want[r.Minute])
+		}
+	}
+	for _, s := range b.Snapshot().Standings {
+		if s.Name != "good" && (s.OK != 0 || s.Failed != 160 || s.Penalty != 800) {
+			t.Errorf("team %s: %d ok, %d failed, penalty %v: want all 160 failed", s.Name, s.OK, s.Failed, s.Penalty)
+		}
+	}
+	if !slices.ContainsFunc(b.Events(), func(e Event) bool { return e.Team == "closed" && strings.Contains(e.Text, "cannot be reached") }) {
+		t.Error("no event says the closed team cannot be reached")
+	}
+}
+
+func TestPauseHoldsTheClockAndTheLoad(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
+	g.Paused = true
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
+	defer store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- b.Run(ctx) }()
+
+	time.Sleep(300 * time.Millisecond)
+	if n := len(f.asked()); n > 1 { // the start-up check asks once
+		t.Fatalf("%d requests sent while paused", n)
+	}
+	if gt, _ := b.clock.Now(); gt != 0 {
+		t.Fatalf("the clock moved to %s while paused", gt)
+	}
+	b.Resume()
+	waitFor(t, func() bool { return b.Minute() >= 1 })
+	b.Pause()
+	time.Sleep(100 * time.Millisecond) // answers in flight land
+	held := len(f.asked())
+	at, _ := b.clock.Now()
+	time.Sleep(300 * time.Millisecond)
+	if n := len(f.asked()); n != held {
+		t.Errorf("%d requests sent during a pause", n-held)
+	}
+	if now, _ := b.clock.Now(); now != at {
+		t.Errorf("the clock moved from %s to %s during a pause", at, now)
+	}
+	b.Resume()
+	time.Sleep(200 * time.Millisecond)
+	if err := b.End(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	played, state := b.clock.Now()
+	rows := b.Rows()
+	last := rows[len(rows)-1]
+	partial := played - time.Duration(last.Minute)*time.Minute
+	if state != Ended || partial <= 0 || partial >= time.Minute || !near(last.Cost, 600*partial.Hours()) {
+		t.Errorf("ended at %s (%s): the last minute, %s of it played, cost %v; want %v", played, state, partial, last.Cost, 600*partial.Hours())
+	}
+	if b.Resume() != ErrGameOver {
+		t.Error("an ended game resumed")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}
+
+func TestAStoppedGameResumesFromItsLastStoredMinute(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	path := filepath.Join(t.TempDir(), "game.db")
+	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL}, Team{Name: "b", Endpoint: f.srv.URL})
+	b, store := openBoard(t, path, g)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- b.Run(ctx) }()
+	waitFor(t, func() bool { return b.Minute() >= 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	before := b.Rows()
+	stored := b.Minute()
+	store.Close()
+
+	b, store = openBoard(t, path, g)
+	defer store.Close()
+	if !b.Resumed() || b.Minute() != stored {
+		t.Fatalf("reopened at minute %d (resumed %v), want %d", b.Minute(), b.Resumed(), stored)
+	}
+	if !slices.Equal(b.Rows(), before) {
+		t.Fatal("the stored minutes changed on reopening")
+	}
+	run(t, b)
+	after := b.Rows()
+	for _, team := range []string{"a", "b"} {
+		rows := rowsOf(after, team)
+		if len(rows) != 3 {
+			t.Fatalf("team %s: %d minutes after resuming, want 3", team, len(rows))
+		}
+		for m, r := range rows {
+			if r.Minute != m {
+				t.Errorf("team %s: minute %d stored as %d", team, m, r.Minute)
+			}
+		}
+		if !slices.Equal(rows[:stored], rowsOf(before, team)) {
+			t.Errorf("team %s: the minutes from before the stop changed", team)
+		}
+	}
+	if _, err := Open(store, newGame(t, Team{Name: "z", Endpoint: f.srv.URL}), Options{}); err == nil || !strings.Contains(err.Error(), "other teams") {
+		t.Errorf("a teams file of other teams resumed the game: %v", err)
+	}
+}
+
+func TestMovingATeamSendsItsRequestsToTheNewEndpointAndIsKept(t *testing.T) {
+	t.Parallel()
+	old, moved := newFakeTeam(t), newFakeTeam(t)
+	path := filepath.Join(t.TempDir(), "game.db")
+	b, store := openBoard(t, path, newGame(t, Team{Name: "a", Endpoint: old.srv.URL}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- b.Run(ctx) }()
+	waitFor(t, func() bool { return len(old.asked()) > 10 })
+	if err := b.ChangeTeam("a", TeamChange{Endpoint: moved.srv.URL + "/", Cost: "0.18"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ChangeTeam("nobody", TeamChange{Endpoint: moved.srv.URL}); err == nil {
+		t.Error("moved a team that is not in the game")
+	}
+	if err := b.ChangeTeam("a", TeamChange{Endpoint: "ftp://x"}); err == nil {
+		t.Error("moved a team to an ftp URL")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	n := len(old.asked())
+	if m := len(moved.asked()); m == 0 || n+m < 160 {
+		t.Errorf("old endpoint asked %d, new %d: want the rest of the 160 at the new one", n, m)
+	}
+	rows := b.Rows()
+	if last := rows[len(rows)-1]; last.CostPerHour != 0.18 || last.Endpoint != moved.srv.URL+"/" {
+		t.Errorf("last minute at %s for $%v/h, want the new endpoint at $0.18/h", last.Endpoint, last.CostPerHour)
+	}
+	store.Close()
+	_, store = openBoard(t, path, NewGame{})
+	defer store.Close()
+	meta, _, _, _ := store.Load()
+	if meta.Teams[0].Endpoint != moved.srv.URL+"/" || meta.Teams[0].Cost != "0.18" {
+		t.Errorf("stored team %+v, want the move kept", meta.Teams[0])
+	}
+}
+
+func TestErrorSpikesAreAnnounced(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	defer store.Close()
+	go func() {
+		for b.Minute() < 1 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		f.setStatus(http.StatusServiceUnavailable)
+		for b.Minute() < 2 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		f.setStatus(http.StatusOK)
+	}()
+	run(t, b)
+	var spikes []string
+	for _, e := range b.Events() {
+		if e.Kind == "errors" {
+			spikes = append(spikes, e.Text)
+		}
+	}
+	if len(spikes) != 2 || !strings.Contains(spikes[0], "a is failing") || !strings.Contains(spikes[1], "recovered") {
+		t.Errorf("error events %q: want a spike and a recovery", spikes)
+	}
+}
+
+func TestAMinuteThatCannotBeStoredPausesTheGame(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	store.Close() // as a full disk would, every write now fails
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- b.Run(ctx) }()
+	waitFor(t, func() bool { _, s := b.clock.Now(); return s == Paused })
+	if b.Minute() != 0 || b.pending == nil || b.pending.minute != 0 {
+		t.Errorf("minute %d stored, pending %+v: want minute 0 held, not lost", b.Minute(), b.pending)
+	}
+	cancel()
+	<-done
+}

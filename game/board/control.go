@@ -1,0 +1,175 @@
+package board
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// ErrNoSuchTeam is returned for a team the game does not have.
+var ErrNoSuchTeam = errors.New("no such team")
+
+// ErrGameOver is returned for a change to an ended game.
+var ErrGameOver = errors.New("the game is over")
+
+// Pause stops the clock: no requests are sent and no cost accrues.
+func (b *Board) Pause() error { return b.set(Paused, "game paused") }
+
+// Resume starts the clock again, or for the first time.
+func (b *Board) Resume() error { return b.set(Running, "game running") }
+
+// End stops the game for good; the minute being played is scored for the
+// part of it that was played.
+func (b *Board) End() error { return b.set(Ended, "game ended by the facilitator") }
+
+func (b *Board) set(s State, text string) error {
+	if _, state := b.clock.Now(); state == Ended {
+		return ErrGameOver
+	}
+	if !b.clock.Set(s) {
+		return nil
+	}
+	g, _ := b.clock.Now()
+	b.mu.Lock()
+	b.meta.State = s
+	if s == Ended {
+		b.meta.Played = game.Duration(g)
+	}
+	meta := b.meta
+	b.mu.Unlock()
+	if err := b.store.Write(&meta, nil, nil); err != nil {
+		b.log.Error("cannot store the game's state", "state", s, "err", err)
+	}
+	b.note("", "game", fmt.Sprintf("%s at %s", text, g.Round(time.Second)))
+	b.publishState()
+	return nil
+}
+
+// TeamChange moves a team: its endpoint (teams move to CloudFront
+// mid-game) or its cost. Empty fields are left as they are.
+type TeamChange struct {
+	Endpoint string `json:"endpoint"`
+	Cost     string `json:"cost"`
+}
+
+// ChangeTeam applies c to the team called name.
+func (b *Board) ChangeTeam(name string, c TeamChange) error {
+	if c.Endpoint == "" && c.Cost == "" {
+		return errors.New("nothing to change: give an endpoint or a cost")
+	}
+	var (
+		u    *url.URL
+		cost costSource
+		err  error
+	)
+	if c.Endpoint != "" {
+		if err := checkEndpoint(c.Endpoint); err != nil {
+			return err
+		}
+		u, _ = url.Parse(c.Endpoint)
+	}
+	if c.Cost != "" {
+		if cost, err = parseCost(c.Cost); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	t, ok := b.byName[name]
+	if !ok {
+		b.mu.Unlock()
+		return fmt.Errorf("%w %q: the teams are %s", ErrNoSuchTeam, name, names(b.meta.Teams))
+	}
+	i := slices.IndexFunc(b.meta.Teams, func(x Team) bool { return x.Name == name })
+	var what []string
+	if u != nil {
+		t.target.Store(u)
+		b.meta.Teams[i].Endpoint = c.Endpoint
+		what = append(what, "endpoint "+c.Endpoint)
+	}
+	if c.Cost != "" {
+		t.cost, t.pricing = cost, pricing{}
+		b.meta.Teams[i].Cost = c.Cost
+		what = append(what, "cost "+c.Cost)
+	}
+	meta := b.meta
+	b.mu.Unlock()
+	if err := b.store.Write(&meta, nil, nil); err != nil {
+		return err
+	}
+	b.note(name, "team", fmt.Sprintf("%s moved to %s", name, joinAnd(what)))
+	b.publishState()
+	return nil
+}
+
+// Note records an event for the room: kind "chaos" for an experiment
+// started, "note" for anything else.
+func (b *Board) Note(team, kind, text string) error {
+	if kind != "chaos" && kind != "note" {
+		return fmt.Errorf("kind %q: want chaos or note", kind)
+	}
+	if text == "" || len(text) > 280 {
+		return errors.New("text: want 1 to 280 characters")
+	}
+	if team != "" {
+		b.mu.Lock()
+		_, ok := b.byName[team]
+		b.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("%w %q", ErrNoSuchTeam, team)
+		}
+	}
+	b.note(team, kind, text)
+	return nil
+}
+
+// event makes the next event; b.mu must be held.
+func (b *Board) event(minute int, team, kind, text string) Event {
+	seq := 1
+	if len(b.events) > 0 {
+		seq = b.events[len(b.events)-1].Seq + 1
+	}
+	if b.pending != nil {
+		seq += len(b.pending.events)
+	}
+	return Event{Seq: seq, Wall: time.Now().UTC(), Minute: minute, Team: team, Kind: kind, Text: text}
+}
+
+// note records and announces an event at once.
+func (b *Board) note(team, kind, text string) {
+	b.mu.Lock()
+	if b.pending != nil {
+		// Keep the sequence: the event goes out with the pending minute.
+		e := b.event(b.closed, team, kind, text)
+		b.pending.events = append(b.pending.events, e)
+		b.mu.Unlock()
+		return
+	}
+	e := b.event(b.closed, team, kind, text)
+	b.events = append(b.events, e)
+	b.mu.Unlock()
+	if err := b.store.Write(nil, nil, []Event{e}); err != nil {
+		b.log.Error("cannot store an event", "event", e.Text, "err", err)
+	}
+	b.log.Info(e.Text, "minute", e.Minute, "kind", e.Kind)
+	b.hub.publish("event", e)
+}
+
+func joinAnd(s []string) string {
+	if len(s) == 2 {
+		return s[0] + " and " + s[1]
+	}
+	return s[0]
+}
+
+func statFile(path string) (time.Time, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return info.ModTime(), nil
+}

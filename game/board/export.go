@@ -1,0 +1,57 @@
+package board
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Export is a game's results: the final or current standings, every
+// stored minute, and the events.
+type Export struct {
+	Teams  []Team
+	Rows   []Minute
+	Events []Event
+}
+
+// ExportStore reads the results from a database no board holds.
+func ExportStore(s *Store) (Export, error) {
+	meta, rows, events, err := s.Load()
+	if err != nil {
+		return Export{}, err
+	}
+	if meta == nil {
+		return Export{}, fmt.Errorf("database %s holds no game", s.path)
+	}
+	return Export{Teams: meta.Teams, Rows: rows, Events: events}, nil
+}
+
+// Write writes the export as csv (a row per team and minute) or json
+// (standings, minutes and events).
+func (e Export) Write(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Standings []Standing `json:"standings"`
+			Minutes   []Minute   `json:"minutes"`
+			Events    []Event    `json:"events"`
+		}{Rank(e.Rows, e.Teams), e.Rows, e.Events})
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"team", "minute", "endpoint", "answers", "ok", "failed", "wrong", "timeouts", "cache_hits", "cache_misses",
+			"per_second", "p50_ms", "p99_ms", "points", "penalty", "cost", "cost_per_hour", "score"})
+		f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+		for _, r := range e.Rows {
+			cw.Write([]string{r.Team, strconv.Itoa(r.Minute), r.Endpoint, strconv.Itoa(r.Answers), strconv.Itoa(r.OK), strconv.Itoa(r.Failed),
+				strconv.Itoa(r.Wrong), strconv.Itoa(r.Timeouts), strconv.Itoa(r.Hits), strconv.Itoa(r.Misses),
+				f(r.PerSecond), f(r.P50ms), f(r.P99ms), f(r.Points), f(r.Penalty), f(r.Cost), f(r.CostPerHour), f(r.Score)})
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	return fmt.Errorf("format %q: want csv or json", format)
+}

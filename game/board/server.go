@@ -1,0 +1,166 @@
+package board
+
+import (
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+)
+
+//go:embed web
+var web embed.FS
+
+// Handler serves the scoreboard: the page and its read-only API for
+// everyone, and the changes of state for whoever has the token.
+func (b *Board) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(web, "web")
+	mux.Handle("GET /", noCache(http.FileServerFS(static)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /api/state", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, b.Snapshot()) })
+	mux.HandleFunc("GET /api/stream", b.stream)
+	mux.HandleFunc("GET /api/export", b.export)
+
+	for pattern, change := range b.changes() {
+		mux.Handle(pattern, b.authorized(change))
+	}
+	return mux
+}
+
+// changes are the requests that change the game: each needs the token.
+func (b *Board) changes() map[string]func(*http.Request) error {
+	return map[string]func(*http.Request) error{
+		"POST /api/pause":  func(*http.Request) error { return b.Pause() },
+		"POST /api/resume": func(*http.Request) error { return b.Resume() },
+		"POST /api/end":    func(*http.Request) error { return b.End() },
+		"POST /api/teams/{name}": func(r *http.Request) error {
+			var c TeamChange
+			if err := decode(r, &c); err != nil {
+				return err
+			}
+			return b.ChangeTeam(r.PathValue("name"), c)
+		},
+		"POST /api/events": func(r *http.Request) error {
+			var e struct{ Team, Kind, Text string }
+			if err := decode(r, &e); err != nil {
+				return err
+			}
+			if e.Kind == "" {
+				e.Kind = "note"
+			}
+			return b.Note(e.Team, e.Kind, e.Text)
+		},
+	}
+}
+
+// authorized runs change only for a request bearing the game's token.
+func (b *Board) authorized(change func(*http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(b.meta.Token)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gameday"`)
+			writeJSON(w, http.StatusUnauthorized, apiError{"this changes the game: send the token gameday board printed at start-up as Authorization: Bearer TOKEN"})
+			return
+		}
+		err := change(r)
+		switch {
+		case err == nil:
+			writeJSON(w, http.StatusOK, b.Snapshot())
+		case errors.Is(err, ErrNoSuchTeam):
+			writeJSON(w, http.StatusNotFound, apiError{err.Error()})
+		case errors.Is(err, ErrGameOver):
+			writeJSON(w, http.StatusConflict, apiError{err.Error()})
+		default:
+			writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		}
+	})
+}
+
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.New("body: want a JSON object: " + err.Error())
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// stream sends the full state, then every update, as server-sent events.
+func (b *Board) stream(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	sub := b.hub.subscribe()
+	defer b.hub.unsubscribe(sub)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	state, _ := json.Marshal(b.Snapshot())
+	w.Write([]byte("retry: 2000\nevent: state\ndata: "))
+	w.Write(state)
+	w.Write([]byte("\n\n"))
+	flusher.Flush()
+	// A comment now and then keeps proxies from closing a quiet stream.
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case msg, ok := <-sub:
+			if !ok {
+				return
+			}
+			if _, err := w.Write(msg); err != nil {
+				return
+			}
+		case <-keepalive.C:
+			if _, err := w.Write([]byte(": keepalive\n\n")); err != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		}
+		flusher.Flush()
+	}
+}
+
+func (b *Board) export(w http.ResponseWriter, r *http.Request) {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	ex := Export{Teams: b.Teams(), Rows: b.Rows(), Events: b.Events()}
+	switch format {
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv")
+		w.Header().Set("Content-Disposition", `attachment; filename="gameday-minutes.csv"`)
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+	default:
+		writeJSON(w, http.StatusBadRequest, apiError{"format " + format + ": want csv or json"})
+		return
+	}
+	ex.Write(w, format)
+}

@@ -1,0 +1,207 @@
+package board
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// Minute is one team's scored game minute, as stored and exported.
+type Minute struct {
+	Team     string `json:"team"`
+	Minute   int    `json:"minute"`
+	Endpoint string `json:"endpoint"`
+	// Answers counts the requests that completed in this minute, whatever
+	// the outcome; Failed includes Wrong and Timeouts.
+	Answers  int `json:"answers"`
+	OK       int `json:"ok"`
+	Failed   int `json:"failed"`
+	Wrong    int `json:"wrong"`
+	Timeouts int `json:"timeouts"`
+	Hits     int `json:"cache_hits"`
+	Misses   int `json:"cache_misses"`
+	// PerSecond is the answers a real second: the load the team took.
+	PerSecond   float64 `json:"per_second"`
+	P50ms       float64 `json:"p50_ms"`
+	P99ms       float64 `json:"p99_ms"`
+	Points      float64 `json:"points"`
+	Penalty     float64 `json:"penalty"`
+	Cost        float64 `json:"cost"`
+	CostPerHour float64 `json:"cost_per_hour"`
+	// Score is the team's total at the end of this minute.
+	Score float64 `json:"score"`
+}
+
+// Event is something the room should know: the game paused, a team's
+// errors spiking, a chaos experiment started.
+type Event struct {
+	Seq    int       `json:"seq"`
+	Wall   time.Time `json:"wall"`
+	Minute int       `json:"minute"`
+	Team   string    `json:"team,omitempty"`
+	// Kind is game, team, errors, chaos or note.
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+}
+
+// Meta is the game itself: enough to resume it after a crash.
+type Meta struct {
+	Scenario game.Scenario `json:"scenario"`
+	Rules    game.Rules    `json:"rules"`
+	Speed    float64       `json:"speed"`
+	Seed     uint64        `json:"seed"`
+	// Token authorizes every change of state; it survives a restart so
+	// that the facilitator's scripts keep working.
+	Token   string    `json:"token"`
+	Created time.Time `json:"created"`
+	State   State     `json:"state"`
+	// Teams as they are now: endpoints moved mid-game are kept here.
+	Teams []Team `json:"teams"`
+	// DefaultCost prices the teams whose line gives none.
+	DefaultCost string `json:"default_cost,omitempty"`
+	// Played is the game time reached when the game ended; while it runs
+	// the stored minutes say how far it got.
+	Played game.Duration `json:"played"`
+}
+
+var (
+	metaBucket    = []byte("meta")
+	minutesBucket = []byte("minutes")
+	eventsBucket  = []byte("events")
+	metaKey       = []byte("game")
+)
+
+// Store keeps a game in one file. Each write is one transaction, synced
+// to disk before it returns, so a crash loses at most the minute being
+// played.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// ErrInUse is returned when another process holds the database.
+var ErrInUse = errors.New("in use")
+
+// OpenStore opens or creates the database at path.
+func OpenStore(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("database %s is %w by another gameday board: stop it, or export through it with --server", path, ErrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{metaBucket, minutesBucket, eventsBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Load returns the stored game, or nil when there is none yet, with its
+// minutes in team and minute order and its events in order.
+func (s *Store) Load() (*Meta, []Minute, []Event, error) {
+	var (
+		meta   *Meta
+		rows   []Minute
+		events []Event
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(metaBucket).Get(metaKey); b != nil {
+			meta = new(Meta)
+			if err := json.Unmarshal(b, meta); err != nil {
+				return fmt.Errorf("the game's record: %w", err)
+			}
+		}
+		err := tx.Bucket(minutesBucket).ForEach(func(k, v []byte) error {
+			var m Minute
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("minute %q: %w", k, err)
+			}
+			rows = append(rows, m)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(eventsBucket).ForEach(func(k, v []byte) error {
+			var e Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("event %q: %w", k, err)
+			}
+			events = append(events, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("database %s: %w", s.path, err)
+	}
+	return meta, rows, events, nil
+}
+
+// Write stores the game's record, minutes and events in one transaction.
+func (s *Store) Write(meta *Meta, rows []Minute, events []Event) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if meta != nil {
+			b, err := json.Marshal(meta)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(metaBucket).Put(metaKey, b); err != nil {
+				return err
+			}
+		}
+		minutes := tx.Bucket(minutesBucket)
+		for _, m := range rows {
+			b, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			if err := minutes.Put(minuteKey(m.Team, m.Minute), b); err != nil {
+				return err
+			}
+		}
+		evs := tx.Bucket(eventsBucket)
+		for _, e := range events {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if err := evs.Put(binary.BigEndian.AppendUint64(nil, uint64(e.Seq)), b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("database %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// minuteKey sorts a team's minutes together and in order.
+func minuteKey(team string, minute int) []byte {
+	return binary.BigEndian.AppendUint32(append([]byte(team), 0), uint32(minute))
+}

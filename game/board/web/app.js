@@ -1,0 +1,153 @@
+// The scoreboard page: a full state on connecting, then an update for each
+// stored minute, over server-sent events. No assets come from the internet.
+"use strict";
+
+const palette = ["#58a6ff", "#3fb950", "#ff7b72", "#d2a8ff", "#ffa657", "#79c0ff", "#f778ba", "#a5d6ff", "#7ee787", "#e3b341",
+  "#ffdcd7", "#56d4dd", "#bc8cff", "#ff9bce", "#b1bac4", "#ffa198", "#aff5b4", "#cae8ff", "#f2cc60", "#e2c5ff"];
+const view = { teams: [], scores: {}, minutes: 0, chart: null, updates: 0 };
+const $ = (id) => document.getElementById(id);
+
+function colour(name) { return palette[view.teams.indexOf(name) % palette.length]; }
+
+function fmt(n, digits = 0) { return Number(n).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }); }
+
+function cell(tr, text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+  return td;
+}
+
+function renderStandings(standings) {
+  const body = $("standings").tBodies[0];
+  body.replaceChildren();
+  for (const s of standings) {
+    const tr = document.createElement("tr");
+    tr.dataset.team = s.name;
+    cell(tr, s.rank);
+    const name = cell(tr, "");
+    const sw = document.createElement("span");
+    sw.className = "swatch";
+    sw.style.background = colour(s.name);
+    name.append(sw, s.name);
+    name.title = s.endpoint;
+    cell(tr, fmt(s.score), "num score");
+    cell(tr, fmt(s.per_second, 1), "num");
+    cell(tr, s.p99_ms >= 1000 ? fmt(s.p99_ms / 1000, 1) + " s" : fmt(s.p99_ms) + " ms", "num");
+    cell(tr, fmt(s.error_rate * 100, 1) + "%", s.error_rate >= 0.1 ? "num bad" : "num");
+    cell(tr, s.hit_ratio < 0 ? "–" : fmt(s.hit_ratio * 100) + "%", "num");
+    cell(tr, "$" + fmt(s.cost_per_hour, 3), "num");
+    body.appendChild(tr);
+  }
+}
+
+function renderClock(u) {
+  const st = $("state");
+  st.textContent = u.state;
+  st.className = "state " + u.state;
+  $("game-time").textContent = u.game_time;
+  $("phase").textContent = u.phase;
+  if (u.length) view.length = u.length;
+  $("minutes").textContent = "minute " + view.minutes + " of " + (view.length || "?");
+}
+
+function addEvent(e, prepend = true) {
+  const li = document.createElement("li");
+  const when = document.createElement("span");
+  when.className = "when";
+  when.textContent = "min " + e.minute;
+  const text = document.createElement("span");
+  text.className = e.kind;
+  text.textContent = e.text;
+  li.append(when, text);
+  const list = $("events");
+  if (prepend) list.prepend(li); else list.append(li);
+  while (list.children.length > 30) list.lastChild.remove();
+}
+
+function chartData() {
+  const xs = Array.from({ length: view.minutes }, (_, i) => i + 1);
+  return [xs, ...view.teams.map((t) => view.scores[t] || [])];
+}
+
+function drawChart() {
+  const el = $("chart");
+  if (view.chart) view.chart.destroy();
+  const axis = { stroke: "#9aa4b2", grid: { stroke: "#30363d" }, ticks: { stroke: "#30363d" }, font: "16px system-ui" };
+  view.chart = new uPlot({
+    width: el.clientWidth || 600,
+    height: Math.max(260, Math.round(window.innerHeight * 0.38)),
+    scales: { x: { time: false } },
+    axes: [{ ...axis, label: "game minute" }, { ...axis, size: 80 }],
+    series: [{ label: "minute" }, ...view.teams.map((t) => ({ label: t, stroke: colour(t), width: 3 }))],
+    legend: { show: false },
+  }, chartData(), el);
+  chartUpdated();
+}
+
+function chartUpdated() {
+  const el = $("chart");
+  el.dataset.updates = ++view.updates;
+  el.dataset.points = view.minutes;
+}
+
+function onState(s) {
+  view.teams = Object.keys(s.scores).sort();
+  view.scores = s.scores;
+  view.minutes = s.minutes;
+  view.length = s.length;
+  renderClock(s);
+  renderStandings(s.standings);
+  $("events").replaceChildren();
+  for (const e of s.events) addEvent(e);
+  const team = $("team");
+  team.replaceChildren(...view.teams.map((t) => new Option(t, t)));
+  drawChart();
+}
+
+function onMinute(u) {
+  for (const t of view.teams) {
+    const scores = view.scores[t] || (view.scores[t] = []);
+    scores[u.minute] = u.scores[t];
+  }
+  view.minutes = u.minute + 1;
+  renderClock(u);
+  renderStandings(u.standings);
+  for (const e of u.events) addEvent(e);
+  view.chart.setData(chartData());
+  chartUpdated();
+}
+
+function connect() {
+  const es = new EventSource("api/stream");
+  es.addEventListener("state", (m) => onState(JSON.parse(m.data)));
+  es.addEventListener("minute", (m) => onMinute(JSON.parse(m.data)));
+  es.addEventListener("event", (m) => addEvent(JSON.parse(m.data)));
+  es.onerror = () => { $("state").textContent = "reconnecting"; $("state").className = "state"; };
+}
+
+// The facilitator's controls: every change needs the token.
+async function control(action) {
+  const token = $("token").value.trim();
+  sessionStorage.setItem("gameday-token", token);
+  let path = "api/" + action, body = null;
+  if (action === "move") {
+    path = "api/teams/" + encodeURIComponent($("team").value);
+    body = JSON.stringify({ endpoint: $("endpoint").value.trim() });
+  } else if (action === "chaos") {
+    path = "api/events";
+    body = JSON.stringify({ kind: "chaos", team: $("team").value, text: $("note").value.trim() });
+  }
+  const res = await fetch(path, { method: "POST", headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" }, body });
+  const out = await res.json().catch(() => ({}));
+  $("control-result").textContent = res.ok ? "done" : (out.error || res.statusText);
+}
+
+$("show-controls").addEventListener("click", () => {
+  $("controls").hidden = !$("controls").hidden;
+  $("token").value = sessionStorage.getItem("gameday-token") || "";
+});
+for (const b of document.querySelectorAll("#controls button")) b.addEventListener("click", () => control(b.dataset.action));
+window.addEventListener("resize", () => { if (view.chart) drawChart(); });
+connect();

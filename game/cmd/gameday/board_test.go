@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// TestMain lets a test run this binary as gameday, in a process of its own
+// that can be killed.
+func TestMain(m *testing.M) {
+	if os.Getenv("GAMEDAY_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// gamedayProcess is gameday running in a child process.
+type gamedayProcess struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	stdout *bytes.Buffer
+	url    string
+	token  string
+}
+
+var scoreboardLine = regexp.MustCompile(`scoreboard: (http://\S+)/\ncontrol token: ([0-9a-f]+)\n`)
+
+func startGameday(t *testing.T, args ...string) *gamedayProcess {
+	t.Helper()
+	p := &gamedayProcess{cmd: exec.Command(os.Args[0], args...), stderr: &bytes.Buffer{}, stdout: &bytes.Buffer{}}
+	p.cmd.Env = append(os.Environ(), "GAMEDAY_TEST_MAIN=1")
+	p.cmd.Stdout = p.stdout
+	pipe, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.cmd.Process.Kill() })
+	found := make(chan struct{})
+	go func() {
+		r := bufio.NewReader(pipe)
+		for {
+			line, err := r.ReadString('\n')
+			p.stderr.WriteString(line) // read only by this goroutine until found
+			if m := scoreboardLine.FindStringSubmatch(p.stderr.String()); m != nil && p.url == "" {
+				p.url, p.token = m[1], m[2]
+				close(found)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-found:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("gameday %s did not start: %s", strings.Join(args, " "), p.stderr)
+	}
+	return p
+}
+
+func (p *gamedayProcess) state(t *testing.T) board.Snapshot {
+	t.Helper()
+	resp, err := http.Get(p.url + "/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s board.Snapshot
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func answeringTeam(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// boardFiles writes a teams file of n answering teams and a six-minute
+// scenario, and returns the flags that play them a second a minute.
+func boardFiles(t *testing.T, n int) []string {
+	dir := t.TempDir()
+	var teams strings.Builder
+	for i := range n {
+		fmt.Fprintf(&teams, "team-%d %s/ %d\n", i+1, answeringTeam(t).URL, i)
+	}
+	os.WriteFile(filepath.Join(dir, "teams.txt"), []byte(teams.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "scenario.json"), []byte(`{"name": "six minutes", "skew": 1.2, "timeout": "2s",
+		"phases": [{"name": "only", "duration": "6m", "rate": 30, "keys": 100}]}`), 0o644)
+	return []string{"board", "--teams", filepath.Join(dir, "teams.txt"), "--scenario", filepath.Join(dir, "scenario.json"),
+		"--db", filepath.Join(dir, "game.db"), "--speed", "60", "--listen", "127.0.0.1:0"}
+}
+
+func loadRows(t *testing.T, path string) []board.Minute {
+	t.Helper()
+	store, err := board.OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	_, rows, _, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
+	args := boardFiles(t, 3)
+	db := args[slices.Index(args, "--db")+1]
+	first := startGameday(t, args...)
+	for deadline := time.Now().Add(20 * time.Second); first.state(t).Minutes < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no minutes stored: %s", first.stderr)
+		}
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.cmd.Wait()
+	killed := loadRows(t, db)
+	stored := len(killed) / 3
+	if stored < 2 || stored >= 6 {
+		t.Fatalf("%d minutes stored at the kill, want 2 to 5", stored)
+	}
+
+	second := startGameday(t, append(args, "--exit-when-over")...)
+	if err := second.cmd.Wait(); err != nil {
+		t.Fatalf("the resumed game: %v\n%s", err, second.stderr)
+	}
+	if !strings.Contains(second.stderr.String(), fmt.Sprintf("resuming the game in %s from minute %d", db, stored)) {
+		t.Errorf("the resumed game did not say where it resumed:\n%s", second.stderr)
+	}
+	if second.token != first.token {
+		t.Error("the control token changed on resuming: the facilitator's GAMEDAY_TOKEN would stop working")
+	}
+	final := loadRows(t, db)
+	for _, team := range []string{"team-1", "team-2", "team-3"} {
+		var before, after []board.Minute
+		for _, r := range killed {
+			if r.Team == team {
+				before = append(before, r)
+			}
+		}
+		for _, r := range final {
+			if r.Team == team {
+				after = append(after, r)
+			}
+		}
+		if len(after) != 6 {
+			t.Fatalf("%s: %d minutes, want 6", team, len(after))
+		}
+		if !slices.Equal(after[:stored], before) {
+			t.Errorf("%s: the minutes stored before the kill changed", team)
+		}
+		total, answers := 0.0, 0
+		for m, r := range after {
+			answers += r.Answers
+			total += r.Points - r.Penalty - r.Cost
+			if r.Minute != m || r.Score-total > 1e-6 || total-r.Score > 1e-6 {
+				t.Errorf("%s minute %d (stored as %d): score %v, want the running total %v", team, m, r.Minute, r.Score, total)
+			}
+		}
+		// The minute cut short by the kill is played again, so every
+		// request of the scenario (30 a second for 6 s) is scored once.
+		if answers != 180 {
+			t.Errorf("%s: %d answers scored over the two runs, want 180", team, answers)
+		}
+		if !regexp.MustCompile(fmt.Sprintf(`%s\s+%.0f\s`, team, total)).MatchString(second.stdout.String()) {
+			t.Errorf("the final standings do not show %s at %.0f:\n%s", team, total, second.stdout)
+		}
+	}
+
+	// The export reads the same database once the board has stopped.
+	var csv bytes.Buffer
+	if err := run(context.Background(), []string{"export", "--db", db}, &csv, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(csv.String(), "\n"); lines != 1+18 {
+		t.Errorf("the CSV export has %d lines, want a header and 18 minutes", lines)
+	}
+}
+
+func TestCtlChangesTheGameWithTheTokenOnly(t *testing.T) {
+	args := boardFiles(t, 2)
+	p := startGameday(t, append(args, "--paused")...)
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, []string{"ctl", "--server", p.url, "--token", "wrong", "resume"}, &out, io.Discard); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("ctl with a wrong token: %v, want a 401", err)
+	}
+	t.Setenv("GAMEDAY_TOKEN", p.token)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"resume"}, "game running"},
+		{[]string{"move", "team-2", "http://127.0.0.1:9/"}, "team-2 moved to endpoint http://127.0.0.1:9/"},
+		{[]string{"chaos", "team-1", "FIS:", "stop", "one", "task"}, "FIS: stop one task"},
+		{[]string{"pause"}, "game paused"},
+		{[]string{"end"}, "game ended by the facilitator"},
+	} {
+		if err := run(ctx, append([]string{"ctl", "--server", p.url}, c.args...), &out, io.Discard); err != nil {
+			t.Fatalf("ctl %v: %v", c.args, err)
+		}
+		if !slices.ContainsFunc(p.state(t).Events, func(e board.Event) bool { return strings.Contains(e.Text, c.want) }) {
+			t.Errorf("ctl %v: no event %q", c.args, c.want)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ctl", "--server", p.url, "move", "team-9", "http://x/"}, `404 Not Found: no such team "team-9"`},
+		{[]string{"ctl", "--server", p.url, "resume"}, "409 Conflict: the game is over"},
+		{[]string{"ctl", "--server", p.url, "dance"}, `"dance": not an action`},
+		{[]string{"ctl", "--server", "http://127.0.0.1:1", "pause"}, "is gameday board running at http://127.0.0.1:1?"},
+		{[]string{"export"}, "give --db FILE for a stopped game or --server URL"},
+		{[]string{"export", "--server", p.url, "--format", "xml"}, `--format "xml": want csv or json`},
+		{[]string{"board", "--db", filepath.Join(t.TempDir(), "none.db")}, "none.db yet: give a teams file with --teams"},
+		{[]string{"board", "--teams", "/nonexistent/teams.txt"}, "teams file: open /nonexistent/teams.txt"},
+		{[]string{"board", "--db", args[slices.Index(args, "--db")+1]}, "in use by another gameday board"},
+	} {
+		err := run(ctx, c.args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error containing %q", c.args, err, c.want)
+		}
+	}
+	var js bytes.Buffer
+	if err := run(ctx, []string{"export", "--server", p.url, "--format", "json"}, &js, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var ex struct{ Standings []board.Standing }
+	if err := json.Unmarshal(js.Bytes(), &ex); err != nil || len(ex.Standings) != 2 {
+		t.Errorf("JSON export: %v, %d standings", err, len(ex.Standings))
+	}
+}
