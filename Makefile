@@ -18,7 +18,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check gameday vendor bench-engine local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check gameday vendor bench-engine bench-board browser-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,6 +62,17 @@ bench-engine: ## measure the game engine's sustained request rate (GAMEDAY_BENCH
 vendor: tools ## copy the scoreboard's chart library (uPlot, pinned in package.json) into the binary's web assets
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE game/board/web/vendor/
 
+bench-board: ## 20 teams at the scenario's peak on loopback: the scoreboard engine's CPU use
+	go test -count=1 -run '^$$' -bench BoardTwentyTeams -benchtime 1x -v ./game/cmd/gameday
+
+browser-tools: ## install Chromium from Debian's packages, for the scoreboard's browser test
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$${CHROMIUM:-}" ] || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing chromium"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+	  { $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	}
+
 local-tools: ## install HAProxy and nginx from Debian's packages, for the local game
 	@missing=""; \
 	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
@@ -77,7 +88,7 @@ local: tools local-tools ## the game on loopback, baseline and target side by si
 	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
 	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(CHAOS),--chaos) $(SETS)
 
-test: tools local-tools test-service test-app ## run every test (what CI runs)
+test: tools local-tools browser-tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
 	cd service && go test -count=1 ./...
@@ -96,9 +107,10 @@ lint: ## gofmt, go vet and staticcheck over both modules
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 
-docs: tools ## regenerate docs/flaws.md and docs/security-review.md from the code
+docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md and the scoreboard screenshot from the code
 	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./stacks/
 	UPDATE_DOCS=1 go test -count=1 -run TestSecurityReviewMatchesTheBaseline ./test/
+	UPDATE_DOCS=1 go test -count=1 -run Chromium ./game/board/
 
 binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	@mkdir -p bin

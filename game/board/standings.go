@@ -157,7 +157,7 @@ type minuteUpdate struct {
 
 func (b *Board) publishMinute(p *batch) {
 	s := b.Snapshot()
-	u := minuteUpdate{Minute: p.minute, GameTime: s.GameTime, Phase: s.Phase, State: s.State, Scores: map[string]float64{}, Standings: s.Standings, Events: p.events}
+	u := minuteUpdate{Minute: p.minute, GameTime: s.GameTime, Phase: s.Phase, State: s.State, Scores: map[string]float64{}, Standings: s.Standings, Events: append([]Event{}, p.events...)}
 	for _, r := range p.rows {
 		u.Scores[r.Team] = r.Score
 	}

@@ -86,3 +86,10 @@ func TestStandingsRankByScoreThenName(t *testing.T) {
 		t.Errorf("c scored %v (want its last minute's 300); idle's hit ratio %v (want -1, unknown)", got[0].Score, got[3].HitRatio)
 	}
 }
+
+func TestTheExampleTeamsFileParses(t *testing.T) {
+	teams, err := LoadTeams("../teams.example.txt")
+	if err != nil || len(teams) != 3 || teams[2].Cost != "0.18" {
+		t.Errorf("game/teams.example.txt: %v, %+v", err, teams)
+	}
+}

@@ -100,7 +100,7 @@ function onState(s) {
   renderClock(s);
   renderStandings(s.standings);
   $("events").replaceChildren();
-  for (const e of s.events) addEvent(e);
+  for (const e of s.events || []) addEvent(e);
   const team = $("team");
   team.replaceChildren(...view.teams.map((t) => new Option(t, t)));
   drawChart();
@@ -114,7 +114,7 @@ function onMinute(u) {
   view.minutes = u.minute + 1;
   renderClock(u);
   renderStandings(u.standings);
-  for (const e of u.events) addEvent(e);
+  for (const e of u.events || []) addEvent(e);
   view.chart.setData(chartData());
   chartUpdated();
 }

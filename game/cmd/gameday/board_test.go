@@ -94,7 +94,7 @@ func (p *gamedayProcess) state(t *testing.T) board.Snapshot {
 	return s
 }
 
-func answeringTeam(t *testing.T) *httptest.Server {
+func answeringTeam(t testing.TB) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
 	}))
@@ -117,7 +117,7 @@ func boardFiles(t *testing.T, n int) []string {
 		"--db", filepath.Join(dir, "game.db"), "--speed", "60", "--listen", "127.0.0.1:0"}
 }
 
-func loadRows(t *testing.T, path string) []board.Minute {
+func loadRows(t testing.TB, path string) []board.Minute {
 	t.Helper()
 	store, err := board.OpenStore(path)
 	if err != nil {
@@ -259,5 +259,50 @@ func TestCtlChangesTheGameWithTheTokenOnly(t *testing.T) {
 	var ex struct{ Standings []board.Standing }
 	if err := json.Unmarshal(js.Bytes(), &ex); err != nil || len(ex.Standings) != 2 {
 		t.Errorf("JSON export: %v, %d standings", err, len(ex.Standings))
+	}
+}
+
+// BenchmarkBoardTwentyTeams plays 20 teams at the default scenario's peak
+// (80 requests a second, tripled by a surge: 240 a team, 4,800 in all) for
+// 30 seconds, the engine in a process of its own, and reports the cores it
+// used. make bench-board runs it.
+func BenchmarkBoardTwentyTeams(b *testing.B) {
+	const teams, rate, seconds = 20, 240, 30
+	dir := b.TempDir()
+	var file strings.Builder
+	for i := range teams {
+		fmt.Fprintf(&file, "team-%02d %s/ 0.18\n", i+1, answeringTeam(b).URL)
+	}
+	os.WriteFile(filepath.Join(dir, "teams.txt"), []byte(file.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "scenario.json"), []byte(fmt.Sprintf(`{"name": "the peak", "skew": 1.2, "timeout": "30s",
+		"phases": [{"name": "step 7 with a surge", "duration": "2m", "rate": %d, "keys": 6400}]}`, rate)), 0o644)
+	db := filepath.Join(dir, "game.db")
+	for range b.N {
+		cmd := exec.Command(os.Args[0], "board", "--teams", filepath.Join(dir, "teams.txt"), "--scenario", filepath.Join(dir, "scenario.json"),
+			"--db", db, "--speed", fmt.Sprint(120/seconds), "--listen", "127.0.0.1:0", "--exit-when-over")
+		cmd.Env = append(os.Environ(), "GAMEDAY_TEST_MAIN=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("%v: %s", err, stderr.String())
+		}
+		wall := time.Since(start)
+		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		rows := loadRows(b, db)
+		var answers, failed int
+		p99 := 0.0
+		for _, r := range rows {
+			answers += r.Answers
+			failed += r.Failed
+			p99 = max(p99, r.P99ms)
+		}
+		b.ReportMetric(float64(answers)/wall.Seconds(), "answers/s")
+		b.ReportMetric(float64(failed), "failures")
+		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "engine-cores")
+		b.ReportMetric(p99, "worst-minute-p99-ms")
+		b.Logf("%d teams x %d req/s for %s: %d answers (%d due), %d failed, engine CPU %s over %s (%.2f cores), worst team-minute p99 %.1f ms",
+			teams, rate, wall.Round(time.Second), answers, teams*rate*seconds, failed, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Seconds()/wall.Seconds(), p99)
+		os.Remove(db)
 	}
 }
