@@ -120,7 +120,13 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if b.Resumed() {
 		fmt.Fprintf(stderr, "resuming the game in %s from minute %d; its teams, scenario and speed are the stored ones\n", *dbPath, b.Minute())
 	}
-	fmt.Fprintf(stderr, "scoreboard: http://%s/\ncontrol token: %s\n  export GAMEDAY_TOKEN=%s  # for gameday ctl\n", ln.Addr(), b.Token(), b.Token())
+	addr := ln.Addr().(*net.TCPAddr)
+	if addr.IP.IsUnspecified() {
+		fmt.Fprintf(stderr, "listening on every interface: the room opens http://THIS-MACHINE:%d/\n", addr.Port)
+		addr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: addr.Port}
+	}
+	page := "http://" + addr.String()
+	fmt.Fprintf(stderr, "scoreboard: %s/\ncontrol token: %s\n  export GAMEDAY_TOKEN=%s  # for gameday ctl\n", page, b.Token(), b.Token())
 	if err := b.Run(ctx); err != nil {
 		return fmt.Errorf("board: %w", err)
 	}
@@ -130,7 +136,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	printStandings(stdout, board.Rank(b.Rows(), b.Teams()))
 	if !*exitWhenOver {
-		fmt.Fprintf(stderr, "game over; the scoreboard stays up at http://%s/ until Ctrl-C\n", ln.Addr())
+		fmt.Fprintf(stderr, "game over; the scoreboard stays up at %s/ until Ctrl-C\n", page)
 		<-ctx.Done()
 	}
 	return nil
