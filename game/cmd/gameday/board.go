@@ -163,7 +163,10 @@ the token is the one gameday board printed; GAMEDAY_TOKEN is read when --token i
 func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, ctlUsage) }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, ctlUsage)
+		fs.PrintDefaults()
+	}
 	server := fs.String("server", defaultServer, "the scoreboard's address")
 	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the control token gameday board printed")
 	if err := fs.Parse(args); err != nil {

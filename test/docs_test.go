@@ -1,0 +1,246 @@
+package test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/unicorn-rentals/gameday/stacks"
+)
+
+// The documents a facilitator or a team follows. Their commands must work
+// with the code as it is.
+var documents = []string{"README.md", "docs/facilitator.md", "docs/runbook.md", "docs/solutions.md",
+	"docs/scoreboard.md", "docs/chaos.md", "docs/game.md", "docs/local.md", "docs/architecture.md"}
+
+// docCommand is a piece of code quoted in a document.
+type docCommand struct {
+	where, text string
+}
+
+var (
+	inlineCode   = regexp.MustCompile("`([^`]+)`")
+	makeCall     = regexp.MustCompile(`(?:^|[\s;(])make ([a-z][a-z-]*)((?:\s+[A-Z_]+=(?:"[^"]*"|\S+))*)`)
+	makeVar      = regexp.MustCompile(`([A-Z_]+)=`)
+	gamedayCall  = regexp.MustCompile(`(?:^|[\s;(/])gameday ([a-z]+)([^|;&#]*)`)
+	longFlag     = regexp.MustCompile(`(?:^|\s)--([a-z][a-z-]*)`)
+	cdkCall      = regexp.MustCompile(`(?:^|[\s;(])npx cdk ([a-z]+)([^|;&#]*)`)
+	contextValue = regexp.MustCompile(`-c ([A-Za-z]+)=("[^"]*"|[^\s"]+)`)
+	makeTarget   = regexp.MustCompile(`(?m)^([a-z][a-z-]*):`)
+	makeVarDef   = regexp.MustCompile(`(?m)^([A-Z_]+)\s*\??=|\$\(([A-Z_]+)\)|\$\$\{([A-Z_]+):-`)
+)
+
+// quotedCode returns the code blocks (fenced or indented) and the inline
+// code spans of a Markdown file, with continuation lines joined.
+func quotedCode(t *testing.T, path string) []docCommand {
+	b, err := os.ReadFile(filepath.Join("..", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []docCommand
+	lines := strings.Split(string(b), "\n")
+	fenced := false
+	var paragraph []string
+	flush := func(n int) {
+		for _, m := range inlineCode.FindAllStringSubmatch(strings.Join(paragraph, " "), -1) {
+			out = append(out, docCommand{where: path + ":" + strconv.Itoa(n), text: m[1]})
+		}
+		paragraph = nil
+	}
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			fenced = !fenced
+			continue
+		}
+		if fenced || strings.HasPrefix(line, "    ") {
+			text := strings.TrimSpace(line)
+			for strings.HasSuffix(text, `\`) && i+1 < len(lines) {
+				i++
+				text = strings.TrimSuffix(text, `\`) + " " + strings.TrimSpace(lines[i])
+			}
+			out = append(out, docCommand{where: path + ":" + strconv.Itoa(i+1), text: text})
+			continue
+		}
+		if strings.TrimSpace(line) == "" {
+			flush(i)
+			continue
+		}
+		paragraph = append(paragraph, line)
+	}
+	flush(len(lines))
+	return out
+}
+
+func allQuotedCode(t *testing.T) []docCommand {
+	var all []docCommand
+	for _, d := range documents {
+		all = append(all, quotedCode(t, d)...)
+	}
+	return all
+}
+
+func TestEveryMakeTargetAndVariableInTheDocsExists(t *testing.T) {
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]bool{}
+	for _, m := range makeTarget.FindAllStringSubmatch(string(mk), -1) {
+		targets[m[1]] = true
+	}
+	vars := map[string]bool{}
+	for _, m := range makeVarDef.FindAllStringSubmatch(string(mk), -1) {
+		vars[m[1]+m[2]+m[3]] = true
+	}
+	seen := 0
+	for _, c := range allQuotedCode(t) {
+		for _, m := range makeCall.FindAllStringSubmatch(c.text, -1) {
+			seen++
+			if !targets[m[1]] {
+				t.Errorf("%s: make %s: the Makefile has no such target", c.where, m[1])
+			}
+			for _, v := range makeVar.FindAllStringSubmatch(m[2], -1) {
+				if !vars[v[1]] {
+					t.Errorf("%s: make %s %s=: the Makefile reads no such variable", c.where, m[1], v[1])
+				}
+			}
+		}
+	}
+	if seen < 40 {
+		t.Errorf("found %d make commands in the docs: the extraction is broken", seen)
+	}
+}
+
+func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "gameday")
+	build := exec.Command("go", "build", "-o", bin, "./game/cmd/gameday")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	help := map[string]string{}
+	helpOf := func(sub string) string {
+		if h, ok := help[sub]; ok {
+			return h
+		}
+		out, _ := exec.Command(bin, sub, "-h").CombinedOutput()
+		help[sub] = string(out)
+		return help[sub]
+	}
+	actions := []string{"pause", "resume", "end", "move", "cost", "chaos", "note"}
+	seen := 0
+	for _, c := range allQuotedCode(t) {
+		for _, m := range gamedayCall.FindAllStringSubmatch(c.text, -1) {
+			sub, rest := m[1], m[2]
+			if !slices.Contains([]string{"play", "cost", "board", "ctl", "export"}, sub) {
+				continue // prose such as "gameday board plays ..." is caught by the flag check below
+			}
+			seen++
+			h := helpOf(sub)
+			for _, f := range longFlag.FindAllStringSubmatch(rest, -1) {
+				if !strings.Contains(h, "  -"+f[1]+" ") && !strings.Contains(h, "  -"+f[1]+"\n") {
+					t.Errorf("%s: gameday %s --%s: no such flag (gameday %s -h)", c.where, sub, f[1], sub)
+				}
+			}
+			if sub == "ctl" {
+				words := strings.Fields(longFlag.ReplaceAllString(rest, " "))
+				if len(words) > 0 && !strings.HasPrefix(words[0], "http") && !slices.Contains(actions, words[0]) && words[0] != "ACTION" {
+					t.Errorf("%s: gameday ctl %s: not an action (%v)", c.where, words[0], actions)
+				}
+			}
+		}
+	}
+	if seen < 15 {
+		t.Errorf("found %d gameday commands in the docs: the extraction is broken", seen)
+	}
+}
+
+func TestEveryContextValueInTheDocsIsAccepted(t *testing.T) {
+	read := map[string]bool{}
+	stacks.ConfigFromContext(func(key string) any { read[key] = true; return nil })
+	seen := 0
+	for _, c := range allQuotedCode(t) {
+		ctx := map[string]any{}
+		placeholder := false
+		for _, m := range contextValue.FindAllStringSubmatch(c.text, -1) {
+			seen++
+			if !read[m[1]] {
+				t.Errorf("%s: -c %s: the app reads no such context key", c.where, m[1])
+				continue
+			}
+			v := strings.Trim(m[2], `"`)
+			placeholder = placeholder || strings.HasPrefix(v, "<") || strings.Contains(v, "...") || strings.Contains(v, "$")
+			ctx[m[1]] = v
+		}
+		if len(ctx) == 0 || placeholder {
+			continue
+		}
+		if _, err := stacks.ConfigFromContext(func(key string) any { return ctx[key] }); err != nil {
+			t.Errorf("%s: %s: %v", c.where, c.text, err)
+		}
+	}
+	if seen < 10 {
+		t.Errorf("found %d context values in the docs: the extraction is broken", seen)
+	}
+}
+
+func TestEveryCDKCommandInTheDocsIsOneTheCLIHas(t *testing.T) {
+	help := map[string]string{}
+	seen := 0
+	for _, c := range allQuotedCode(t) {
+		for _, m := range cdkCall.FindAllStringSubmatch(c.text, -1) {
+			sub := m[1]
+			seen++
+			h, ok := help[sub]
+			if !ok {
+				cmd := exec.Command("npx", "--no-install", "cdk", sub, "--help")
+				cmd.Dir = ".."
+				out, err := cmd.CombinedOutput()
+				if err != nil && !bytes.Contains(out, []byte("Options:")) {
+					t.Fatalf("npx cdk %s --help: %v\n%s (make tools installs the CDK CLI)", sub, err, out)
+				}
+				h = string(out)
+				help[sub] = h
+			}
+			if !strings.Contains(h, "cdk "+sub) {
+				t.Errorf("%s: npx cdk %s: the CLI has no such command", c.where, sub)
+			}
+			for _, f := range longFlag.FindAllStringSubmatch(m[2], -1) {
+				if !strings.Contains(h, "--"+f[1]) {
+					t.Errorf("%s: npx cdk %s --%s: no such option (npx cdk %s --help)", c.where, sub, f[1], sub)
+				}
+			}
+		}
+	}
+	if seen < 5 {
+		t.Errorf("found %d cdk commands in the docs: the extraction is broken", seen)
+	}
+}
+
+// Every flaw's clue is found somewhere the runbook tells teams to look.
+func TestTheRunbookPointsToWhereEveryFlawsClueIs(t *testing.T) {
+	b, err := os.ReadFile("../docs/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, where, ok := strings.Cut(string(b), "## Where to look")
+	if !ok {
+		t.Fatal("docs/runbook.md has no \"Where to look\" section")
+	}
+	where = strings.ToLower(where)
+	places := []string{"load balancer", "auto scaling group", "launch template", "user data", "volumes", "elastic ip", "instances",
+		"subnets", "nat gateway", "security group", "cloudwatch", "cloudformation", "cloudtrail", "cloud-init-output.log", "df"}
+	for _, f := range stacks.Flaws {
+		clue := strings.ToLower(f.Clue)
+		if !slices.ContainsFunc(places, func(p string) bool { return strings.Contains(clue, p) && strings.Contains(where, p) }) {
+			t.Errorf("flaw %s: its clue (%s) is in no place the runbook's \"Where to look\" names", f.ID, f.Clue)
+		}
+	}
+}
