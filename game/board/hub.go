@@ -54,9 +54,3 @@ func (h *hub) publish(kind string, v any) {
 		}
 	}
 }
-
-func (h *hub) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.subs)
-}
