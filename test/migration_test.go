@@ -81,6 +81,21 @@ func TestEveryStepIsASafeUpdate(t *testing.T) {
 				}
 			})
 
+			// CloudFormation replaces a Classic Load Balancer when a health
+			// check is added or removed, and changes it in place otherwise.
+			t.Run("a Classic Load Balancer kept by the step keeps a health check", func(t *testing.T) {
+				for _, lb := range before.ofType("AWS::ElasticLoadBalancing::LoadBalancer") {
+					a, ok := after.resources[lb.id]
+					if !ok {
+						continue
+					}
+					was, is := lb.prop("HealthCheck"), resource{lb.id, a}.prop("HealthCheck")
+					if was == nil || is == nil {
+						t.Errorf("%s: health check %v -> %v: adding or removing one replaces the load balancer", lb.id, was, is)
+					}
+				}
+			})
+
 			t.Run("no new subnet overlaps an existing one", func(t *testing.T) {
 				existing := map[string]netip.Prefix{}
 				for _, s := range before.ofType("AWS::EC2::Subnet") {
