@@ -44,41 +44,26 @@ type Second struct {
 	GameTime string  `json:"game_time"`
 	Phase    string  `json:"phase"`
 	Rate     float64 `json:"rate"`
-	Answers  int     `json:"answers"`
-	OK       int     `json:"ok"`
-	Failed   int     `json:"failed"`
-	Wrong    int     `json:"wrong"`
-	Timeouts int     `json:"timeouts"`
-	Hits     int     `json:"cache_hits"`
-	Misses   int     `json:"cache_misses"`
-	P50ms    float64 `json:"p50_ms"`
-	P99ms    float64 `json:"p99_ms"`
-	Points   float64 `json:"points"`
-	Penalty  float64 `json:"penalty"`
-	Cost     float64 `json:"cost"`
-	Score    float64 `json:"score"`
+	Tally
+	P50ms   float64 `json:"p50_ms"`
+	P99ms   float64 `json:"p99_ms"`
+	Points  float64 `json:"points"`
+	Penalty float64 `json:"penalty"`
+	Cost    float64 `json:"cost"`
+	Score   float64 `json:"score"`
 }
 
 // Summary is the whole game.
 type Summary struct {
-	Sent, Answers, OK, Failed, Wrong, Timeouts int
-	Hits, Misses                               int
-	DistinctKeys                               int
-	P50, P99                                   time.Duration
+	Sent int
+	Tally
+	DistinctKeys int
+	P50, P99     time.Duration
 	// HitP50 and MissP50 split the median by what the endpoint's X-Cache
 	// said; zero when it said nothing.
 	HitP50, MissP50              time.Duration
 	Points, Penalty, Cost, Score float64
 	Elapsed                      time.Duration
-}
-
-// HitRatio is the share of answers the endpoint said came from its cache,
-// or -1 when it never said.
-func (s Summary) HitRatio() float64 {
-	if s.Hits+s.Misses == 0 {
-		return -1
-	}
-	return float64(s.Hits) / float64(s.Hits+s.Misses)
 }
 
 // BestHitRatio is the most a cache could have served: every key but its
@@ -217,33 +202,82 @@ func (s *scorer) add(r *vegeta.Result) {
 	}
 	s.sum.Sent++
 	o := Judge(r)
-	b.sec.Answers++
-	switch {
-	case o.OK:
-		b.sec.OK++
+	b.sec.Count(o)
+	if o.OK {
 		b.sec.Points += s.play.Rules.Points(r.Latency)
-	case o.Wrong:
-		b.sec.Wrong++
-		b.sec.Failed++
+	} else {
 		b.sec.Penalty += s.play.Rules.FailurePenalty
-	default:
-		b.sec.Failed++
-		b.sec.Penalty += s.play.Rules.FailurePenalty
-		if o.Timeout {
-			b.sec.Timeouts++
-		}
 	}
 	us := max(r.Latency.Microseconds(), 1)
 	_ = b.hist.RecordValue(us)
 	_ = s.all.RecordValue(us)
 	if o.Hit {
-		b.sec.Hits++
 		_ = s.hits.RecordValue(us)
 	}
 	if o.Miss {
-		b.sec.Misses++
 		_ = s.misses.RecordValue(us)
 	}
+}
+
+// Tally counts answers by outcome; Failed includes Wrong and Timeouts.
+type Tally struct {
+	Answers  int `json:"answers"`
+	OK       int `json:"ok"`
+	Failed   int `json:"failed"`
+	Wrong    int `json:"wrong"`
+	Timeouts int `json:"timeouts"`
+	Hits     int `json:"cache_hits"`
+	Misses   int `json:"cache_misses"`
+}
+
+// Count adds one answer.
+func (t *Tally) Count(o Outcome) {
+	t.Answers++
+	if o.OK {
+		t.OK++
+	} else {
+		t.Failed++
+	}
+	if o.Wrong {
+		t.Wrong++
+	}
+	if o.Timeout {
+		t.Timeouts++
+	}
+	if o.Hit {
+		t.Hits++
+	}
+	if o.Miss {
+		t.Misses++
+	}
+}
+
+// Add adds another tally's counts.
+func (t *Tally) Add(u Tally) {
+	t.Answers += u.Answers
+	t.OK += u.OK
+	t.Failed += u.Failed
+	t.Wrong += u.Wrong
+	t.Timeouts += u.Timeouts
+	t.Hits += u.Hits
+	t.Misses += u.Misses
+}
+
+// HitRatio is the share of answers the endpoint said came from its cache,
+// or -1 when it never said.
+func (t Tally) HitRatio() float64 {
+	if t.Hits+t.Misses == 0 {
+		return -1
+	}
+	return float64(t.Hits) / float64(t.Hits+t.Misses)
+}
+
+// ErrorRate is the share of answers that failed, 0 with no answers.
+func (t Tally) ErrorRate() float64 {
+	if t.Answers == 0 {
+		return 0
+	}
+	return float64(t.Failed) / float64(t.Answers)
 }
 
 // Outcome is what one answer was. Hit and Miss report the endpoint's
@@ -306,13 +340,7 @@ func (s *scorer) write(sec int) {
 	s.score += line.Points - line.Penalty - line.Cost
 	line.Score = s.score
 
-	s.sum.Answers += line.Answers
-	s.sum.OK += line.OK
-	s.sum.Failed += line.Failed
-	s.sum.Wrong += line.Wrong
-	s.sum.Timeouts += line.Timeouts
-	s.sum.Hits += line.Hits
-	s.sum.Misses += line.Misses
+	s.sum.Add(line.Tally)
 	s.sum.Points += line.Points
 	s.sum.Penalty += line.Penalty
 	s.sum.Cost += line.Cost
@@ -354,14 +382,10 @@ func (s *scorer) finish() Summary {
 
 // progressLine is one second for a person watching.
 func progressLine(l Second, length time.Duration) string {
-	errRate := 0.0
-	if l.Answers > 0 {
-		errRate = float64(l.Failed) / float64(l.Answers) * 100
-	}
 	hit := "-"
-	if l.Hits+l.Misses > 0 {
-		hit = fmt.Sprintf("%.0f%%", float64(l.Hits)/float64(l.Hits+l.Misses)*100)
+	if r := l.HitRatio(); r >= 0 {
+		hit = fmt.Sprintf("%.0f%%", r*100)
 	}
 	return fmt.Sprintf("%8s/%s  %-8s  score %10.0f (%+6.0f)  %6.1f req/s (due %.1f)  p50 %7.1fms  p99 %7.1fms  errors %5.1f%%  cache hits %s",
-		l.GameTime, length, l.Phase, l.Score, l.Points-l.Penalty-l.Cost, float64(l.Answers), l.Rate, l.P50ms, l.P99ms, errRate, hit)
+		l.GameTime, length, l.Phase, l.Score, l.Points-l.Penalty-l.Cost, float64(l.Answers), l.Rate, l.P50ms, l.P99ms, l.ErrorRate()*100, hit)
 }

@@ -143,3 +143,35 @@ func TestUnreachableTargetFailsAtOnce(t *testing.T) {
 		t.Errorf("error %v after %s", err, time.Since(start))
 	}
 }
+
+func TestATallyCountsEachOutcomeOnce(t *testing.T) {
+	var a Tally
+	for _, o := range []Outcome{
+		{OK: true, Hit: true},
+		{OK: true, Miss: true},
+		{Wrong: true, Miss: true},
+		{Timeout: true},
+		{}, // a 503: failed, neither wrong nor a timeout
+	} {
+		a.Count(o)
+	}
+	want := Tally{Answers: 5, OK: 2, Failed: 3, Wrong: 1, Timeouts: 1, Hits: 1, Misses: 2}
+	if a != want {
+		t.Fatalf("tally %+v, want %+v", a, want)
+	}
+	if got := a.HitRatio(); got != 1.0/3 {
+		t.Errorf("hit ratio %v, want 1/3", got)
+	}
+	if got := a.ErrorRate(); got != 0.6 {
+		t.Errorf("error rate %v, want 0.6", got)
+	}
+	var sum Tally
+	sum.Add(a)
+	sum.Add(a)
+	if sum.Answers != 10 || sum.Misses != 4 || sum.Timeouts != 2 {
+		t.Errorf("sum of two tallies %+v", sum)
+	}
+	if (Tally{}).HitRatio() != -1 || (Tally{}).ErrorRate() != 0 {
+		t.Error("an empty tally has no hit ratio (-1) and no errors")
+	}
+}

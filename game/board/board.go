@@ -411,26 +411,11 @@ func (t *team) add(minute, minutes int, r *vegeta.Result, rules game.Rules) {
 		t.open[minute] = bk
 	}
 	o := game.Judge(r)
-	bk.m.Answers++
-	switch {
-	case o.OK:
-		bk.m.OK++
+	bk.m.Count(o)
+	if o.OK {
 		bk.m.Points += rules.Points(r.Latency)
-	default:
-		bk.m.Failed++
+	} else {
 		bk.m.Penalty += rules.FailurePenalty
-		if o.Wrong {
-			bk.m.Wrong++
-		}
-		if o.Timeout {
-			bk.m.Timeouts++
-		}
-	}
-	if o.Hit {
-		bk.m.Hits++
-	}
-	if o.Miss {
-		bk.m.Misses++
 	}
 	_ = bk.hist.RecordValue(max(r.Latency.Microseconds(), 1))
 }
@@ -521,11 +506,7 @@ func (b *Board) costPerHour(t *team, row Minute) float64 {
 	if t.cost.template == "" {
 		return t.cost.perHour
 	}
-	hit := 0.0
-	if row.Hits+row.Misses > 0 {
-		hit = float64(row.Hits) / float64(row.Hits+row.Misses)
-	}
-	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: hit})
+	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: max(row.HitRatio(), 0)})
 	if err != nil {
 		b.log.Warn("cannot price the team's template: keeping its last cost", "team", t.name, "err", err)
 	}

@@ -51,13 +51,7 @@ func Rank(rows []Minute, teams []Team) []Standing {
 			last[r.Team] = r.Minute
 			s.Score = r.Score
 			s.PerSecond, s.P99ms, s.CostPerHour = r.PerSecond, r.P99ms, r.CostPerHour
-			s.ErrorRate, s.HitRatio = 0, -1
-			if r.Answers > 0 {
-				s.ErrorRate = float64(r.Failed) / float64(r.Answers)
-			}
-			if r.Hits+r.Misses > 0 {
-				s.HitRatio = float64(r.Hits) / float64(r.Hits+r.Misses)
-			}
+			s.ErrorRate, s.HitRatio = r.ErrorRate(), r.HitRatio()
 		}
 	}
 	slices.SortStableFunc(out, func(a, b *Standing) int {

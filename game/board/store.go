@@ -20,15 +20,9 @@ type Minute struct {
 	Team     string `json:"team"`
 	Minute   int    `json:"minute"`
 	Endpoint string `json:"endpoint"`
-	// Answers counts the requests that completed in this minute, whatever
-	// the outcome; Failed includes Wrong and Timeouts.
-	Answers  int `json:"answers"`
-	OK       int `json:"ok"`
-	Failed   int `json:"failed"`
-	Wrong    int `json:"wrong"`
-	Timeouts int `json:"timeouts"`
-	Hits     int `json:"cache_hits"`
-	Misses   int `json:"cache_misses"`
+	// Tally counts the requests that completed in this minute, whatever
+	// the outcome.
+	game.Tally
 	// PerSecond is the answers a real second: the load the team took.
 	PerSecond   float64 `json:"per_second"`
 	P50ms       float64 `json:"p50_ms"`
@@ -136,30 +130,31 @@ func (s *Store) Load() (*Meta, []Minute, []Event, error) {
 				return fmt.Errorf("the game's record: %w", err)
 			}
 		}
-		err := tx.Bucket(minutesBucket).ForEach(func(k, v []byte) error {
-			var m Minute
-			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("minute %q: %w", k, err)
-			}
-			rows = append(rows, m)
-			return nil
-		})
-		if err != nil {
+		var err error
+		if rows, err = readAll[Minute](tx.Bucket(minutesBucket), "minute"); err != nil {
 			return err
 		}
-		return tx.Bucket(eventsBucket).ForEach(func(k, v []byte) error {
-			var e Event
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("event %q: %w", k, err)
-			}
-			events = append(events, e)
-			return nil
-		})
+		events, err = readAll[Event](tx.Bucket(eventsBucket), "event")
+		return err
 	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("database %s: %w", s.path, err)
 	}
 	return meta, rows, events, nil
+}
+
+// readAll decodes every value of a bucket, in key order.
+func readAll[T any](bucket *bolt.Bucket, what string) ([]T, error) {
+	var all []T
+	err := bucket.ForEach(func(k, v []byte) error {
+		var item T
+		if err := json.Unmarshal(v, &item); err != nil {
+			return fmt.Errorf("%s %q: %w", what, k, err)
+		}
+		all = append(all, item)
+		return nil
+	})
+	return all, err
 }
 
 // Write stores the game's record, minutes and events in one transaction.
