@@ -18,7 +18,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check gameday vendor bench-engine bench-board browser-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,14 @@ browser-tools: ## install Chromium from Debian's packages, for the scoreboard's 
 	  { $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	}
 
+docs-tools: ## install the AWS CLI from Debian's packages, to check the docs' aws commands offline
+	@[ -x /usr/bin/aws ] || [ -n "$${AWS_CLI:-}" ] || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing awscli"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q awscli >/dev/null || \
+	  { $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q awscli >/dev/null; }; \
+	}
+
 local-tools: ## install HAProxy and nginx from Debian's packages, for the local game
 	@missing=""; \
 	command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing="$$missing haproxy"; \
@@ -88,7 +96,7 @@ local: tools local-tools ## the game on loopback, baseline and target side by si
 	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
 	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(CHAOS),--chaos) $(SETS)
 
-test: tools local-tools browser-tools test-service test-app ## run every test (what CI runs)
+test: tools local-tools browser-tools docs-tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
 	cd service && go test -count=1 ./...

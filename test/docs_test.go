@@ -244,3 +244,92 @@ func TestTheRunbookPointsToWhereEveryFlawsClueIs(t *testing.T) {
 		}
 	}
 }
+
+var awsCall = regexp.MustCompile(`(?:^|[\s;(=])aws ([a-z0-9-]+) ([a-z0-9-]+)`)
+
+// awsCLI is the AWS CLI the docs are checked against: $AWS_CLI, or
+// Debian's (make docs-tools installs it), which is version 2.
+func awsCLI(t *testing.T) string {
+	if p := os.Getenv("AWS_CLI"); p != "" {
+		return p
+	}
+	if _, err := os.Stat("/usr/bin/aws"); err != nil {
+		t.Fatal("no AWS CLI at /usr/bin/aws: run make docs-tools (apt-get install awscli), or set AWS_CLI to one")
+	}
+	return "/usr/bin/aws"
+}
+
+// shellWords splits a command line as a shell would, quotes removed,
+// up to the first unquoted operator that ends the command.
+func shellWords(line string) []string {
+	var words []string
+	var word strings.Builder
+	inWord := false
+	quote := rune(0)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			word.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case strings.ContainsRune("|>;&)#", r):
+			if inWord {
+				words = append(words, word.String())
+			}
+			return words
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words
+}
+
+// Every aws command the docs give a team or a facilitator is parsed by the
+// AWS CLI itself: --generate-cli-skeleton makes it check the service, the
+// operation and every option, and stop before it needs an account.
+func TestEveryAWSCommandInTheDocsIsOneTheCLITakes(t *testing.T) {
+	cli := awsCLI(t)
+	home := t.TempDir()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_REGION=us-east-1", "AWS_PAGER=",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true"}
+	seen := 0
+	for _, c := range allQuotedCode(t) {
+		for _, m := range awsCall.FindAllStringSubmatchIndex(c.text, -1) {
+			service, op := c.text[m[2]:m[3]], c.text[m[4]:m[5]]
+			if service == "configure" {
+				continue // interactive, and local: it calls no service
+			}
+			seen++
+			args := append([]string{service, op}, shellWords(c.text[m[5]:])...)
+			cmd := exec.Command(cli, append(args, "--generate-cli-skeleton", "input")...)
+			cmd.Dir, cmd.Env = home, env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s: aws %s: the AWS CLI refuses it: %v\n%s", c.where, strings.Join(args, " "), err, bytes.TrimSpace(out))
+			}
+		}
+	}
+	if seen < 8 {
+		t.Errorf("found %d aws commands in the docs: the extraction is broken", seen)
+	}
+}
+
+func TestShellWordsStopsAtTheEndOfTheCommand(t *testing.T) {
+	got := shellWords(` --query "a[?b=='c'].d | e" --id "$id" --output text) > out.json`)
+	want := []string{"--query", "a[?b=='c'].d | e", "--id", "$id", "--output", "text"}
+	if !slices.Equal(got, want) {
+		t.Errorf("shellWords: %q, want %q", got, want)
+	}
+}
