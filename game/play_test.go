@@ -16,8 +16,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/unicorn-rentals/gameday/service/api"
 )
@@ -173,5 +176,51 @@ func TestATallyCountsEachOutcomeOnce(t *testing.T) {
 	}
 	if (Tally{}).HitRatio() != -1 || (Tally{}).ErrorRate() != 0 {
 		t.Error("an empty tally has no hit ratio (-1) and no errors")
+	}
+}
+
+// A slow endpoint gets at most MaxConnectionsPerTeam connections from the
+// engine; the customers beyond wait for one.
+func TestTheEngineCapsItsConnectionsToOneEndpoint(t *testing.T) {
+	var open, most atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			n := open.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	defer close(release)
+
+	const sent = MaxConnectionsPerTeam + 200
+	a := NewAttacker(10 * time.Second)
+	target := vegeta.Target{Method: http.MethodGet, URL: srv.URL + "/?input=a"}
+	results := a.Attack(vegeta.NewStaticTargeter(target), vegeta.Rate{Freq: 4000, Per: time.Second}, sent*time.Second/4000, "cap")
+	defer a.Stop()
+	go func() {
+		for range results {
+		}
+	}()
+	deadline := time.After(5 * time.Second)
+	for open.Load() < MaxConnectionsPerTeam {
+		select {
+		case <-deadline:
+			t.Fatalf("%d connections open after 5 s, want %d", open.Load(), MaxConnectionsPerTeam)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // time for any connection beyond the cap
+	if got := most.Load(); got != MaxConnectionsPerTeam {
+		t.Errorf("at most %d connections open at once, want the cap, %d", got, MaxConnectionsPerTeam)
 	}
 }

@@ -257,6 +257,7 @@ func (b *Board) Run(ctx context.Context) error {
 	} else {
 		b.note("", "game", fmt.Sprintf("game created for %d teams: %s, %s at speed %g", len(b.teams), b.meta.Scenario.Name, b.meta.Scenario.Length(), b.meta.Speed))
 	}
+	b.warnIfFewFiles(openFileLimit())
 	// Which teams cannot be reached is news for the room, not a reason to
 	// hold the others back.
 	go b.checkEndpoints(ctx)
@@ -346,12 +347,7 @@ func (b *Board) finish(ctx context.Context) error {
 
 // attack starts sending a team its requests, from request number base.
 func (b *Board) attack(t *team, base uint64, stop <-chan struct{}) {
-	t.attacker = vegeta.NewAttacker(
-		vegeta.Timeout(time.Duration(b.meta.Scenario.Timeout)),
-		vegeta.KeepAlive(true),
-		vegeta.MaxBody(1024),
-		vegeta.Redirects(vegeta.NoFollow),
-	)
+	t.attacker = game.NewAttacker(time.Duration(b.meta.Scenario.Timeout))
 	next := base
 	var nextMu sync.Mutex
 	targeter := func(tg *vegeta.Target) error {
@@ -379,6 +375,17 @@ func (b *Board) attack(t *team, base uint64, stop <-chan struct{}) {
 			t.add(int(g/time.Minute), b.minutes, r, b.meta.Rules)
 		}
 	}()
+}
+
+// warnIfFewFiles warns when the process may open fewer files than the
+// engine may hold: every team's connections at their cap, and a margin for
+// the database, the page's viewers and the Go runtime.
+func (b *Board) warnIfFewFiles(limit uint64, known bool) {
+	need := uint64(len(b.teams))*game.MaxConnectionsPerTeam + 256
+	if known && limit < need {
+		b.log.Warn("slow endpoints may need more connections than this process may open: raise the limit (ulimit -n) before the game",
+			"teams", len(b.teams), "files_needed", need, "limit", limit)
+	}
 }
 
 // waitRunning blocks while the game is paused; false when it is over.

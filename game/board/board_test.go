@@ -1,7 +1,10 @@
 package board
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -417,4 +420,23 @@ func TestAMinuteThatCannotBeStoredPausesTheGame(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+func TestTooFewOpenFilesForTheTeamsIsAWarning(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}, Team{Name: "b", Endpoint: f.srv.URL}))
+	defer store.Close()
+	var log bytes.Buffer
+	b.log = slog.New(slog.NewTextHandler(&log, nil))
+	need := uint64(2*game.MaxConnectionsPerTeam + 256)
+	b.warnIfFewFiles(need, true)
+	b.warnIfFewFiles(0, false)
+	if log.Len() != 0 {
+		t.Errorf("warned with enough files or an unknown limit: %s", log.String())
+	}
+	b.warnIfFewFiles(need-1, true)
+	if !strings.Contains(log.String(), "ulimit -n") || !strings.Contains(log.String(), fmt.Sprintf("files_needed=%d", need)) {
+		t.Errorf("no warning with one file too few: %q", log.String())
+	}
 }
