@@ -116,7 +116,7 @@ fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 
 docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md and the scoreboard screenshot from the code
-	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./stacks/
+	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./spec/
 	UPDATE_DOCS=1 go test -count=1 -run TestSecurityReviewMatchesTheBaseline ./test/
 	UPDATE_DOCS=1 go test -count=1 -run Chromium ./game/board/
 

@@ -1,6 +1,6 @@
 // Command unicorn-rentals is the CDK app of the Unicorn.Rentals GameDay:
-// one stack, the CTO's environment with the winners' fixes selected by
-// the "fixes" context value. See README.md.
+// the CTO's environment with the winners' fixes selected by the "fixes"
+// context value, and the chaos stack beside it. See README.md.
 package main
 
 import (
@@ -10,27 +10,22 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 )
 
 func main() {
 	app := awscdk.NewApp(nil)
-	cfg, err := stacks.ConfigFromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	cfg, err := spec.ConfigFromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
 	if err != nil {
 		jsii.Close()
 		fmt.Fprintln(os.Stderr, "unicorn-rentals:", err)
 		os.Exit(1)
 	}
-	stack := stacks.NewGameStack(app, stacks.GameStackProps{
-		StackProps: awscdk.StackProps{Env: deployEnv()},
-		Config:     cfg,
-		ServiceDir: "service",
-	})
-	// Deployed beside the game stack by the facilitator, whatever the fixes.
-	stacks.NewChaosStack(app, stacks.ChaosStackProps{StackProps: awscdk.StackProps{Env: deployEnv()}, Config: cfg})
+	stack := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", Env: deployEnv()}).Game
 	assembly := app.Synth(nil)
 	if template, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any); ok {
-		fmt.Fprintln(os.Stderr, "synthesized", stacks.Summary(cfg, template))
+		fmt.Fprintln(os.Stderr, "synthesized", spec.Summary(cfg, template))
 	}
 	jsii.Close()
 }

@@ -91,6 +91,18 @@ func LoadTemplate(path string) ([]byte, error) {
 	return b, nil
 }
 
+// EstimateFile prices the template in path at some traffic.
+func EstimateFile(path string, prices Prices, traffic Traffic) (Estimate, error) {
+	if traffic.RPS < 0 || traffic.HitRatio < 0 || traffic.HitRatio > 1 {
+		return Estimate{}, fmt.Errorf("traffic of %v requests/s with a hit ratio of %v: want 0 or more requests and a hit ratio from 0 to 1", traffic.RPS, traffic.HitRatio)
+	}
+	raw, err := LoadTemplate(path)
+	if err != nil {
+		return Estimate{}, err
+	}
+	return EstimateCost(raw, prices, traffic)
+}
+
 // EstimateCost prices a template at some traffic. Counts that scale (an
 // Auto Scaling group, an ECS service) follow the traffic reaching the
 // origin, within their bounds, at the scaling policy's requests per target.

@@ -105,20 +105,24 @@ func TestExpectedIntegratesPhasesAndSurges(t *testing.T) {
 
 func TestPacerIsOpenLoop(t *testing.T) {
 	s := Scenario{Skew: 1.1, Timeout: Duration(time.Second), Phases: []Phase{{Name: "a", Duration: Duration(time.Hour), Rate: 100, Keys: 10}}}
-	p := pacer{scenario: s, speed: 60}
+	p := Pacer{Scenario: s, Speed: 60, Now: Compressed(60)}
 	// Behind schedule (no answers came back yet): send at once.
 	if wait, stop := p.Pace(time.Second, 10); wait != 0 || stop {
 		t.Errorf("behind by 90 requests: wait %s stop %v", wait, stop)
 	}
-	// On schedule: wait about one interval.
-	if wait, _ := p.Pace(time.Second, 100); wait <= 0 || wait > 20*time.Millisecond {
-		t.Errorf("on schedule: wait %s, want about 10ms", wait)
+	// Request n (from 0) is due once the scenario has sent n: at 1 s,
+	// request 100 is due now and request 101 one interval later.
+	if wait, _ := p.Pace(time.Second, 100); wait != 0 {
+		t.Errorf("request 100 at 1 s: wait %s, want 0", wait)
+	}
+	if wait, _ := p.Pace(time.Second, 101); wait <= 0 || wait > 20*time.Millisecond {
+		t.Errorf("request 101 at 1 s: wait %s, want about 10ms", wait)
 	}
 	// At a low rate the wait is the whole interval: the attacker sends
 	// when it ends.
-	slow := pacer{scenario: Scenario{Phases: []Phase{{Duration: Duration(time.Hour), Rate: 2, Keys: 1}}}, speed: 1}
-	if wait, _ := slow.Pace(time.Second, 2); wait < 490*time.Millisecond || wait > 510*time.Millisecond {
-		t.Errorf("at 2/s after 2 requests in 1 s: wait %s, want 500ms", wait)
+	slow := Pacer{Scenario: Scenario{Phases: []Phase{{Duration: Duration(time.Hour), Rate: 2, Keys: 1}}}, Speed: 1, Now: Compressed(1)}
+	if wait, _ := slow.Pace(time.Second, 3); wait < 490*time.Millisecond || wait > 510*time.Millisecond {
+		t.Errorf("at 2/s, request 3 at 1 s: wait %s, want 500ms", wait)
 	}
 	// A one-hour game at speed 60 ends after a minute.
 	if _, stop := p.Pace(time.Minute, 6000); !stop {
@@ -128,10 +132,10 @@ func TestPacerIsOpenLoop(t *testing.T) {
 
 func TestKeysFollowZipfAndTheSeed(t *testing.T) {
 	const n, draws = 1000, 200000
-	k := NewKeys(7, 1.2)
+	sc := Scenario{Skew: 1.2, Phases: []Phase{{Duration: Duration(time.Hour), Rate: draws / 3600.0, Keys: n}}}
 	counts := make([]int, n)
-	for range draws {
-		counts[k.NextRank(n)]++
+	for i := range uint64(draws) {
+		counts[KeyOf(sc, 1, 7, i)]++
 	}
 	// P(rank r) is proportional to (1 + r)^-s.
 	norm := 0.0
@@ -145,11 +149,39 @@ func TestKeysFollowZipfAndTheSeed(t *testing.T) {
 			t.Errorf("rank %d drawn %.4f of the time, want %.4f", r, got, want)
 		}
 	}
-	a, b := NewKeys(42, 1.2), NewKeys(42, 1.2)
-	for range 100 {
-		if a.Next(500) != b.Next(500) {
-			t.Fatal("the same seed gave different inputs")
+	first := make([]int, 100)
+	for i := range first {
+		first[i] = KeyOf(sc, 1, 42, uint64(i))
+	}
+	same, other := 0, 0
+	for i, k := range first {
+		if KeyOf(sc, 1, 42, uint64(i)) == k {
+			same++
 		}
+		if KeyOf(sc, 1, 43, uint64(i)) != k {
+			other++
+		}
+	}
+	if same != 100 || other < 50 {
+		t.Errorf("same seed agreed on %d of 100 keys, another seed differed on %d", same, other)
+	}
+}
+
+// Request n asks about a key of the phase it is due in.
+func TestKeysGrowWithThePhases(t *testing.T) {
+	sc := Scenario{Skew: 1.01, Phases: []Phase{{Duration: Duration(time.Minute), Rate: 10, Keys: 5}, {Duration: Duration(time.Minute), Rate: 10, Keys: 1000}}}
+	high := 0
+	for n := range uint64(1200) {
+		k := KeyOf(sc, 1, 1, n)
+		if n < 600 && k >= 5 {
+			t.Fatalf("request %d, due in the first phase, asked key %d of 5", n, k)
+		}
+		if k >= 5 {
+			high++
+		}
+	}
+	if high == 0 {
+		t.Error("no request of the second phase asked beyond the first phase's keys")
 	}
 }
 

@@ -3,40 +3,21 @@ package game
 import (
 	"math/rand/v2"
 	"strconv"
-	"sync"
 )
 
-// Keys draws the inputs customers ask about: a Zipf distribution over the
-// key space in force, so a few inputs come back often and most rarely. The
-// same seed gives the same sequence, so every team can be sent the same
-// questions.
-type Keys struct {
-	mu    sync.Mutex
-	rng   *rand.Rand
-	skew  float64
-	zipfs map[int]*rand.Zipf
-}
-
-// NewKeys returns a key source with a Zipf exponent skew (> 1).
-func NewKeys(seed uint64, skew float64) *Keys {
-	return &Keys{rng: rand.New(rand.NewPCG(seed, 0x756e69636f726e)), skew: skew, zipfs: map[int]*rand.Zipf{}}
-}
-
-// Next draws an input among the first n keys.
-func (k *Keys) Next(n int) string {
-	return Input(k.NextRank(n))
-}
-
-// NextRank draws a key's rank among the first n: 0 is the most popular.
-func (k *Keys) NextRank(n int) int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	z, ok := k.zipfs[n]
-	if !ok {
-		z = rand.NewZipf(k.rng, k.skew, 1, uint64(n-1))
-		k.zipfs[n] = z
+// KeyOf is the key rank request n of a game asks about: a Zipf draw over
+// the key space of the phase the request is due in, so a few inputs come
+// back often and most rarely; 0 is the most popular. It depends only on
+// the scenario, speed, seed and n, so every team, `gameday play`,
+// `gameday board` and the local game ask the same questions in the same
+// order, and a game resumed after a crash asks what it would have asked.
+func KeyOf(sc Scenario, speed float64, seed, n uint64) int {
+	phase, _, _ := sc.At(sc.DueAt(n, speed))
+	if phase.Keys <= 1 {
+		return 0
 	}
-	return int(z.Uint64())
+	rng := rand.New(rand.NewPCG(seed, n))
+	return int(rand.NewZipf(rng, sc.Skew, 1, uint64(phase.Keys-1)).Uint64())
 }
 
 // Input is the query value for a key's rank.

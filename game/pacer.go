@@ -1,39 +1,62 @@
 package game
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
-// pacer sends the scenario's requests on schedule, whatever the answers do
-// (an open loop: a slow endpoint does not slow the customers down). Speed
-// compresses the game's phases in time; the rates stay per real second, so
-// each second of a compressed game loads the endpoint as the real one would.
-type pacer struct {
-	scenario Scenario
-	speed    float64
+// DueAt is the game time at which request n (from 0) is due: once the
+// scenario has sent n requests. Speed compresses the game's phases in
+// time while the rates stay per real second, so a compressed game sends
+// 1/speed of the requests and request n stands for n x speed of the real
+// game's.
+func (s Scenario) DueAt(n uint64, speed float64) time.Duration {
+	return s.TimeOf(float64(n) * speed)
 }
 
-// gameTime is how far into the game a real elapsed time is.
-func (p pacer) gameTime(elapsed time.Duration) time.Duration {
-	return time.Duration(float64(elapsed) * p.speed)
+// Requests is how many requests the whole scenario sends at speed.
+func (s Scenario) Requests(speed float64) uint64 {
+	return uint64(math.Ceil(s.Expected(s.Length()) / speed))
 }
 
-// Rate is the requests per second due at elapsed.
-func (p pacer) Rate(elapsed time.Duration) float64 {
-	_, _, rate := p.scenario.At(p.gameTime(elapsed))
-	return rate
+// Compressed is the game clock of a game that never pauses: elapsed real
+// time times the speed.
+func Compressed(speed float64) func(time.Duration) time.Duration {
+	return func(elapsed time.Duration) time.Duration { return time.Duration(float64(elapsed) * speed) }
 }
 
-// Pace says how long to wait before the next request, given how many were
-// sent: none while the schedule is ahead of them.
-func (p pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	if p.gameTime(elapsed) >= p.scenario.Length() {
+// Pacer sends the scenario's requests on schedule, whatever the answers
+// do (an open loop: a slow endpoint does not slow the customers down):
+// request n goes when the game clock reaches DueAt(n). Play's clock is the
+// time since the start; the board's can pause.
+type Pacer struct {
+	Scenario Scenario
+	Speed    float64
+	// Base is the number of requests sent before this run (those of a
+	// resumed game's stored minutes).
+	Base uint64
+	// Now is the game time when the attack has run for elapsed. Wait, if
+	// set, blocks while the game is paused and returns false once it is over.
+	Now  func(elapsed time.Duration) time.Duration
+	Wait func() bool
+}
+
+// Pace says how long to wait before request Base+hits; stop at the end.
+func (p Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	n := p.Base + hits
+	if n >= p.Scenario.Requests(p.Speed) || (p.Wait != nil && !p.Wait()) {
 		return 0, true
 	}
-	now := p.gameTime(elapsed)
-	if float64(hits) < p.scenario.Expected(now)/p.speed {
-		return 0, false
+	// The attacker sends a request whenever a wait ends, so the wait must
+	// end when it is due, across rate changes.
+	if now, due := p.Now(elapsed), p.Scenario.DueAt(n, p.Speed); now < due {
+		return time.Duration(float64(due-now) / p.Speed), false
 	}
-	// The attacker sends the next request when the wait is over, so the
-	// wait must end exactly when it is due, across rate changes.
-	next := p.scenario.TimeOf(float64(hits+1) * p.speed)
-	return time.Duration(float64(next-now) / p.speed), false
+	return 0, false
+}
+
+// Rate is the requests per second due now.
+func (p Pacer) Rate(elapsed time.Duration) float64 {
+	_, _, rate := p.Scenario.At(p.Now(elapsed))
+	return rate
 }

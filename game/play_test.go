@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -46,12 +46,7 @@ func short(rate float64) Scenario {
 // startService builds and starts the real hash service on a free port.
 func startService(t *testing.T, env ...string) *url.URL {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hashsvc")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = "../service"
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the service: %v\n%s", err, out)
-	}
+	bin := testkit.Build(t, "../service", ".")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

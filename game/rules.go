@@ -1,11 +1,8 @@
 package game
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 )
@@ -34,30 +31,16 @@ type Tier struct {
 var defaultRules []byte
 
 // DefaultRules are the committed rules.
-func DefaultRules() Rules {
-	r, err := ParseRules(defaultRules, "rules/default.json")
-	if err != nil {
-		panic(err) // a test keeps the committed file valid
-	}
-	return r
-}
+func DefaultRules() Rules { return mustParse(ParseRules, defaultRules, "rules/default.json") }
 
 // LoadRules reads a rules file.
-func LoadRules(path string) (Rules, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Rules{}, fmt.Errorf("rules: %w", err)
-	}
-	return ParseRules(b, path)
-}
+func LoadRules(path string) (Rules, error) { return load(ParseRules, "rules", path) }
 
 // ParseRules reads and checks rules; name says where they came from.
 func ParseRules(b []byte, name string) (Rules, error) {
-	var r Rules
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return r, fmt.Errorf("rules %s: %w", name, err)
+	r, err := decodeStrict[Rules](b, "rules", name)
+	if err != nil {
+		return r, err
 	}
 	var problems []string
 	if len(r.Tiers) == 0 {

@@ -1,14 +1,9 @@
-// Package game is the facilitator's engine: it plays Unicorn.Rentals'
-// customers against a team's endpoint, verifies every answer, and scores
-// speed, failures and cost.
 package game
 
 import (
-	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -70,29 +65,17 @@ var defaultScenario []byte
 
 // DefaultScenario is the committed four-hour game.
 func DefaultScenario() Scenario {
-	s, err := ParseScenario(defaultScenario, "scenarios/default.json")
-	if err != nil {
-		panic(err) // a test keeps the committed file valid
-	}
-	return s
+	return mustParse(ParseScenario, defaultScenario, "scenarios/default.json")
 }
 
 // LoadScenario reads a scenario file.
-func LoadScenario(path string) (Scenario, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Scenario{}, fmt.Errorf("scenario: %w", err)
-	}
-	return ParseScenario(b, path)
-}
+func LoadScenario(path string) (Scenario, error) { return load(ParseScenario, "scenario", path) }
 
 // ParseScenario reads and checks a scenario; name says where it came from.
 func ParseScenario(b []byte, name string) (Scenario, error) {
-	var s Scenario
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return s, fmt.Errorf("scenario %s: %w", name, err)
+	s, err := decodeStrict[Scenario](b, "scenario", name)
+	if err != nil {
+		return s, err
 	}
 	if err := s.check(); err != nil {
 		return s, fmt.Errorf("scenario %s: %w", name, err)

@@ -3,7 +3,7 @@ package gates
 // NagSuppressions are the AwsSolutions findings the project accepts, each
 // for a reason specific to the game. They apply wherever their construct
 // exists; the target has no other error.
-var NagSuppressions = []Suppression{
+var NagSuppressions = append([]Suppression{
 	{Path: "Cdn/Distribution/Resource", Rule: "AwsSolutions-CFR3",
 		Reason: "Access logs need an S3 bucket with ACLs per team account; a 4-hour game reads CloudFront's CloudWatch metrics instead, and the service logs every origin request"},
 	{Path: "Cdn/Distribution/Resource", Rule: "AwsSolutions-CFR4",
@@ -16,16 +16,27 @@ var NagSuppressions = []Suppression{
 		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository and log group"},
 	{Path: "Network/Vpc/Resource", Rule: "AwsSolutions-VPC7",
 		Reason: "Flow logs would cost $0.50 per GB ingested in every team account for traffic nobody reads during a 4-hour game; CloudTrail and the load balancer metrics answer the game's questions"},
-	{Path: "FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: "Resource::*",
-		Reason: "FIS resolves targets by tag (tag:GetResources) and the network action reads VPCs, subnets, network ACLs and prefix lists: none of these calls supports resource-level permissions"},
-	{Path: "FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*",
-		Reason: "The fleet's instances are created by the Auto Scaling group with unknown IDs; the statement is limited to instances tagged unicorn-rentals:component=hash-service"},
-	{Path: "FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: "Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/*",
-		Reason: "The service's tasks come and go with unknown IDs; the statement is limited to tasks tagged unicorn-rentals:component=hash-service"},
-	{Path: "FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-acl/*",
-		Reason: "FIS creates the network ACL of the zone event at run time; creating, filling and deleting it is limited to ACLs tagged managedByFIS=true, as in AWS's managed FIS network policy"},
-	{Path: "FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/*",
-		Reason: "The zone event swaps the network ACL of the game's subnets in one AZ, chosen at run time by tag and zone"},
-	{Path: "FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:vpc/*",
-		Reason: "The zone event's network ACL is created in the game's VPC, whose ID the chaos stack does not import so that it stays independent of the fix set"},
+}, fisRoleSuppressions()...)
+
+// fisRoleWildcards are the FIS role's wildcard resources, with why each is
+// as narrow as the experiments allow.
+var fisRoleWildcards = []struct{ resource, reason string }{
+	{"*", "FIS resolves targets by tag (tag:GetResources) and the network action reads VPCs, subnets, network ACLs and prefix lists: none of these calls supports resource-level permissions"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:instance/*", "The fleet's instances are created by the Auto Scaling group with unknown IDs; the statement is limited to instances tagged unicorn-rentals:component=hash-service"},
+	{"ecs:<AWS::Region>:<AWS::AccountId>:task/*", "The service's tasks come and go with unknown IDs; the statement is limited to tasks tagged unicorn-rentals:component=hash-service"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:network-acl/*", "FIS creates the network ACL of the zone event at run time; creating, filling and deleting it is limited to ACLs tagged managedByFIS=true, as in AWS's managed FIS network policy"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:subnet/*", "The zone event swaps the network ACL of the game's subnets in one AZ, chosen at run time by tag and zone"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:vpc/*", "The zone event's network ACL is created in the game's VPC, whose ID the chaos stack does not import so that it stays independent of the fix set"},
+}
+
+func fisRoleSuppressions() []Suppression {
+	var out []Suppression
+	for _, w := range fisRoleWildcards {
+		appliesTo := "Resource::*"
+		if w.resource != "*" {
+			appliesTo = "Resource::arn:<AWS::Partition>:" + w.resource
+		}
+		out = append(out, Suppression{Path: "Monkey/FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: appliesTo, Reason: w.reason})
+	}
+	return out
 }

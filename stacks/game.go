@@ -28,18 +28,7 @@ import (
 	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/constructs/waste"
 	"github.com/unicorn-rentals/gameday/service/api"
-)
-
-// InstanceType is the one EC2 instance type the game allows.
-const InstanceType = "m5.large"
-
-// Tags every fix set puts on the service's instances or tasks, so chaos
-// experiments find them before and after the move to Fargate.
-const (
-	GameTag        = "unicorn-rentals:game"
-	GameTagValue   = "gameday"
-	ComponentTag   = "unicorn-rentals:component"
-	ComponentValue = "hash-service"
+	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // Scaling timings. An instance that upgrades its OS at boot takes minutes
@@ -62,7 +51,7 @@ const (
 type GameStackProps struct {
 	awscdk.StackProps
 	// Config is the app's validated configuration.
-	Config Config
+	Config spec.Config
 	// ServiceDir is the hash service's source folder: the binary for EC2
 	// and the container build context for Fargate.
 	ServiceDir string
@@ -93,54 +82,54 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the hash service")
 	}
 	s := &GameStack{Stack: awscdk.NewStack(scope, jsii.String(cfg.StackName), &stackProps)}
-	awscdk.Tags_Of(s.Stack).Add(jsii.String(GameTag), jsii.String(GameTagValue), nil)
+	awscdk.Tags_Of(s.Stack).Add(jsii.String(spec.GameTag), jsii.String(spec.GameTagValue), nil)
 
 	natGateways := 2 // one per AZ
-	if !fixes.Present(FlawSpareNatGateway) {
+	if !fixes.Present(spec.FlawSpareNatGateway) {
 		natGateways = 1
 	}
 	s.Network = network.New(s.Stack, "Network", network.Props{
-		WideAppSubnets: !fixes.Present(FlawSmallSubnets),
+		WideAppSubnets: !fixes.Present(spec.FlawSmallSubnets),
 		NatGateways:    natGateways,
 	})
-	appSubnets := s.Network.AppSubnets(fixes.Present(FlawSingleAZ))
+	appSubnets := s.Network.AppSubnets(fixes.Present(spec.FlawSingleAZ))
 
-	if fixes.Has(FixFargate) {
+	if fixes.Has(spec.FixFargate) {
 		s.Tasks = s.newTasks(cfg, props.ServiceDir, appSubnets)
 	} else {
 		s.Fleet = s.newFleet(cfg, props.ServiceDir, appSubnets)
 	}
 
-	if fixes.Has(FixALB) {
+	if fixes.Has(spec.FixALB) {
 		s.Alb = s.newAlb(cfg)
 	} else {
 		s.Clb = classiclb.New(s.Stack, "Clb", classiclb.Props{
 			Vpc:          s.Network.Vpc,
 			InstancePort: api.DefaultPort,
-			Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(FlawTCPHealthCheck)},
+			Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(spec.FlawTCPHealthCheck)},
 		})
 		s.Clb.LoadBalancer.AddTarget(s.Fleet.Group)
 	}
 
-	if fixes.Has(FixAutoscale) {
+	if fixes.Has(spec.FixAutoscale) {
 		s.autoscale(cfg)
 	}
 
 	endpoint := s.frontURL()
-	if fixes.Has(FixCache) {
+	if fixes.Has(spec.FixCache) {
 		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg)})
 		endpoint = s.Cdn.URL()
 	}
 
-	if fixes.Present(FlawForgottenInstance) {
+	if fixes.Present(spec.FlawForgottenInstance) {
 		// Pinned to the CTO's small subnet: other fixes must not move it.
 		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
 			Vpc:          s.Network.Vpc,
 			Subnet:       (*s.Network.SmallAppSubnets())[0],
-			InstanceType: InstanceType,
+			InstanceType: spec.InstanceType,
 			Flaws: waste.Flaws{
-				IMDSv1:      fixes.Present(FlawIMDSv1),
-				Unencrypted: fixes.Present(FlawUnencryptedVolumes),
+				IMDSv1:      fixes.Present(spec.FlawIMDSv1),
+				Unencrypted: fixes.Present(spec.FlawUnencryptedVolumes),
 			},
 		})
 	}
@@ -155,7 +144,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 }
 
 // newFleet runs the service on EC2, flawed as the fix set leaves it.
-func (s *GameStack) newFleet(cfg Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
+func (s *GameStack) newFleet(cfg spec.Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
 	fixes := cfg.Fixes
 	s.Binary = binary.New(s.Stack, "Binary", binary.Props{SourceDir: serviceDir})
 	props := fleet.Props{
@@ -163,32 +152,32 @@ func (s *GameStack) newFleet(cfg Config, serviceDir string, subnets *awsec2.Subn
 		Subnets:      subnets,
 		Binary:       s.Binary.Asset,
 		Env:          cfg.Service.Env(),
-		InstanceType: InstanceType,
+		InstanceType: spec.InstanceType,
 		Size:         cfg.FleetSize,
 		DrainTimeout: cfg.Service.DrainTimeout,
 		Flaws: fleet.Flaws{
-			UpgradeOnBoot:      fixes.Present(FlawBootUpgrade),
-			NoSupervisor:       fixes.Present(FlawNoSupervisor),
-			EC2HealthCheck:     fixes.Present(FlawEC2HealthCheck),
-			NoRollingUpdate:    fixes.Present(FlawNoRollingUpdate),
-			DetailedMonitoring: fixes.Present(FlawDetailedMonitoring),
-			OversizedRoot:      fixes.Present(FlawOversizedRoot),
-			OpenSecurityGroup:  fixes.Present(FlawOpenSecurityGroup),
-			IMDSv1:             fixes.Present(FlawIMDSv1),
-			Unencrypted:        fixes.Present(FlawUnencryptedVolumes),
+			UpgradeOnBoot:      fixes.Present(spec.FlawBootUpgrade),
+			NoSupervisor:       fixes.Present(spec.FlawNoSupervisor),
+			EC2HealthCheck:     fixes.Present(spec.FlawEC2HealthCheck),
+			NoRollingUpdate:    fixes.Present(spec.FlawNoRollingUpdate),
+			DetailedMonitoring: fixes.Present(spec.FlawDetailedMonitoring),
+			OversizedRoot:      fixes.Present(spec.FlawOversizedRoot),
+			OpenSecurityGroup:  fixes.Present(spec.FlawOpenSecurityGroup),
+			IMDSv1:             fixes.Present(spec.FlawIMDSv1),
+			Unencrypted:        fixes.Present(spec.FlawUnencryptedVolumes),
 		},
 	}
-	if fixes.Has(FixAutoscale) {
+	if fixes.Has(spec.FixAutoscale) {
 		props.MinSize, props.MaxSize = cfg.MinCapacity, cfg.MaxCapacity
 	}
 	f := fleet.New(s.Stack, "Fleet", props)
-	awscdk.Tags_Of(f.Group).Add(jsii.String(ComponentTag), jsii.String(ComponentValue), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	awscdk.Tags_Of(f.Group).Add(jsii.String(spec.ComponentTag), jsii.String(spec.ComponentValue), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
 	return f
 }
 
 // newTasks runs the service on Fargate, from the image built from the
 // service's own folder, for the task's architecture.
-func (s *GameStack) newTasks(cfg Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
+func (s *GameStack) newTasks(cfg spec.Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
 	props := tasks.Props{
 		Vpc:     s.Network.Vpc,
 		Subnets: subnets,
@@ -199,11 +188,11 @@ func (s *GameStack) newTasks(cfg Config, serviceDir string, subnets *awsec2.Subn
 		Env:          cfg.Service.Env(),
 		DrainTimeout: cfg.Service.DrainTimeout,
 	}
-	if !cfg.Fixes.Has(FixAutoscale) {
+	if !cfg.Fixes.Has(spec.FixAutoscale) {
 		props.DesiredCount = cfg.FleetSize
 	}
 	t := tasks.New(s.Stack, "Tasks", props)
-	awscdk.Tags_Of(t.Service).Add(jsii.String(ComponentTag), jsii.String(ComponentValue), nil)
+	awscdk.Tags_Of(t.Service).Add(jsii.String(spec.ComponentTag), jsii.String(spec.ComponentValue), nil)
 	return t
 }
 
@@ -211,8 +200,8 @@ func (s *GameStack) newTasks(cfg Config, serviceDir string, subnets *awsec2.Subn
 // tasks. Hardened, it is internal and gets a new construct ID: an internal
 // load balancer replaces the public one, and a target group belongs to one
 // load balancer only, so its target group must be new as well.
-func (s *GameStack) newAlb(cfg Config) *alb.ALB {
-	internal := !cfg.Fixes.Present(FlawPublicLoadBalancer)
+func (s *GameStack) newAlb(cfg spec.Config) *alb.ALB {
+	internal := !cfg.Fixes.Present(spec.FlawPublicLoadBalancer)
 	id := "Alb"
 	props := alb.Props{
 		Vpc:        s.Network.Vpc,
@@ -240,7 +229,7 @@ func (s *GameStack) newAlb(cfg Config) *alb.ALB {
 
 // autoscale tracks requests per target, aiming at the target value derived
 // from the very settings the service is started with.
-func (s *GameStack) autoscale(cfg Config) {
+func (s *GameStack) autoscale(cfg spec.Config) {
 	target := float64(cfg.Service.TargetRequestsPerMinute())
 	if s.Tasks != nil {
 		count := s.Tasks.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
@@ -256,7 +245,7 @@ func (s *GameStack) autoscale(cfg Config) {
 		return
 	}
 	warmup := fastBootWarmup
-	if cfg.Fixes.Present(FlawBootUpgrade) {
+	if cfg.Fixes.Present(spec.FlawBootUpgrade) {
 		warmup = slowBootWarmup
 	}
 	s.Fleet.Group.ScaleOnRequestCount(jsii.String("RequestCount"), &awsautoscaling.RequestCountScalingProps{
@@ -277,7 +266,7 @@ func (s *GameStack) frontURL() *string {
 // to a public one, through a VPC origin to an internal one. Either way
 // over HTTP (the load balancer has no certificate; the game has no
 // domain), and waiting as long as a request may queue at the service.
-func (s *GameStack) origin(cfg Config) awscloudfront.IOrigin {
+func (s *GameStack) origin(cfg spec.Config) awscloudfront.IOrigin {
 	timeout := api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait) + 5*time.Second
 	timeout = min(max(timeout, minOriginTimeout), maxOriginTimeout).Round(time.Second)
 	readTimeout := awscdk.Duration_Seconds(jsii.Number(timeout.Seconds()))

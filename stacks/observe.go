@@ -6,11 +6,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/monitor"
+	"github.com/unicorn-rentals/gameday/spec"
 )
-
-// ErrorRateAlarmExport names the export of the error-rate alarm's ARN,
-// which the chaos stack's experiments stop on.
-func ErrorRateAlarmExport(stackName string) string { return stackName + "-ErrorRateAlarmArn" }
 
 // metric is a one-minute CloudWatch metric.
 func metric(namespace, name, statistic string, dims map[string]*string, label string) cw.Metric {
@@ -27,45 +24,23 @@ func graph(title string, width float64, left ...cw.IMetric) cw.IWidget {
 // observe adds the dashboard and the error-rate alarm. Each widget shows
 // only metrics the fix set's parts publish.
 func (s *GameStack) observe() {
-	var requests, errors, elb5xx cw.IMetric
-	var rows [][]cw.IWidget
-	if s.Alb != nil {
-		lb := map[string]*string{"LoadBalancer": s.Alb.LoadBalancer.LoadBalancerFullName()}
-		tg := map[string]*string{"LoadBalancer": s.Alb.LoadBalancer.LoadBalancerFullName(), "TargetGroup": s.Alb.TargetGroup.TargetGroupFullName()}
-		const ns = "AWS/ApplicationELB"
-		requests = metric(ns, "RequestCount", "Sum", lb, "requests")
-		elb5xx = metric(ns, "HTTPCode_ELB_5XX_Count", "Sum", lb, "5xx from the load balancer")
-		target5xx := metric(ns, "HTTPCode_Target_5XX_Count", "Sum", lb, "5xx from the service")
-		errors = cw.NewMathExpression(&cw.MathExpressionProps{Expression: jsii.String("FILL(e, 0) + FILL(t, 0)"), UsingMetrics: &map[string]cw.IMetric{"e": elb5xx, "t": target5xx}, Label: jsii.String("5xx"), Period: awscdk.Duration_Minutes(jsii.Number(1))})
-		rows = append(rows,
-			[]cw.IWidget{
-				graph("Requests", 8, requests),
-				graph("Errors", 8, elb5xx, target5xx, metric(ns, "HTTPCode_Target_4XX_Count", "Sum", lb, "4xx")),
-				graph("Latency", 8, metric(ns, "TargetResponseTime", "p50", tg, "p50"), metric(ns, "TargetResponseTime", "p99", tg, "p99")),
-			},
-			[]cw.IWidget{
-				graph("Requests per target (the scaling metric)", 8, metric(ns, "RequestCountPerTarget", "Sum", tg, "requests per target")),
-				graph("Healthy targets", 8, metric(ns, "HealthyHostCount", "Minimum", tg, "healthy"), metric(ns, "UnHealthyHostCount", "Maximum", tg, "unhealthy")),
-				s.capacityWidget(),
-			})
-	} else {
-		lb := map[string]*string{"LoadBalancerName": s.Clb.LoadBalancer.LoadBalancerName()}
-		const ns = "AWS/ELB"
-		requests = metric(ns, "RequestCount", "Sum", lb, "requests")
-		elb5xx = metric(ns, "HTTPCode_ELB_5XX", "Sum", lb, "5xx from the load balancer")
-		backend5xx := metric(ns, "HTTPCode_Backend_5XX", "Sum", lb, "5xx from the service")
-		errors = cw.NewMathExpression(&cw.MathExpressionProps{Expression: jsii.String("FILL(e, 0) + FILL(b, 0)"), UsingMetrics: &map[string]cw.IMetric{"e": elb5xx, "b": backend5xx}, Label: jsii.String("5xx"), Period: awscdk.Duration_Minutes(jsii.Number(1))})
-		rows = append(rows,
-			[]cw.IWidget{
-				graph("Requests", 8, requests),
-				graph("Errors", 8, elb5xx, backend5xx, metric(ns, "HTTPCode_Backend_4XX", "Sum", lb, "4xx")),
-				graph("Latency", 8, metric(ns, "Latency", "p50", lb, "p50"), metric(ns, "Latency", "p99", lb, "p99")),
-			},
-			[]cw.IWidget{
-				graph("Surge queue and spillover (503s)", 8, metric(ns, "SurgeQueueLength", "Maximum", lb, "surge queue"), metric(ns, "SpilloverCount", "Sum", lb, "spilled over")),
-				graph("Healthy instances", 8, metric(ns, "HealthyHostCount", "Minimum", lb, "healthy"), metric(ns, "UnHealthyHostCount", "Maximum", lb, "unhealthy")),
-				s.capacityWidget(),
-			})
+	lb := s.loadBalancerMetrics()
+	requests := lb.metric("RequestCount", "Sum", lb.lb, "requests")
+	elb5xx := lb.metric(lb.elb5xx, "Sum", lb.lb, "5xx from the load balancer")
+	target5xx := lb.metric(lb.target5xx, "Sum", lb.lb, "5xx from the service")
+	errors := cw.NewMathExpression(&cw.MathExpressionProps{Expression: jsii.String("FILL(e, 0) + FILL(" + lb.target5xxKey + ", 0)"),
+		UsingMetrics: &map[string]cw.IMetric{"e": elb5xx, lb.target5xxKey: target5xx}, Label: jsii.String("5xx"), Period: awscdk.Duration_Minutes(jsii.Number(1))})
+	rows := [][]cw.IWidget{
+		{
+			graph("Requests", 8, requests),
+			graph("Errors", 8, elb5xx, target5xx, lb.metric(lb.target4xx, "Sum", lb.lb, "4xx")),
+			graph("Latency", 8, lb.metric(lb.latency, "p50", lb.latencyDims, "p50"), lb.metric(lb.latency, "p99", lb.latencyDims, "p99")),
+		},
+		{
+			lb.queueWidget,
+			graph(lb.healthy, 8, lb.metric("HealthyHostCount", "Minimum", lb.latencyDims, "healthy"), lb.metric("UnHealthyHostCount", "Maximum", lb.latencyDims, "unhealthy")),
+			s.capacityWidget(),
+		},
 	}
 	if s.Cdn != nil {
 		// CloudFront publishes its metrics in us-east-1 only.
@@ -84,8 +59,41 @@ func (s *GameStack) observe() {
 	awscdk.NewCfnOutput(s.Stack, jsii.String("ErrorRateAlarmArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The alarm chaos experiments stop on"),
 		Value:       s.Monitor.ErrorRate.AlarmArn(),
-		ExportName:  jsii.String(ErrorRateAlarmExport(*s.Stack.StackName())),
+		ExportName:  jsii.String(spec.ErrorRateAlarmExport(*s.Stack.StackName())),
 	})
+}
+
+// lbMetrics are the names one kind of load balancer publishes its
+// metrics under, in AWS/ApplicationELB or AWS/ELB.
+type lbMetrics struct {
+	ns                                    string
+	elb5xx, target5xx, target4xx, latency string
+	target5xxKey                          string // its name in the error expression
+	lb, latencyDims                       map[string]*string
+	healthy                               string
+	queueWidget                           cw.IWidget
+}
+
+func (l lbMetrics) metric(name, statistic string, dims map[string]*string, label string) cw.Metric {
+	return metric(l.ns, name, statistic, dims, label)
+}
+
+// loadBalancerMetrics are the front load balancer's: the ALB's per target
+// group, with the scaling metric; the Classic one's with its surge queue.
+func (s *GameStack) loadBalancerMetrics() lbMetrics {
+	if s.Alb != nil {
+		l := lbMetrics{ns: "AWS/ApplicationELB", elb5xx: "HTTPCode_ELB_5XX_Count", target5xx: "HTTPCode_Target_5XX_Count", target4xx: "HTTPCode_Target_4XX_Count", target5xxKey: "t",
+			latency: "TargetResponseTime", healthy: "Healthy targets",
+			lb:          map[string]*string{"LoadBalancer": s.Alb.LoadBalancer.LoadBalancerFullName()},
+			latencyDims: map[string]*string{"LoadBalancer": s.Alb.LoadBalancer.LoadBalancerFullName(), "TargetGroup": s.Alb.TargetGroup.TargetGroupFullName()}}
+		l.queueWidget = graph("Requests per target (the scaling metric)", 8, l.metric("RequestCountPerTarget", "Sum", l.latencyDims, "requests per target"))
+		return l
+	}
+	dims := map[string]*string{"LoadBalancerName": s.Clb.LoadBalancer.LoadBalancerName()}
+	l := lbMetrics{ns: "AWS/ELB", elb5xx: "HTTPCode_ELB_5XX", target5xx: "HTTPCode_Backend_5XX", target4xx: "HTTPCode_Backend_4XX", target5xxKey: "b",
+		latency: "Latency", healthy: "Healthy instances", lb: dims, latencyDims: dims}
+	l.queueWidget = graph("Surge queue and spillover (503s)", 8, l.metric("SurgeQueueLength", "Maximum", dims, "surge queue"), l.metric("SpilloverCount", "Sum", dims, "spilled over"))
+	return l
 }
 
 // capacityWidget counts the instances or tasks in service.

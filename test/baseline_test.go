@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/test/cdktest"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 func TestBaselineShape(t *testing.T) {
@@ -179,10 +180,7 @@ func expectCleanValidation(t *testing.T, dir string) {
 // TestAppAsTheCLIRunsIt builds main.go and runs it the way the CDK CLI
 // does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR.
 func TestAppAsTheCLIRunsIt(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "app")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testkit.Build(t, "..", ".")
 	run := func(context map[string]any) (out, outdir string, err error) {
 		outdir = t.TempDir()
 		ctxJSON, _ := json.Marshal(context)

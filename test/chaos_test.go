@@ -1,58 +1,24 @@
 package test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
+	"github.com/unicorn-rentals/gameday/constructs/chaos"
 	"github.com/unicorn-rentals/gameday/gates"
-	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/spec"
 )
-
-// synthChaos builds the app's two stacks, as main.go does, and returns the
-// chaos stack's template.
-func synthChaos(t *testing.T, fixes string, configure func(*stacks.Config), nag bool) *template {
-	t.Helper()
-	context := map[string]any{"aws:cdk:bundling-stacks": []string{}}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, BuiltinCloudFormationValidation: jsii.Bool(false)})
-	cfg := stacks.DefaultConfig()
-	var err error
-	if cfg.Fixes, err = stacks.ParseFixSet(fixes); err != nil {
-		t.Fatal(err)
-	}
-	if configure != nil {
-		configure(&cfg)
-	}
-	stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "../service"})
-	chaos := stacks.NewChaosStack(app, stacks.ChaosStackProps{Config: cfg})
-	var suppressed []gates.Suppression
-	if nag {
-		suppressed = gates.ApplyNag(chaos.Stack, gates.NagSuppressions)
-	}
-	assembly := app.Synth(nil)
-	tpl := newTemplate(t, assembly.GetStackArtifact(chaos.ArtifactId()).Template().(map[string]any))
-	if nag {
-		if tpl.nag, err = gates.NagFindings(*assembly.Directory(), *chaos.ArtifactId()); err != nil {
-			t.Fatal(err)
-		}
-		tpl.suppressed = suppressed
-	}
-	return tpl
-}
 
 func experiment(t *testing.T, tpl *template, name string) resource {
 	t.Helper()
-	r, ok := tpl.resources[name]
-	if !ok {
-		t.Fatalf("no experiment %s", name)
+	for _, r := range tpl.ofType("AWS::FIS::ExperimentTemplate") {
+		if r.prop("Tags", "Name") == "unicorn-rentals-"+name {
+			return r
+		}
 	}
-	return resource{name, r}
+	t.Fatalf("no experiment %s", name)
+	return resource{}
 }
 
 // tagsOf reads a resource's Tags list as a map.
@@ -70,10 +36,10 @@ func tagsOf(r resource) map[string]string {
 // every fix set: the instance experiment while there are instances, the
 // task experiments once there are tasks, the zone event always.
 func TestExperimentsFindTheServiceUnderEveryFixSet(t *testing.T) {
-	chaos := synthChaos(t, "none", nil, false)
+	monkey := synthChaos(t, "none", nil, false)
 	targetTags := func(name, target string) map[string]string {
 		out := map[string]string{}
-		for k, v := range experiment(t, chaos, name).prop("Targets", target, "ResourceTags").(map[string]any) {
+		for k, v := range experiment(t, monkey, name).prop("Targets", target, "ResourceTags").(map[string]any) {
 			out[k] = v.(string)
 		}
 		return out
@@ -86,22 +52,22 @@ func TestExperimentsFindTheServiceUnderEveryFixSet(t *testing.T) {
 		}
 		return len(want) > 0
 	}
-	for _, set := range append([]stacks.FixSet{{}}, fixSets(t)...) {
+	for _, set := range append([]spec.FixSet{{}}, fixSets(t)...) {
 		game := synth(t, set.String(), synthOptions{})
 		if g, ok := group(game); ok {
-			if !covers(tagsOf(g), targetTags(stacks.ExperimentTerminateInstance, "Instance")) || !strings.Contains(text(g.prop("Tags")), `"PropagateAtLaunch":true`) {
+			if !covers(tagsOf(g), targetTags(chaos.TerminateInstance, "Instance")) || !strings.Contains(text(g.prop("Tags")), `"PropagateAtLaunch":true`) {
 				t.Errorf("%s: the fleet's tags %v do not reach its instances as the experiment looks for them", set, tagsOf(g))
 			}
 		} else {
 			svc := game.one(t, "AWS::ECS::Service")
-			for _, name := range []string{stacks.ExperimentStopTask, stacks.ExperimentStopHalfTheTasks} {
+			for _, name := range []string{chaos.StopTask, chaos.StopHalfTheTasks} {
 				if !covers(tagsOf(svc), targetTags(name, "Tasks")) || svc.prop("PropagateTags") != "SERVICE" {
 					t.Errorf("%s: the service's tags %v do not reach its tasks for %s", set, tagsOf(svc), name)
 				}
 			}
 		}
 		for _, s := range game.ofType("AWS::EC2::Subnet") {
-			if !covers(tagsOf(s), targetTags(stacks.ExperimentZoneOutage, "Subnets")) {
+			if !covers(tagsOf(s), targetTags(chaos.ZoneOutage, "Subnets")) {
 				t.Errorf("%s: subnet %s lacks the zone event's tags", set, s.id)
 			}
 		}
@@ -109,8 +75,8 @@ func TestExperimentsFindTheServiceUnderEveryFixSet(t *testing.T) {
 }
 
 func TestFisRoleMayDoExactlyWhatTheExperimentsNeed(t *testing.T) {
-	chaos := synthChaos(t, "none", nil, false)
-	role := chaos.one(t, "AWS::IAM::Role")
+	monkey := synthChaos(t, "none", nil, false)
+	role := monkey.one(t, "AWS::IAM::Role")
 	var actions []string
 	for _, s := range role.prop("Policies", 0, "PolicyDocument", "Statement").([]any) {
 		switch a := s.(map[string]any)["Action"].(type) {
@@ -133,7 +99,7 @@ func TestFisRoleMayDoExactlyWhatTheExperimentsNeed(t *testing.T) {
 	if !slices.Equal(actions, want) {
 		t.Errorf("actions %v\nwant %v", actions, want)
 	}
-	if n := len(chaos.ofType("AWS::IAM::ManagedPolicy")); n != 0 || role.prop("ManagedPolicyArns") != nil {
+	if n := len(monkey.ofType("AWS::IAM::ManagedPolicy")); n != 0 || role.prop("ManagedPolicyArns") != nil {
 		t.Error("the role has managed policies: broader than the experiments need")
 	}
 	if !strings.Contains(text(role.prop("AssumeRolePolicyDocument")), "fis.amazonaws.com") {
@@ -143,7 +109,7 @@ func TestFisRoleMayDoExactlyWhatTheExperimentsNeed(t *testing.T) {
 	for _, s := range role.prop("Policies", 0, "PolicyDocument", "Statement").([]any) {
 		st := s.(map[string]any)
 		if a := text(st["Action"]); strings.Contains(a, "TerminateInstances") || strings.Contains(a, "StopTask") {
-			if !strings.Contains(text(st["Condition"]), stacks.ComponentTag) {
+			if !strings.Contains(text(st["Condition"]), spec.ComponentTag) {
 				t.Errorf("%s is not limited to the service's tag", a)
 			}
 		}
@@ -151,14 +117,14 @@ func TestFisRoleMayDoExactlyWhatTheExperimentsNeed(t *testing.T) {
 }
 
 func TestExperimentsStopOnTheGameStacksAlarm(t *testing.T) {
-	chaos := synthChaos(t, "all", nil, false)
-	for _, e := range chaos.ofType("AWS::FIS::ExperimentTemplate") {
-		want := `[{"Source":"aws:cloudwatch:alarm","Value":{"Fn::ImportValue":"` + stacks.ErrorRateAlarmExport("UnicornRentals") + `"}}]`
+	monkey := synthChaos(t, "all", nil, false)
+	for _, e := range monkey.ofType("AWS::FIS::ExperimentTemplate") {
+		want := `[{"Source":"aws:cloudwatch:alarm","Value":{"Fn::ImportValue":"` + spec.ErrorRateAlarmExport("UnicornRentals") + `"}}]`
 		if got := text(e.prop("StopConditions")); got != want {
 			t.Errorf("%s stop conditions %s\nwant %s", e.id, got, want)
 		}
 	}
-	if n := len(chaos.ofType("AWS::FIS::ExperimentTemplate")); n != 4 {
+	if n := len(monkey.ofType("AWS::FIS::ExperimentTemplate")); n != 4 {
 		t.Errorf("%d experiments, want 4", n)
 	}
 }
@@ -167,14 +133,14 @@ func TestTheMonkeyIsOffUnlessScheduled(t *testing.T) {
 	if n := len(synthChaos(t, "none", nil, false).ofType("AWS::Scheduler::Schedule")); n != 0 {
 		t.Errorf("%d schedules by default", n)
 	}
-	cfg, err := stacks.ConfigFromContext(func(k string) any {
+	cfg, err := spec.ConfigFromContext(func(k string) any {
 		return map[string]any{"chaosSchedule": "on", "chaosStart": "2026-12-03T09:00:00Z", "chaosInterval": "30m", "chaosDuration": "3h"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	chaos := synthChaos(t, "none", func(c *stacks.Config) { c.Chaos = cfg.Chaos }, false)
-	schedules := chaos.ofType("AWS::Scheduler::Schedule")
+	monkey := synthChaos(t, "none", func(c *spec.Config) { c.Chaos = cfg.Chaos }, false)
+	schedules := monkey.ofType("AWS::Scheduler::Schedule")
 	if len(schedules) != 2 {
 		t.Fatalf("%d schedules, want the instance and the task experiment", len(schedules))
 	}
@@ -187,26 +153,19 @@ func TestTheMonkeyIsOffUnlessScheduled(t *testing.T) {
 }
 
 func TestChaosStackPassesTheGates(t *testing.T) {
-	chaos := synthChaos(t, "all", nil, true)
-	for _, f := range chaos.nag {
+	monkey := synthChaos(t, "all", nil, true)
+	for _, f := range monkey.nag {
 		if f.Level == "error" {
 			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
 		}
 	}
 	for _, s := range gates.NagSuppressions {
-		if s.Chaos && !slices.Contains(chaos.suppressed, s) {
+		if s.Chaos && !slices.Contains(monkey.suppressed, s) {
 			t.Errorf("suppression of %s on %s matches nothing in the chaos stack", s.Rule, s.Path)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "chaos.json")
-	raw, _ := json.Marshal(chaos.raw)
-	os.WriteFile(path, raw, 0o644)
-	failures, _, err := gates.Guard("..", path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	exceptions, _ := gates.Exceptions()
-	for _, f := range gates.Unexcepted(failures, exceptions, false) {
+	for _, f := range gates.Unexcepted(controlTower(t, monkey), exceptions, false) {
 		t.Errorf("Control Tower %s (%s) on %v", f.Control, f.Rule, f.Resources)
 	}
 }

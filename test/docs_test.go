@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // The documents a facilitator or a team follows. Their commands must work
@@ -119,12 +120,7 @@ func TestEveryMakeTargetAndVariableInTheDocsExists(t *testing.T) {
 }
 
 func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "gameday")
-	build := exec.Command("go", "build", "-o", bin, "./game/cmd/gameday")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testkit.Build(t, "..", "./game/cmd/gameday")
 	help := map[string]string{}
 	helpOf := func(sub string) string {
 		if h, ok := help[sub]; ok {
@@ -164,7 +160,7 @@ func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
 
 func TestEveryContextValueInTheDocsIsAccepted(t *testing.T) {
 	read := map[string]bool{}
-	stacks.ConfigFromContext(func(key string) any { read[key] = true; return nil })
+	spec.ConfigFromContext(func(key string) any { read[key] = true; return nil })
 	seen := 0
 	for _, c := range allQuotedCode(t) {
 		ctx := map[string]any{}
@@ -182,7 +178,7 @@ func TestEveryContextValueInTheDocsIsAccepted(t *testing.T) {
 		if len(ctx) == 0 || placeholder {
 			continue
 		}
-		if _, err := stacks.ConfigFromContext(func(key string) any { return ctx[key] }); err != nil {
+		if _, err := spec.ConfigFromContext(func(key string) any { return ctx[key] }); err != nil {
 			t.Errorf("%s: %s: %v", c.where, c.text, err)
 		}
 	}
@@ -237,7 +233,7 @@ func TestTheRunbookPointsToWhereEveryFlawsClueIs(t *testing.T) {
 	where = strings.ToLower(where)
 	places := []string{"load balancer", "auto scaling group", "launch template", "user data", "volumes", "elastic ip", "instances",
 		"subnets", "nat gateway", "security group", "cloudwatch", "cloudformation", "cloudtrail", "cloud-init-output.log", "df"}
-	for _, f := range stacks.Flaws {
+	for _, f := range spec.Flaws {
 		clue := strings.ToLower(f.Clue)
 		if !slices.ContainsFunc(places, func(p string) bool { return strings.Contains(clue, p) && strings.Contains(where, p) }) {
 			t.Errorf("flaw %s: its clue (%s) is in no place the runbook's \"Where to look\" names", f.ID, f.Clue)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // flawCheck looks for one flaw in a template: whether it is there, and
@@ -68,16 +68,16 @@ func instanceTokens(tpl *template, inst resource) any {
 	return nil
 }
 
-var flawChecks = map[stacks.FlawID]flawCheck{
-	stacks.FlawNoCache: func(t *testing.T, tpl *template) (bool, string) {
+var flawChecks = map[spec.FlawID]flawCheck{
+	spec.FlawNoCache: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::CloudFront::Distribution"))
 		return n == 0, fmt.Sprintf("%d CloudFront distributions", n)
 	},
-	stacks.FlawSpareNatGateway: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawSpareNatGateway: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::EC2::NatGateway"))
 		return n > 1, fmt.Sprintf("%d NAT gateways", n)
 	},
-	stacks.FlawIdleElasticIP: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawIdleElasticIP: func(t *testing.T, tpl *template) (bool, string) {
 		for _, eip := range tpl.ofType("AWS::EC2::EIP") {
 			if !tpl.referenced(eip.id) && eip.prop("InstanceId") == nil {
 				return true, "EIP " + eip.id + " is used by nothing"
@@ -85,7 +85,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "every Elastic IP is in use"
 	},
-	stacks.FlawUnattachedVolume: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawUnattachedVolume: func(t *testing.T, tpl *template) (bool, string) {
 		for _, v := range tpl.ofType("AWS::EC2::Volume") {
 			if !tpl.referenced(v.id) {
 				return true, fmt.Sprintf("volume %s (%v GiB %v) is attached to nothing", v.id, v.prop("Size"), v.prop("VolumeType"))
@@ -93,11 +93,11 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "no unattached volume"
 	},
-	stacks.FlawForgottenInstance: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawForgottenInstance: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::EC2::Instance"))
 		return n > 0, fmt.Sprintf("%d instances outside any Auto Scaling group", n)
 	},
-	stacks.FlawDetailedMonitoring: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawDetailedMonitoring: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
@@ -105,7 +105,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		m := lt.prop("LaunchTemplateData", "Monitoring", "Enabled")
 		return m == true, fmt.Sprintf("Monitoring.Enabled = %v", m)
 	},
-	stacks.FlawOversizedRoot: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawOversizedRoot: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
@@ -114,7 +114,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		size, _ := ebs.(map[string]any)["VolumeSize"].(float64)
 		return size > 8 || strings.Contains(text(ebs), `"gp2"`), fmt.Sprintf("root volume %s", text(ebs))
 	},
-	stacks.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
 		used, ok := computeSubnets(tpl)
 		if !ok {
 			return false, "the service runs nowhere"
@@ -126,15 +126,15 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "the service's subnets have room"
 	},
-	stacks.FlawBootUpgrade: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawBootUpgrade: func(t *testing.T, tpl *template) (bool, string) {
 		ud := userDataOf(t, tpl)
 		return strings.Contains(ud, "dnf -y upgrade"), "user data upgrades packages"
 	},
-	stacks.FlawNoSupervisor: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawNoSupervisor: func(t *testing.T, tpl *template) (bool, string) {
 		ud := userDataOf(t, tpl)
 		return strings.Contains(ud, "nohup") && !strings.Contains(ud, "systemctl enable"), "user data starts the service with nohup"
 	},
-	stacks.FlawEC2HealthCheck: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawEC2HealthCheck: func(t *testing.T, tpl *template) (bool, string) {
 		g, ok := group(tpl)
 		if !ok {
 			return false, "no fleet"
@@ -142,7 +142,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		typ := g.prop("HealthCheckType")
 		return typ == nil || typ == "EC2", fmt.Sprintf("HealthCheckType = %v", typ)
 	},
-	stacks.FlawTCPHealthCheck: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawTCPHealthCheck: func(t *testing.T, tpl *template) (bool, string) {
 		for _, lb := range tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer") {
 			target := fmt.Sprint(lb.prop("HealthCheck", "Target"))
 			if strings.HasPrefix(target, "TCP:") {
@@ -151,7 +151,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "no TCP-only health check"
 	},
-	stacks.FlawNoRollingUpdate: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawNoRollingUpdate: func(t *testing.T, tpl *template) (bool, string) {
 		g, ok := group(tpl)
 		if !ok {
 			return false, "no fleet"
@@ -159,33 +159,33 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		_, rolling := g.body["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"]
 		return !rolling, "UpdatePolicy " + text(g.body["UpdatePolicy"])
 	},
-	stacks.FlawClassicLB: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawClassicLB: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer"))
 		return n > 0, fmt.Sprintf("%d Classic Load Balancers", n)
 	},
-	stacks.FlawFixedFleet: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawFixedFleet: func(t *testing.T, tpl *template) (bool, string) {
 		policies := len(tpl.ofType("AWS::AutoScaling::ScalingPolicy")) + len(tpl.ofType("AWS::ApplicationAutoScaling::ScalingPolicy"))
 		if g, ok := group(tpl); ok && g.prop("MinSize") == g.prop("MaxSize") {
 			return true, fmt.Sprintf("min = max = %v", g.prop("MinSize"))
 		}
 		return policies == 0, fmt.Sprintf("%d scaling policies", policies)
 	},
-	stacks.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "the service runs on no instance"
 		}
 		typ := lt.prop("LaunchTemplateData", "InstanceType")
-		return typ == stacks.InstanceType, fmt.Sprintf("the service runs on %v", typ)
+		return typ == spec.InstanceType, fmt.Sprintf("the service runs on %v", typ)
 	},
-	stacks.FlawSingleAZ: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawSingleAZ: func(t *testing.T, tpl *template) (bool, string) {
 		used, ok := computeSubnets(tpl)
 		if !ok {
 			return false, "the service runs nowhere"
 		}
 		return len(used) == 1, fmt.Sprintf("the service spans %d subnets", len(used))
 	},
-	stacks.FlawPublicLoadBalancer: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawPublicLoadBalancer: func(t *testing.T, tpl *template) (bool, string) {
 		for _, lb := range append(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer"), tpl.ofType("AWS::ElasticLoadBalancingV2::LoadBalancer")...) {
 			if lb.prop("Scheme") != "internal" {
 				return true, fmt.Sprintf("%s scheme %v", lb.id, lb.prop("Scheme"))
@@ -193,7 +193,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "every load balancer is internal"
 	},
-	stacks.FlawOpenSecurityGroup: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawOpenSecurityGroup: func(t *testing.T, tpl *template) (bool, string) {
 		for _, sg := range tpl.ofType("AWS::EC2::SecurityGroup") {
 			rules, _ := sg.prop("SecurityGroupIngress").([]any)
 			for _, r := range rules {
@@ -205,7 +205,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "no security group open beyond a listener port"
 	},
-	stacks.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
 		if lt, ok := launchData(tpl); ok {
 			if tokens := lt.prop("LaunchTemplateData", "MetadataOptions", "HttpTokens"); tokens != "required" {
 				return true, fmt.Sprintf("fleet HttpTokens = %v", tokens)
@@ -218,7 +218,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 		}
 		return false, "every instance requires IMDSv2 tokens"
 	},
-	stacks.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
+	spec.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
 		if lt, ok := launchData(tpl); ok {
 			if enc := lt.prop("LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "Encrypted"); enc != true {
 				return true, fmt.Sprintf("launch template root volume Encrypted = %v", enc)
@@ -240,7 +240,7 @@ var flawChecks = map[stacks.FlawID]flawCheck{
 
 func TestBaselineHasEveryFlawInTheCatalog(t *testing.T) {
 	tpl := synth(t, "none", synthOptions{})
-	for _, flaw := range stacks.Flaws {
+	for _, flaw := range spec.Flaws {
 		t.Run(string(flaw.ID), func(t *testing.T) {
 			check, ok := flawChecks[flaw.ID]
 			if !ok {
@@ -254,7 +254,7 @@ func TestBaselineHasEveryFlawInTheCatalog(t *testing.T) {
 		})
 	}
 	for id := range flawChecks {
-		if _, ok := stacks.FlawByID(id); !ok {
+		if _, ok := spec.FlawByID(id); !ok {
 			t.Errorf("check for %s, which the catalog does not list", id)
 		}
 	}

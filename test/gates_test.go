@@ -1,31 +1,15 @@
 package test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/unicorn-rentals/gameday/gates"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // controlTower runs the Control Tower rules over a template.
-func controlTower(t *testing.T, tpl *template) []gates.Failure {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "template.json")
-	raw, _ := json.Marshal(tpl.raw)
-	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	failures, _, err := gates.Guard("..", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return failures
-}
-
 func TestTargetHasNoUnsuppressedNagError(t *testing.T) {
 	tpl := synth(t, "all", synthOptions{nag: true})
 	for _, f := range tpl.nag {
@@ -97,18 +81,7 @@ func TestSecurityReviewMatchesTheBaseline(t *testing.T) {
 	}
 	base := synth(t, "none", synthOptions{nag: true})
 	want := gates.ReviewMarkdown(base.nag, controlTower(t, synth(t, "none", synthOptions{})), exceptions)
-	if os.Getenv("UPDATE_DOCS") == "1" {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v: run make docs", err)
-	}
-	if string(got) != want {
-		t.Errorf("%s differs from the findings on the baseline: run make docs and review the change", path)
-	}
+	testkit.Golden(t, path, want, "the findings on the baseline")
 	if errs, _ := gates.Count(base.nag); errs == 0 {
 		t.Error("the baseline has no cdk-nag error: its flaws are gone")
 	}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/gates"
+	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
@@ -25,7 +28,7 @@ type synthOptions struct {
 	validate bool // the CDK's own template validation
 	outdir   string
 	// configure changes the default config before the stack is built.
-	configure func(*stacks.Config)
+	configure func(*spec.Config)
 	// nag runs cdk-nag's AwsSolutions pack, with the project's
 	// suppressions; its findings land in template.nag.
 	nag bool
@@ -33,7 +36,10 @@ type synthOptions struct {
 
 // synthesized keeps the templates of plain synths (no bundling, no
 // validation, default config) by fix set: many tests read the same one.
-var synthesized = map[string]*template{}
+var synthesized = map[string]appTemplates{}
+
+// appTemplates are the templates of the app's two stacks.
+type appTemplates struct{ game, chaos *template }
 
 // template is a synthesized CloudFormation template, read as JSON.
 type template struct {
@@ -44,9 +50,20 @@ type template struct {
 	suppressed []gates.Suppression
 }
 
-// synth builds the app for a fix set, as main.go does, and returns the
-// game stack's template.
+// synth builds the app for a fix set with stacks.NewApp, as main.go does,
+// and returns the game stack's template.
 func synth(t *testing.T, fixes string, opt synthOptions) *template {
+	t.Helper()
+	return synthApp(t, fixes, opt).game
+}
+
+// synthChaos returns the chaos stack's template of the same app.
+func synthChaos(t *testing.T, fixes string, configure func(*spec.Config), nag bool) *template {
+	t.Helper()
+	return synthApp(t, fixes, synthOptions{configure: configure, nag: nag}).chaos
+}
+
+func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 	t.Helper()
 	plain := !opt.bundle && !opt.validate && opt.outdir == "" && opt.configure == nil && !opt.nag
 	if tpl, ok := synthesized[fixes]; ok && plain {
@@ -61,8 +78,8 @@ func synth(t *testing.T, fixes string, opt synthOptions) *template {
 		props.Outdir = jsii.String(opt.outdir)
 	}
 	app := awscdk.NewApp(props)
-	cfg := stacks.DefaultConfig()
-	set, err := stacks.ParseFixSet(fixes)
+	cfg := spec.DefaultConfig()
+	set, err := spec.ParseFixSet(fixes)
 	if err != nil {
 		t.Fatalf("fixes %q: %v", fixes, err)
 	}
@@ -70,28 +87,35 @@ func synth(t *testing.T, fixes string, opt synthOptions) *template {
 	if opt.configure != nil {
 		opt.configure(&cfg)
 	}
-	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "../service"})
-	var suppressed []gates.Suppression
+	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "../service"})
+	stacks := []awscdk.Stack{built.Game.Stack, built.Chaos.Stack}
+	suppressed := make([][]gates.Suppression, len(stacks))
 	if opt.nag {
-		suppressed = gates.ApplyNag(stack.Stack, gates.NagSuppressions)
+		for i, s := range stacks {
+			suppressed[i] = gates.ApplyNag(s, gates.NagSuppressions)
+		}
 	}
 	assembly := app.Synth(nil)
-	raw, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
-	if !ok {
-		t.Fatal("template is not a JSON object")
-	}
-	tpl := newTemplate(t, raw)
-	if opt.nag {
-		findings, err := gates.NagFindings(*assembly.Directory(), *stack.ArtifactId())
-		if err != nil {
-			t.Fatal(err)
+	var out []*template
+	for i, s := range stacks {
+		raw, ok := assembly.GetStackArtifact(s.ArtifactId()).Template().(map[string]any)
+		if !ok {
+			t.Fatalf("%s: template is not a JSON object", *s.StackName())
 		}
-		tpl.nag, tpl.suppressed = findings, suppressed
+		tpl := newTemplate(t, raw)
+		if opt.nag {
+			if tpl.nag, err = gates.NagFindings(*assembly.Directory(), *s.ArtifactId()); err != nil {
+				t.Fatal(err)
+			}
+			tpl.suppressed = suppressed[i]
+		}
+		out = append(out, tpl)
 	}
+	both := appTemplates{game: out[0], chaos: out[1]}
 	if plain {
-		synthesized[fixes] = tpl
+		synthesized[fixes] = both
 	}
-	return tpl
+	return both
 }
 
 func newTemplate(t *testing.T, raw map[string]any) *template {
@@ -204,6 +228,21 @@ func prefix(t *testing.T, r resource) netip.Prefix {
 		t.Fatalf("subnet %s: %v", r.id, err)
 	}
 	return p
+}
+
+// controlTower runs the Control Tower controls over a template.
+func controlTower(t *testing.T, tpl *template) []gates.Failure {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "template.json")
+	raw, _ := json.Marshal(tpl.raw)
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	failures, _, err := gates.Guard("..", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return failures
 }
 
 func TestMain(m *testing.M) { cdktest.Main(m) }

@@ -4,6 +4,7 @@
 package alb
 
 import (
+	"cmp"
 	"math"
 	"time"
 
@@ -59,18 +60,9 @@ type ALB struct {
 // the targets' security group to the load balancer on TargetPort.
 func New(scope constructs.Construct, id string, props Props) *ALB {
 	a := &ALB{Construct: constructs.NewConstruct(scope, &id), internal: props.Internal}
-	port := props.TargetPort
-	if port == 0 {
-		port = api.DefaultPort
-	}
-	targetType := props.TargetType
-	if targetType == "" {
-		targetType = elbv2.TargetType_INSTANCE
-	}
-	delay := props.DeregistrationDelay
-	if delay == 0 {
-		delay = 30 * time.Second
-	}
+	port := cmp.Or(props.TargetPort, api.DefaultPort)
+	targetType := cmp.Or(props.TargetType, elbv2.TargetType_INSTANCE)
+	delay := cmp.Or(props.DeregistrationDelay, 30*time.Second)
 	subnets := props.Subnets
 	if subnets == nil {
 		subnetType := awsec2.SubnetType_PUBLIC

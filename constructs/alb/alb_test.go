@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
@@ -15,11 +16,12 @@ import (
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
 func synth(t *testing.T, props alb.Props) (assertions.Template, *alb.ALB) {
-	t.Helper()
-	_, stack := cdktest.NewStack()
-	props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
-	a := alb.New(stack, "Alb", props)
-	return assertions.Template_FromStack(stack, nil), a
+	var a *alb.ALB
+	tpl := cdktest.Assert(func(stack awscdk.Stack) {
+		props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+		a = alb.New(stack, "Alb", props)
+	})
+	return tpl, a
 }
 
 func TestDefaultsArePublicWithAShortDelay(t *testing.T) {

@@ -4,6 +4,7 @@
 package binary
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -41,10 +42,7 @@ type Binary struct {
 // go run, so it is there); Docker with the golang image is the fallback.
 func New(scope constructs.Construct, id string, props Props) *Binary {
 	b := &Binary{Construct: constructs.NewConstruct(scope, &id)}
-	arch := props.GoArch
-	if arch == "" {
-		arch = "amd64"
-	}
+	arch := cmp.Or(props.GoArch, "amd64")
 	build := &goBuild{dir: props.SourceDir, goarch: arch}
 	b.Asset = awss3assets.NewAsset(b.Construct, jsii.String("Asset"), &awss3assets.AssetProps{
 		Path:          jsii.String(props.SourceDir),

@@ -5,6 +5,7 @@
 package cdn
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -45,18 +46,9 @@ type CDN struct {
 // New creates the distribution.
 func New(scope constructs.Construct, id string, props Props) *CDN {
 	c := &CDN{Construct: constructs.NewConstruct(scope, &id)}
-	param := props.Param
-	if param == "" {
-		param = api.Param
-	}
-	maxTTL := props.MaxTTL
-	if maxTTL == 0 {
-		maxTTL = 365 * 24 * time.Hour
-	}
-	priceClass := props.PriceClass
-	if priceClass == "" {
-		priceClass = awscloudfront.PriceClass_PRICE_CLASS_100
-	}
+	param := cmp.Or(props.Param, api.Param)
+	maxTTL := cmp.Or(props.MaxTTL, 365*24*time.Hour)
+	priceClass := cmp.Or(props.PriceClass, awscloudfront.PriceClass_PRICE_CLASS_100)
 
 	c.CachePolicy = awscloudfront.NewCachePolicy(c.Construct, jsii.String("CachePolicy"), &awscloudfront.CachePolicyProps{
 		Comment:             jsii.String("Key on the " + param + " parameter only; the origin's Cache-Control decides the TTL"),

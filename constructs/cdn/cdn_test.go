@@ -3,6 +3,7 @@ package cdn_test
 import (
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
@@ -15,11 +16,10 @@ import (
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
 func synth(t *testing.T, props cdn.Props) assertions.Template {
-	t.Helper()
-	_, stack := cdktest.NewStack()
-	props.Origin = awscloudfrontorigins.NewHttpOrigin(jsii.String("origin.example.com"), nil)
-	cdn.New(stack, "Cdn", props)
-	return assertions.Template_FromStack(stack, nil)
+	return cdktest.Assert(func(stack awscdk.Stack) {
+		props.Origin = awscloudfrontorigins.NewHttpOrigin(jsii.String("origin.example.com"), nil)
+		cdn.New(stack, "Cdn", props)
+	})
 }
 
 func TestDefaults(t *testing.T) {

@@ -3,6 +3,8 @@
 package classiclb
 
 import (
+	"cmp"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancing"
@@ -41,10 +43,7 @@ type ClassicLB struct {
 // New creates the load balancer with one HTTP :80 listener.
 func New(scope constructs.Construct, id string, props Props) *ClassicLB {
 	c := &ClassicLB{Construct: constructs.NewConstruct(scope, &id)}
-	port := props.InstancePort
-	if port == 0 {
-		port = api.DefaultPort
-	}
+	port := cmp.Or(props.InstancePort, api.DefaultPort)
 	check := &awselasticloadbalancing.HealthCheck{
 		Port:               jsii.Number(port),
 		Protocol:           awselasticloadbalancing.LoadBalancingProtocol_HTTP,

@@ -3,6 +3,7 @@
 package fleet
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -34,7 +35,8 @@ type Props struct {
 	// Env is the service's environment (ADDR, WORK, ...). Default: none,
 	// the service's own defaults.
 	Env map[string]string
-	// InstanceType is the game's one allowed type. Default "m5.large".
+	// InstanceType is the EC2 instance type. Required: the stack passes
+	// the one type the game allows.
 	InstanceType string
 	// Size is the fixed number of instances: min = max = desired.
 	// Default 2. Ignored when MaxSize is set.
@@ -78,22 +80,12 @@ type Fleet struct {
 func New(scope constructs.Construct, id string, props Props) *Fleet {
 	f := &Fleet{Construct: constructs.NewConstruct(scope, &id)}
 	flaws := props.Flaws
-	instanceType := props.InstanceType
-	if instanceType == "" {
-		instanceType = "m5.large"
-	}
-	size := props.Size
-	if size == 0 {
-		size = 2
-	}
+	size := cmp.Or(props.Size, 2)
 	minSize, maxSize, desired := size, size, jsii.Number(size)
 	if props.MaxSize > 0 {
 		minSize, maxSize, desired = max(props.MinSize, 1), props.MaxSize, nil
 	}
-	drain := props.DrainTimeout
-	if drain == 0 {
-		drain = api.DefaultDrainTimeout
-	}
+	drain := cmp.Or(props.DrainTimeout, api.DefaultDrainTimeout)
 
 	f.SecurityGroup = awsec2.NewSecurityGroup(f.Construct, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              props.Vpc,
@@ -125,7 +117,7 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 		httpTokens = awsec2.LaunchTemplateHttpTokens_OPTIONAL
 	}
 	f.LaunchTemplate = awsec2.NewLaunchTemplate(f.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
-		InstanceType:       awsec2.NewInstanceType(jsii.String(instanceType)),
+		InstanceType:       awsec2.NewInstanceType(jsii.String(props.InstanceType)),
 		MachineImage:       awsec2.MachineImage_LatestAmazonLinux2023(nil),
 		SecurityGroup:      f.SecurityGroup,
 		Role:               f.Role,

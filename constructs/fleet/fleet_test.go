@@ -24,7 +24,7 @@ func synth(t *testing.T, flaws fleet.Flaws) (launch map[string]any, group map[st
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 	binary := awss3assets.NewAsset(stack, jsii.String("Binary"), &awss3assets.AssetProps{Path: jsii.String("fleet.go")})
 	fleet.New(stack, "Fleet", fleet.Props{
-		Vpc: vpc, Binary: binary, Size: 3, DrainTimeout: 25 * time.Second,
+		Vpc: vpc, Binary: binary, InstanceType: "m5.large", Size: 3, DrainTimeout: 25 * time.Second,
 		Env:   map[string]string{"WORK": "4s", "CONCURRENCY": "1"},
 		Flaws: flaws,
 	})

@@ -4,6 +4,7 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -39,10 +40,7 @@ type Monitor struct {
 // New creates the monitor.
 func New(scope constructs.Construct, id string, props Props) *Monitor {
 	m := &Monitor{Construct: constructs.NewConstruct(scope, &id)}
-	threshold := props.ErrorRatePercent
-	if threshold == 0 {
-		threshold = 50
-	}
+	threshold := cmp.Or(props.ErrorRatePercent, 50)
 	m.Topic = awssns.NewTopic(m.Construct, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("Unicorn.Rentals alarms"),
 		EnforceSSL:  jsii.Bool(true),

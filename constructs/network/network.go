@@ -4,6 +4,8 @@
 package network
 
 import (
+	"cmp"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -42,10 +44,7 @@ type Network struct {
 // New creates the VPC across two Availability Zones.
 func New(scope constructs.Construct, id string, props Props) *Network {
 	n := &Network{Construct: constructs.NewConstruct(scope, &id), wideAppSubnets: props.WideAppSubnets}
-	nats := props.NatGateways
-	if nats == 0 {
-		nats = 2
-	}
+	nats := cmp.Or(props.NatGateways, 2)
 	n.Vpc = awsec2.NewVpc(n.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses: awsec2.IpAddresses_Cidr(jsii.String(CIDR)),
 		MaxAzs:      jsii.Number(2),

@@ -5,6 +5,7 @@
 package tasks
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -79,26 +80,11 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 	if arch == nil {
 		arch = awsecs.CpuArchitecture_ARM64()
 	}
-	cpu := props.CPU
-	if cpu == 0 {
-		cpu = 256
-	}
-	memory := props.MemoryMiB
-	if memory == 0 {
-		memory = 512
-	}
-	port := props.Port
-	if port == 0 {
-		port = api.DefaultPort
-	}
-	drain := props.DrainTimeout
-	if drain == 0 {
-		drain = api.DefaultDrainTimeout
-	}
-	retention := props.LogRetention
-	if retention == "" {
-		retention = awslogs.RetentionDays_ONE_WEEK
-	}
+	cpu := cmp.Or(props.CPU, 256)
+	memory := cmp.Or(props.MemoryMiB, 512)
+	port := cmp.Or(props.Port, api.DefaultPort)
+	drain := cmp.Or(props.DrainTimeout, api.DefaultDrainTimeout)
+	retention := cmp.Or(props.LogRetention, awslogs.RetentionDays_ONE_WEEK)
 	env := map[string]*string{}
 	for k, v := range props.Env {
 		env[k] = jsii.String(v)

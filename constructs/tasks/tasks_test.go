@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -16,12 +17,11 @@ import (
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
 func synth(t *testing.T, props tasks.Props) assertions.Template {
-	t.Helper()
-	_, stack := cdktest.NewStack()
-	props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
-	props.Image = awsecs.ContainerImage_FromRegistry(jsii.String("example/hashsvc"), nil)
-	tasks.New(stack, "Tasks", props)
-	return assertions.Template_FromStack(stack, nil)
+	return cdktest.Assert(func(stack awscdk.Stack) {
+		props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+		props.Image = awsecs.ContainerImage_FromRegistry(jsii.String("example/hashsvc"), nil)
+		tasks.New(stack, "Tasks", props)
+	})
 }
 
 func TestDefaults(t *testing.T) {

@@ -4,6 +4,8 @@
 package waste
 
 import (
+	"cmp"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -16,7 +18,8 @@ type Props struct {
 	Vpc awsec2.IVpc
 	// Subnet for the forgotten instance and the volume's AZ. Required.
 	Subnet awsec2.ISubnet
-	// InstanceType of the forgotten instance. Default "m5.large".
+	// InstanceType of the forgotten instance. Required: the stack passes
+	// the fleet's.
 	InstanceType string
 	// VolumeGiB is the size of the unattached gp2 volume. Default 100.
 	VolumeGiB int
@@ -43,14 +46,7 @@ type Waste struct {
 // cleanup removes them: the volume's default RETAIN would keep billing.
 func New(scope constructs.Construct, id string, props Props) *Waste {
 	w := &Waste{Construct: constructs.NewConstruct(scope, &id)}
-	instanceType := props.InstanceType
-	if instanceType == "" {
-		instanceType = "m5.large"
-	}
-	size := props.VolumeGiB
-	if size == 0 {
-		size = 100
-	}
+	size := cmp.Or(props.VolumeGiB, 100)
 	w.IdleAddress = awsec2.NewCfnEIP(w.Construct, jsii.String("IdleAddress"), &awsec2.CfnEIPProps{Domain: jsii.String("vpc")})
 	w.UnattachedVolume = awsec2.NewVolume(w.Construct, jsii.String("UnattachedVolume"), &awsec2.VolumeProps{
 		AvailabilityZone: props.Subnet.AvailabilityZone(),
@@ -72,7 +68,7 @@ func New(scope constructs.Construct, id string, props Props) *Waste {
 	w.ForgottenInstance = awsec2.NewInstance(w.Construct, jsii.String("ForgottenInstance"), &awsec2.InstanceProps{
 		Vpc:           props.Vpc,
 		VpcSubnets:    &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{props.Subnet}},
-		InstanceType:  awsec2.NewInstanceType(jsii.String(instanceType)),
+		InstanceType:  awsec2.NewInstanceType(jsii.String(props.InstanceType)),
 		MachineImage:  awsec2.MachineImage_LatestAmazonLinux2023(nil),
 		RequireImdsv2: jsii.Bool(!props.Flaws.IMDSv1),
 		BlockDevices:  root,

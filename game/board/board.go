@@ -1,20 +1,17 @@
 package board
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/unicorn-rentals/gameday/game"
@@ -73,7 +70,7 @@ type team struct {
 	pricing pricing // the cost model's last figure for a template
 
 	mu          sync.Mutex
-	open        map[int]*bucket // answers of minutes not yet scored
+	open        map[int]*game.Window // answers of minutes not yet scored
 	closedBelow int
 
 	rows     []Minute
@@ -82,11 +79,6 @@ type team struct {
 	sent     atomic.Uint64
 	attacker *vegeta.Attacker
 	done     chan struct{}
-}
-
-type bucket struct {
-	m    Minute
-	hist *hdrhistogram.Histogram
 }
 
 type batch struct {
@@ -130,7 +122,7 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	b.meta = *meta
 	length := meta.Scenario.Length()
 	b.minutes = int((length + time.Minute - 1) / time.Minute)
-	b.total = uint64(math.Ceil(meta.Scenario.Expected(length) / meta.Speed))
+	b.total = meta.Scenario.Requests(meta.Speed)
 	for _, t := range meta.Teams {
 		if err := b.addTeam(t); err != nil {
 			return nil, err
@@ -211,7 +203,7 @@ func (b *Board) addTeam(t Team) error {
 	if err != nil {
 		return fmt.Errorf("team %s: %w", t.Name, err)
 	}
-	tm := &team{name: t.Name, cost: cost, open: map[int]*bucket{}, done: make(chan struct{})}
+	tm := &team{name: t.Name, cost: cost, open: map[int]*game.Window{}, done: make(chan struct{})}
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm
@@ -242,332 +234,4 @@ func (b *Board) Minute() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.closed
-}
-
-// Run plays the game until it ends or ctx is done. When ctx ends first the
-// minute being played is dropped, not scored: started again, the game
-// carries on from the last stored minute, as it does after a crash.
-func (b *Board) Run(ctx context.Context) error {
-	_, state := b.clock.Now()
-	if state == Ended {
-		return b.finish(ctx) // scores what an ended game had not yet scored
-	}
-	if b.resumed {
-		b.note("", "game", fmt.Sprintf("game resumed at minute %d (%s)", b.closed, state))
-	} else {
-		b.note("", "game", fmt.Sprintf("game created for %d teams: %s, %s at speed %g", len(b.teams), b.meta.Scenario.Name, b.meta.Scenario.Length(), b.meta.Speed))
-	}
-	b.warnIfFewFiles(openFileLimit())
-	// Which teams cannot be reached is news for the room, not a reason to
-	// hold the others back.
-	go b.checkEndpoints(ctx)
-
-	stop := make(chan struct{})
-	base := uint64(math.Ceil(b.meta.Scenario.Expected(b.clock.Start()) / b.meta.Speed))
-	for _, t := range b.teams {
-		b.attack(t, base, stop)
-	}
-	defer close(stop)
-
-	// Score often enough that each minute is closed soon after it ends.
-	tick := min(max(time.Duration(float64(time.Minute)/b.meta.Speed/4), 10*time.Millisecond), 250*time.Millisecond)
-	ticker := time.NewTicker(tick)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			for _, t := range b.teams {
-				t.attacker.Stop()
-			}
-			return b.flushPending()
-		case <-ticker.C:
-		}
-		g, state := b.clock.Now()
-		if err := b.flushPending(); err != nil {
-			continue // still failing: the game is paused, try again next tick
-		}
-		// The last minute is scored by finish, once the answers still in
-		// flight at the end have landed in it.
-		for b.closedCount() < min(int(g/time.Minute), b.minutes-1) {
-			b.score(b.closedCount(), time.Minute)
-			if b.flushPending() != nil {
-				break
-			}
-		}
-		if state == Ended || g >= b.meta.Scenario.Length() {
-			return b.finish(ctx)
-		}
-	}
-}
-
-func (b *Board) closedCount() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.closed
-}
-
-// finish waits for the answers still in flight and scores the rest.
-func (b *Board) finish(ctx context.Context) error {
-	b.mu.Lock()
-	wasOver := b.meta.State == Ended
-	b.mu.Unlock()
-	b.clock.Set(Ended)
-	played, _ := b.clock.Now()
-	for _, t := range b.teams {
-		if t.attacker == nil {
-			continue // ended before this run started
-		}
-		select {
-		case <-t.done:
-		case <-ctx.Done():
-			return b.flushPending()
-		}
-	}
-	scored := false
-	for m := b.closedCount(); m < b.minutes && time.Duration(m)*time.Minute < played; m = b.closedCount() {
-		b.score(m, min(played-time.Duration(m)*time.Minute, time.Minute))
-		if err := b.flushPending(); err != nil {
-			return err
-		}
-		scored = true
-	}
-	b.mu.Lock()
-	b.meta.State, b.meta.Played = Ended, game.Duration(played)
-	meta := b.meta
-	b.mu.Unlock()
-	if err := b.store.Write(&meta, nil, nil); err != nil {
-		return err
-	}
-	if !wasOver || scored {
-		b.note("", "game", fmt.Sprintf("game over at %s", played.Round(time.Second)))
-	}
-	b.publishState()
-	return nil
-}
-
-// attack starts sending a team its requests, from request number base.
-func (b *Board) attack(t *team, base uint64, stop <-chan struct{}) {
-	t.attacker = game.NewAttacker(time.Duration(b.meta.Scenario.Timeout))
-	next := base
-	var nextMu sync.Mutex
-	targeter := func(tg *vegeta.Target) error {
-		// A request ticked just before a pause waits for the resume.
-		if !b.waitRunning(stop) {
-			return vegeta.ErrNoTargets
-		}
-		nextMu.Lock()
-		n := next
-		next++
-		nextMu.Unlock()
-		t.sent.Add(1)
-		tg.Method, tg.URL = "GET", game.RequestURL(t.target.Load(), game.Input(b.keyOf(n)))
-		return nil
-	}
-	pace := &teamPacer{board: b, base: base, stop: stop}
-	results := t.attacker.Attack(targeter, pace, 0, t.name)
-	go func() {
-		defer close(t.done)
-		for r := range results {
-			if r.Error == vegeta.ErrNoTargets.Error() {
-				continue
-			}
-			g, _ := b.clock.Now()
-			t.add(int(g/time.Minute), b.minutes, r, b.meta.Rules)
-		}
-	}()
-}
-
-// warnIfFewFiles warns when the process may open fewer files than the
-// engine may hold: every team's connections at their cap, and a margin for
-// the database, the page's viewers and the Go runtime.
-func (b *Board) warnIfFewFiles(limit uint64, known bool) {
-	need := uint64(len(b.teams))*game.MaxConnectionsPerTeam + 256
-	if known && limit < need {
-		b.log.Warn("slow endpoints may need more connections than this process may open: raise the limit (ulimit -n) before the game",
-			"teams", len(b.teams), "files_needed", need, "limit", limit)
-	}
-}
-
-// waitRunning blocks while the game is paused; false when it is over.
-func (b *Board) waitRunning(stop <-chan struct{}) bool {
-	for {
-		changed := b.clock.Changed()
-		_, state := b.clock.Now()
-		switch state {
-		case Running:
-			return true
-		case Ended:
-			return false
-		}
-		select {
-		case <-changed:
-		case <-stop:
-			return false
-		}
-	}
-}
-
-// add scores one answer in the minute it completed in.
-func (t *team) add(minute, minutes int, r *vegeta.Result, rules game.Rules) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	minute = min(max(minute, t.closedBelow), minutes-1)
-	bk, ok := t.open[minute]
-	if !ok {
-		bk = &bucket{hist: game.NewHistogram()}
-		t.open[minute] = bk
-	}
-	o := game.Judge(r)
-	bk.m.Count(o)
-	if o.OK {
-		bk.m.Points += rules.Points(r.Latency)
-	} else {
-		bk.m.Penalty += rules.FailurePenalty
-	}
-	_ = bk.hist.RecordValue(max(r.Latency.Microseconds(), 1))
-}
-
-// score closes minute m for every team, played being how much of it the
-// game lasted, and queues it to be stored.
-func (b *Board) score(m int, played time.Duration) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.pending != nil || m != b.closed {
-		return
-	}
-	p := &batch{minute: m}
-	for _, t := range b.teams {
-		t.mu.Lock()
-		bk := t.open[m]
-		delete(t.open, m)
-		t.closedBelow = m + 1
-		t.mu.Unlock()
-		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String()}
-		if bk != nil {
-			row = bk.m
-			row.Team, row.Minute, row.Endpoint = t.name, m, t.target.Load().String()
-			row.P50ms = float64(bk.hist.ValueAtQuantile(50)) / 1000
-			row.P99ms = float64(bk.hist.ValueAtQuantile(99)) / 1000
-		}
-		row.PerSecond = float64(row.Answers) / (time.Minute.Seconds() / b.meta.Speed)
-		row.CostPerHour = b.costPerHour(t, row)
-		row.Cost = b.meta.Rules.CostPoints(row.CostPerHour, played)
-		row.Score = t.score + row.Points - row.Penalty - row.Cost
-		p.rows = append(p.rows, row)
-		if e, ok := spike(t, row); ok {
-			p.events = append(p.events, b.event(m, t.name, "errors", e))
-		}
-	}
-	b.pending = p
-}
-
-// spike notices a team's errors starting and stopping.
-func spike(t *team, row Minute) (string, bool) {
-	if row.Answers < 5 {
-		return "", false
-	}
-	rate := float64(row.Failed) / float64(row.Answers)
-	switch {
-	case !t.spiking && rate >= 0.1:
-		t.spiking = true
-		return fmt.Sprintf("%s is failing %.0f%% of requests", t.name, rate*100), true
-	case t.spiking && rate < 0.02:
-		t.spiking = false
-		return fmt.Sprintf("%s has recovered: %.1f%% errors", t.name, rate*100), true
-	}
-	return "", false
-}
-
-// flushPending stores the scored minute. While the database refuses it,
-// the game is paused: nothing is scored that cannot be kept.
-func (b *Board) flushPending() error {
-	b.mu.Lock()
-	p := b.pending
-	b.mu.Unlock()
-	if p == nil {
-		return nil
-	}
-	if err := b.store.Write(nil, p.rows, p.events); err != nil {
-		if b.clock.Set(Paused) {
-			b.log.Error("cannot store the scores: game paused; fix the disk and resume", "err", err)
-			b.publishState()
-		}
-		return err
-	}
-	b.mu.Lock()
-	for i, t := range b.teams {
-		t.rows = append(t.rows, p.rows[i])
-		t.score = p.rows[i].Score
-	}
-	b.events = append(b.events, p.events...)
-	b.closed = p.minute + 1
-	b.pending = nil
-	b.mu.Unlock()
-	b.publishMinute(p)
-	return nil
-}
-
-// costPerHour is the team's bill: a fixed price, or its template priced
-// with the traffic it served this minute.
-func (b *Board) costPerHour(t *team, row Minute) float64 {
-	if t.cost.template == "" {
-		return t.cost.perHour
-	}
-	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: max(row.HitRatio(), 0)})
-	if err != nil {
-		b.log.Warn("cannot price the team's template: keeping its last cost", "team", t.name, "err", err)
-	}
-	return v
-}
-
-// pricing re-reads a template when it changes, so a facilitator can
-// refresh a team's bill with "cdk synth" or the deployed template.
-type pricing struct {
-	mod     time.Time
-	raw     []byte
-	perHour float64
-}
-
-func (p *pricing) price(path string, prices game.Prices, traffic game.Traffic) (float64, error) {
-	if err := p.reload(path); err != nil {
-		return p.perHour, err
-	}
-	est, err := game.EstimateCost(p.raw, prices, traffic)
-	if err != nil {
-		return p.perHour, err
-	}
-	p.perHour = est.Total
-	return p.perHour, nil
-}
-
-func (p *pricing) reload(path string) error {
-	info, err := statFile(path)
-	if err != nil {
-		return err
-	}
-	if p.raw != nil && info.Equal(p.mod) {
-		return nil
-	}
-	raw, err := game.LoadTemplate(path)
-	if err != nil {
-		return err
-	}
-	p.raw, p.mod = raw, info
-	return nil
-}
-
-// checkEndpoints says which teams cannot be reached at the start; the game
-// goes on for them, scoring their failures.
-func (b *Board) checkEndpoints(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, t := range b.teams {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := game.Check(ctx, t.target.Load(), 5*time.Second); err != nil {
-				b.note(t.name, "team", fmt.Sprintf("%s cannot be reached: %v", t.name, err))
-			}
-		}()
-	}
-	wg.Wait()
 }

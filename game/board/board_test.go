@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -438,5 +439,30 @@ func TestTooFewOpenFilesForTheTeamsIsAWarning(t *testing.T) {
 	b.warnIfFewFiles(need-1, true)
 	if !strings.Contains(log.String(), "ulimit -n") || !strings.Contains(log.String(), fmt.Sprintf("files_needed=%d", need)) {
 		t.Errorf("no warning with one file too few: %q", log.String())
+	}
+}
+
+// The board and `gameday play` share one key function and one pacer: with
+// the same scenario, speed and seed they ask the same questions.
+func TestPlayAndTheBoardAskTheSameQuestions(t *testing.T) {
+	t.Parallel()
+	boarded, played := newFakeTeam(t), newFakeTeam(t)
+	g := newGame(t, Team{Name: "a", Endpoint: boarded.srv.URL})
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
+	defer store.Close()
+	run(t, b)
+
+	target, err := url.Parse(played.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := game.Play{Target: target, Scenario: g.Scenario, Rules: g.Rules, Speed: g.Speed, Seed: g.Seed}.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromBoard := slices.Sorted(slices.Values(boarded.questions()))
+	fromPlay := slices.Sorted(slices.Values(played.questions()))
+	if len(fromBoard) != 160 || sum.Sent != 160 || !slices.Equal(fromBoard, fromPlay) {
+		t.Errorf("the board asked %d questions, play %d (%d sent); the same ones: %v", len(fromBoard), len(fromPlay), sum.Sent, slices.Equal(fromBoard, fromPlay))
 	}
 }

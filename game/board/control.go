@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"time"
 
@@ -164,12 +163,4 @@ func joinAnd(s []string) string {
 		return s[0] + " and " + s[1]
 	}
 	return s[0]
-}
-
-func statFile(path string) (time.Time, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return info.ModTime(), nil
 }

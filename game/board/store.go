@@ -20,15 +20,11 @@ type Minute struct {
 	Team     string `json:"team"`
 	Minute   int    `json:"minute"`
 	Endpoint string `json:"endpoint"`
-	// Tally counts the requests that completed in this minute, whatever
-	// the outcome.
-	game.Tally
+	// Scored is what the requests that completed in this minute earned,
+	// whatever their outcome.
+	game.Scored
 	// PerSecond is the answers a real second: the load the team took.
 	PerSecond   float64 `json:"per_second"`
-	P50ms       float64 `json:"p50_ms"`
-	P99ms       float64 `json:"p99_ms"`
-	Points      float64 `json:"points"`
-	Penalty     float64 `json:"penalty"`
 	Cost        float64 `json:"cost"`
 	CostPerHour float64 `json:"cost_per_hour"`
 	// Score is the team's total at the end of this minute.
@@ -157,35 +153,30 @@ func readAll[T any](bucket *bolt.Bucket, what string) ([]T, error) {
 	return all, err
 }
 
+// putJSON stores v under key as JSON.
+func putJSON(bucket *bolt.Bucket, key []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return bucket.Put(key, b)
+}
+
 // Write stores the game's record, minutes and events in one transaction.
 func (s *Store) Write(meta *Meta, rows []Minute, events []Event) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if meta != nil {
-			b, err := json.Marshal(meta)
-			if err != nil {
-				return err
-			}
-			if err := tx.Bucket(metaBucket).Put(metaKey, b); err != nil {
+			if err := putJSON(tx.Bucket(metaBucket), metaKey, meta); err != nil {
 				return err
 			}
 		}
-		minutes := tx.Bucket(minutesBucket)
 		for _, m := range rows {
-			b, err := json.Marshal(m)
-			if err != nil {
-				return err
-			}
-			if err := minutes.Put(minuteKey(m.Team, m.Minute), b); err != nil {
+			if err := putJSON(tx.Bucket(minutesBucket), minuteKey(m.Team, m.Minute), m); err != nil {
 				return err
 			}
 		}
-		evs := tx.Bucket(eventsBucket)
 		for _, e := range events {
-			b, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			if err := evs.Put(binary.BigEndian.AppendUint64(nil, uint64(e.Seq)), b); err != nil {
+			if err := putJSON(tx.Bucket(eventsBucket), binary.BigEndian.AppendUint64(nil, uint64(e.Seq)), e); err != nil {
 				return err
 			}
 		}

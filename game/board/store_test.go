@@ -20,8 +20,8 @@ func BenchmarkStoreMinute(b *testing.B) {
 	defer store.Close()
 	rows := make([]Minute, 20)
 	for i := range rows {
-		rows[i] = Minute{Team: fmt.Sprintf("team-%02d", i+1), Endpoint: "https://d111111abcdef8.cloudfront.net/", Tally: game.Tally{Answers: 4800, OK: 4790, Failed: 10,
-			Hits: 3600, Misses: 1190}, PerSecond: 80, P50ms: 12.5, P99ms: 480.25, Points: 40000, Penalty: 50, Cost: 3.1, CostPerHour: 0.18, Score: 123456.7}
+		rows[i] = Minute{Team: fmt.Sprintf("team-%02d", i+1), Endpoint: "https://d111111abcdef8.cloudfront.net/", Scored: game.Scored{Tally: game.Tally{Answers: 4800, OK: 4790, Failed: 10,
+			Hits: 3600, Misses: 1190}, P50ms: 12.5, P99ms: 480.25, Points: 40000, Penalty: 50}, PerSecond: 80, Cost: 3.1, CostPerHour: 0.18, Score: 123456.7}
 	}
 	b.ResetTimer()
 	for n := range b.N {

@@ -1,6 +1,3 @@
-// Package board plays every team's endpoint at once with the same
-// scenario, keeps the standings in an embedded database minute by minute,
-// and shows them live on a web page for the room.
 package board
 
 import (

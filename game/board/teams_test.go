@@ -62,11 +62,11 @@ func TestAMalformedTeamsFileIsRefusedWithTheLineAtFault(t *testing.T) {
 func TestStandingsRankByScoreThenName(t *testing.T) {
 	teams := []Team{{Name: "c"}, {Name: "a"}, {Name: "b"}, {Name: "idle"}}
 	rows := []Minute{
-		{Team: "a", Minute: 0, Points: 100, Cost: 10, Score: 90, Tally: game.Tally{Answers: 10, OK: 10}},
-		{Team: "a", Minute: 1, Points: 50, Penalty: 50, Cost: 10, Score: 80, Tally: game.Tally{Answers: 20, OK: 10, Failed: 10, Hits: 15, Misses: 5}, P99ms: 30, CostPerHour: 0.6},
-		{Team: "b", Minute: 0, Points: 100, Cost: 20, Score: 80, Tally: game.Tally{Answers: 10, OK: 10}},
-		{Team: "c", Minute: 1, Points: 300, Score: 300}, // order of rows does not matter
-		{Team: "c", Minute: 0, Points: 0, Penalty: 100, Score: -100},
+		{Team: "a", Minute: 0, Cost: 10, Score: 90, Scored: game.Scored{Points: 100, Tally: game.Tally{Answers: 10, OK: 10}}},
+		{Team: "a", Minute: 1, Cost: 10, Score: 80, Scored: game.Scored{Points: 50, Penalty: 50, Tally: game.Tally{Answers: 20, OK: 10, Failed: 10, Hits: 15, Misses: 5}, P99ms: 30}, CostPerHour: 0.6},
+		{Team: "b", Minute: 0, Cost: 20, Score: 80, Scored: game.Scored{Points: 100, Tally: game.Tally{Answers: 10, OK: 10}}},
+		{Team: "c", Minute: 1, Score: 300, Scored: game.Scored{Points: 300}}, // order of rows does not matter
+		{Team: "c", Minute: 0, Score: -100, Scored: game.Scored{Penalty: 100}},
 		{Team: "gone", Minute: 0, Score: 1e6},
 	}
 	got := Rank(rows, teams)

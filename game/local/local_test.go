@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -13,25 +12,17 @@ import (
 
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
-func buildService(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hashsvc")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = "../../service"
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	return bin
-}
+func buildService(t *testing.T) string { return testkit.Build(t, "../../service", ".") }
 
-func config(t *testing.T, fixes string) stacks.Config {
+func config(t *testing.T, fixes string) spec.Config {
 	t.Helper()
-	cfg := stacks.DefaultConfig()
+	cfg := spec.DefaultConfig()
 	var err error
-	if cfg.Fixes, err = stacks.ParseFixSet(fixes); err != nil {
+	if cfg.Fixes, err = spec.ParseFixSet(fixes); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Service.Work = 20 * time.Millisecond

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -25,6 +26,14 @@ func Main(m *testing.M) {
 func NewStack() (awscdk.App, awscdk.Stack) {
 	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
 	return app, awscdk.NewStack(app, jsii.String("Test"), nil)
+}
+
+// Assert builds constructs into a new stack with build and returns the
+// stack's template for CDK assertions.
+func Assert(build func(stack awscdk.Stack)) assertions.Template {
+	_, stack := NewStack()
+	build(stack)
+	return assertions.Template_FromStack(stack, nil)
 }
 
 // Template synthesizes app and returns stack's template as JSON.

@@ -12,12 +12,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/gates"
+	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 )
 
@@ -46,11 +46,11 @@ func run(args []string, stdout io.Writer) error {
 	}
 	failed := false
 	for i, value := range sets {
-		set, err := stacks.ParseFixSet(value)
+		set, err := spec.ParseFixSet(value)
 		if err != nil {
 			return fmt.Errorf("fix set %q: %w", value, err)
 		}
-		dir := filepath.Join(*out, strings.ReplaceAll(set.String(), ",", "+"))
+		dir := filepath.Join(*out, set.Dir())
 		// The chaos stack does not depend on the fix set: check it once.
 		line, bad, err := check(set, dir, exceptions, i == len(sets)-1)
 		if err != nil {
@@ -68,21 +68,21 @@ func run(args []string, stdout io.Writer) error {
 // check synthesizes one fix set into dir, runs both gates and writes their
 // reports. bad is true when the target has an unsuppressed nag error or an
 // unexcepted control failure.
-func check(set stacks.FixSet, dir string, exceptions []gates.Exception, withChaos bool) (line string, bad bool, err error) {
+func check(set spec.FixSet, dir string, exceptions []gates.Exception, withChaos bool) (line string, bad bool, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}
 	// Skip building the binary: the gates read the templates, not assets.
 	context := map[string]any{"aws:cdk:bundling-stacks": []string{}}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &context})
-	cfg := stacks.DefaultConfig()
+	cfg := spec.DefaultConfig()
 	cfg.Fixes = set
-	stack := stacks.NewGameStack(app, stacks.GameStackProps{Config: cfg, ServiceDir: "service"})
-	chaos := stacks.NewChaosStack(app, stacks.ChaosStackProps{Config: cfg})
+	stacks := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service"})
+	stack, chaos := stacks.Game, stacks.Chaos
 	gates.ApplyNag(stack.Stack, gates.NagSuppressions)
 	gates.ApplyNag(chaos.Stack, gates.NagSuppressions)
 	assembly := app.Synth(nil)
-	target := len(set.Fixes()) == len(stacks.AllFixes)
+	target := len(set.Fixes()) == len(spec.AllFixes)
 	line, bad, err = gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, !target)
 	if err != nil || !withChaos {
 		return line, target && bad, err

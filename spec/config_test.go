@@ -1,4 +1,4 @@
-package stacks
+package spec
 
 import (
 	"fmt"
@@ -8,29 +8,31 @@ import (
 	"time"
 
 	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
-func ctx(values map[string]any) func(string) any {
-	return func(k string) any { return values[k] }
-}
+// context is CDK context as main.go's lookup returns it.
+type context map[string]any
 
-func TestConfigDefaults(t *testing.T) {
-	cfg, err := ConfigFromContext(ctx(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.StackName != "UnicornRentals" || !cfg.Fixes.IsBaseline() || cfg.FleetSize != 4 {
+func (c context) get(key string) any { return c[key] }
+
+// The baseline runs the service as its own defaults say: one contract.
+func TestConfigDefaultsAreTheServicesOwn(t *testing.T) {
+	want := ServiceSettings{Work: api.DefaultWork, Concurrency: api.DefaultConcurrency, MaxWait: api.DefaultMaxWait, DrainTimeout: api.DefaultDrainTimeout}
+	if cfg, err := ConfigFromContext(context(nil).get); err != nil || cfg.Service != want {
+		t.Errorf("service settings %+v (%v), want %+v", cfg.Service, err, want)
+	} else if cfg.StackName != "UnicornRentals" || !cfg.Fixes.IsBaseline() || cfg.FleetSize != 4 {
 		t.Errorf("defaults %+v", cfg)
 	}
-	if cfg.Service.Work != 4*time.Second || cfg.Service.Concurrency != 1 || cfg.Service.MaxWait != 20*time.Second || cfg.Service.DrainTimeout != 25*time.Second {
-		t.Errorf("service defaults %+v", cfg.Service)
+	if api.DefaultWork != 4*time.Second || api.DefaultConcurrency != 1 {
+		t.Errorf("the service's defaults moved from the game's story (4 s a request, one at a time): %s, %d", api.DefaultWork, api.DefaultConcurrency)
 	}
 }
 
 func TestConfigFromStringsAndNumbers(t *testing.T) {
-	cfg, err := ConfigFromContext(ctx(map[string]any{
+	cfg, err := ConfigFromContext(context{
 		"stackName": "Team-07", "fleetSize": float64(6), "work": "2s", "concurrency": "2", "maxWait": "10s", "drainTimeout": "15s", "errorRate": "0.05",
-	}))
+	}.get)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,40 +72,28 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,harden", "fleetSize": "1"},
 	}
 	for want, values := range cases {
-		if _, err := ConfigFromContext(ctx(values)); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := ConfigFromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%v: error %v, want it to contain %q", values, err, want)
 		}
 	}
 }
 
 func TestFlawsDocumentMatchesTheCatalog(t *testing.T) {
-	const path = "../docs/flaws.md"
 	want := FlawsMarkdown()
-	if os.Getenv("UPDATE_DOCS") == "1" {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v: run make docs", err)
-	}
-	if string(got) != want {
-		t.Fatalf("%s differs from the flaw catalog in stacks/flaws.go: run make docs", path)
-	}
+	testkit.Golden(t, "../docs/flaws.md", want, "the flaw catalog in spec/flaws.go")
 	for _, f := range Flaws {
-		if !strings.Contains(string(got), "## "+string(f.ID)) {
+		if !strings.Contains(want, "## "+string(f.ID)) {
 			t.Errorf("docs lack flaw %s", f.ID)
 		}
 	}
 }
 
 func TestCapacityLimitsFollowTheSubnets(t *testing.T) {
-	cfg, err := ConfigFromContext(ctx(map[string]any{"fixes": "subnets", "maxCapacity": "150", "fleetSize": "40"}))
+	cfg, err := ConfigFromContext(context{"fixes": "subnets", "maxCapacity": "150", "fleetSize": "40"}.get)
 	if err != nil || cfg.MaxCapacity != 150 || cfg.FleetSize != 40 {
 		t.Fatalf("with wide subnets: %+v, %v", cfg, err)
 	}
-	if _, err := ConfigFromContext(ctx(map[string]any{"fixes": "subnets", "maxCapacity": "201"})); err == nil {
+	if _, err := ConfigFromContext(context{"fixes": "subnets", "maxCapacity": "201"}.get); err == nil {
 		t.Error("maxCapacity 201 accepted")
 	}
 }

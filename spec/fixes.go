@@ -1,4 +1,4 @@
-package stacks
+package spec
 
 import (
 	"fmt"
@@ -74,6 +74,10 @@ func (s FixSet) String() string {
 	}
 	return strings.Join(names, ",")
 }
+
+// Dir is the set as a folder name: its String with "+" for ",", as
+// `make synth` names its output folders (out/cache+cleanup/).
+func (s FixSet) Dir() string { return strings.ReplaceAll(s.String(), ",", "+") }
 
 func validFixNames() string {
 	names := make([]string, len(AllFixes))

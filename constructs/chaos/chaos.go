@@ -1,0 +1,199 @@
+// Package chaos is the Chaos Monkey for one team's account: AWS FIS
+// experiment templates that find the hash service by its tags, whatever
+// runs it (EC2 instances or ECS tasks), and stop when an alarm fires, with
+// an optional EventBridge Scheduler monkey that starts them on the clock.
+package chaos
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsfis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Construct IDs of the experiment templates, also their Name tags.
+const (
+	TerminateInstance = "TerminateInstance"
+	StopTask          = "StopTask"
+	StopHalfTheTasks  = "StopHalfTheTasks"
+	ZoneOutage        = "ZoneOutage"
+)
+
+// Props configures the monkey.
+type Props struct {
+	// StopAlarmArn is the CloudWatch alarm that stops every experiment.
+	// Required.
+	StopAlarmArn *string
+	// ServiceTags find the service's instances and tasks (all must match);
+	// only resources with ServiceTag may be terminated or stopped. Required.
+	ServiceTags map[string]string
+	// ServiceTag is the tag key the role's permissions require on what it
+	// terminates or stops. Required, one of ServiceTags.
+	ServiceTag string
+	// SubnetTags find the subnets the zone outage cuts. Required.
+	SubnetTags map[string]string
+	// Outage is how long the zone outage cuts the network. Default 5m.
+	Outage time.Duration
+	// Schedule starts the instance and the task experiment on the clock;
+	// nil (the default) schedules nothing.
+	Schedule *Schedule
+}
+
+// Schedule is the monkey's wall-clock timetable.
+type Schedule struct {
+	Start    time.Time     // the first run
+	Interval time.Duration // between runs of one experiment
+	Duration time.Duration // how long the schedule lasts from Start
+}
+
+// Chaos holds the experiment templates, keyed by construct ID, their role
+// and the schedules (empty without Props.Schedule).
+type Chaos struct {
+	constructs.Construct
+	Role        awsiam.Role
+	Experiments map[string]awsfis.CfnExperimentTemplate
+	Schedules   []awsscheduler.CfnSchedule
+}
+
+type (
+	targets = map[string]*awsfis.CfnExperimentTemplate_ExperimentTemplateTargetProperty
+	actions = map[string]*awsfis.CfnExperimentTemplate_ExperimentTemplateActionProperty
+)
+
+// New creates the four experiments and, if asked, their schedule.
+func New(scope constructs.Construct, id string, props Props) *Chaos {
+	c := &Chaos{Construct: constructs.NewConstruct(scope, &id), Experiments: map[string]awsfis.CfnExperimentTemplate{}}
+	c.Role = c.fisRole(props.ServiceTag, props.ServiceTags[props.ServiceTag])
+	service, subnets := strings(props.ServiceTags), strings(props.SubnetTags)
+	c.experiment(props, TerminateInstance, "Terminate one instance of the hash service fleet",
+		targets{"Instance": {
+			ResourceType: jsii.String("aws:ec2:instance"), ResourceTags: &service, SelectionMode: jsii.String("COUNT(1)"),
+			Filters: &[]*awsfis.CfnExperimentTemplate_ExperimentTemplateTargetFilterProperty{{Path: jsii.String("State.Name"), Values: jsii.Strings("running")}},
+		}},
+		actions{"Terminate": {ActionId: jsii.String("aws:ec2:terminate-instances"), Targets: &map[string]*string{"Instances": jsii.String("Instance")}}})
+	for _, e := range []struct{ id, description, selection string }{
+		{StopTask, "Stop one task of the hash service", "COUNT(1)"},
+		{StopHalfTheTasks, "Stop half the tasks of the hash service", "PERCENT(50)"},
+	} {
+		c.experiment(props, e.id, e.description,
+			targets{"Tasks": {ResourceType: jsii.String("aws:ecs:task"), ResourceTags: &service, SelectionMode: jsii.String(e.selection)}},
+			actions{"Stop": {ActionId: jsii.String("aws:ecs:stop-task"), Targets: &map[string]*string{"Tasks": jsii.String("Tasks")}}})
+	}
+	// Every tagged subnet in the first AZ loses its network, as in FIS's
+	// AZ availability scenario.
+	outage := cmp.Or(props.Outage, 5*time.Minute)
+	c.experiment(props, ZoneOutage, fmt.Sprintf("Cut the network of the game's subnets in one Availability Zone for %d minutes", int(outage.Minutes())),
+		targets{"Subnets": {
+			ResourceType: jsii.String("aws:ec2:subnet"), ResourceTags: &subnets, SelectionMode: jsii.String("ALL"),
+			Filters: &[]*awsfis.CfnExperimentTemplate_ExperimentTemplateTargetFilterProperty{{
+				Path: jsii.String("AvailabilityZone"), Values: &[]*string{awscdk.Fn_Select(jsii.Number(0), awscdk.Fn_GetAzs(nil))},
+			}},
+		}},
+		actions{"DisruptConnectivity": {
+			ActionId:   jsii.String("aws:network:disrupt-connectivity"),
+			Parameters: &map[string]*string{"duration": jsii.String(fmt.Sprintf("PT%dM", int(outage.Minutes()))), "scope": jsii.String("all")},
+			Targets:    &map[string]*string{"Subnets": jsii.String("Subnets")},
+		}})
+	if props.Schedule != nil {
+		c.schedule(*props.Schedule)
+	}
+	return c
+}
+
+func strings(m map[string]string) map[string]*string {
+	out := make(map[string]*string, len(m))
+	for k, v := range maps.All(m) {
+		out[k] = jsii.String(v)
+	}
+	return out
+}
+
+func (c *Chaos) experiment(props Props, id, description string, t targets, a actions) {
+	c.Experiments[id] = awsfis.NewCfnExperimentTemplate(c.Construct, jsii.String(id), &awsfis.CfnExperimentTemplateProps{
+		Description:    jsii.String(description),
+		RoleArn:        c.Role.RoleArn(),
+		StopConditions: &[]*awsfis.CfnExperimentTemplate_ExperimentTemplateStopConditionProperty{{Source: jsii.String("aws:cloudwatch:alarm"), Value: props.StopAlarmArn}},
+		Targets:        &t,
+		Actions:        &a,
+		Tags:           &map[string]*string{"Name": jsii.String("unicorn-rentals-" + id)},
+	})
+}
+
+// fisRole may do what the four experiments do, and nothing else.
+func (c *Chaos) fisRole(tagKey, tagValue string) awsiam.Role {
+	arn := func(service, resource string) *string {
+		return awscdk.Fn_Sub(jsii.String(fmt.Sprintf("arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s", service, resource)), nil)
+	}
+	serviceTagged := &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + tagKey: tagValue}}
+	fisTagged := &map[string]any{"StringEquals": map[string]any{"ec2:ResourceTag/managedByFIS": "true"}}
+	statements := []*awsiam.PolicyStatementProps{
+		{Sid: jsii.String("TerminateTheServiceInstances"), Actions: jsii.Strings("ec2:TerminateInstances"), Resources: &[]*string{arn("ec2", "instance/*")}, Conditions: serviceTagged},
+		{Sid: jsii.String("StopTheServiceTasks"), Actions: jsii.Strings("ecs:StopTask"), Resources: &[]*string{arn("ecs", "task/*")}, Conditions: serviceTagged},
+		{Sid: jsii.String("TagTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateTags"), Resources: &[]*string{arn("ec2", "network-acl/*")},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateNetworkAcl", "aws:RequestTag/managedByFIS": "true"}}},
+		{Sid: jsii.String("CreateTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateNetworkAcl"), Resources: &[]*string{arn("ec2", "network-acl/*")},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:RequestTag/managedByFIS": "true"}}},
+		{Sid: jsii.String("CreateItInTheVpc"), Actions: jsii.Strings("ec2:CreateNetworkAcl"), Resources: &[]*string{arn("ec2", "vpc/*")}},
+		{Sid: jsii.String("FillAndDeleteTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAcl"),
+			Resources: &[]*string{arn("ec2", "network-acl/*"), arn("ec2", "vpc/*")}, Conditions: fisTagged},
+		{Sid: jsii.String("SwapSubnetNetworkAcls"), Actions: jsii.Strings("ec2:ReplaceNetworkAclAssociation"),
+			Resources: &[]*string{arn("ec2", "subnet/*"), arn("ec2", "network-acl/*")}},
+		// Target resolution and the network action's reads; none of these
+		// supports resource-level permissions.
+		{Sid: jsii.String("FindTargets"), Actions: jsii.Strings("tag:GetResources", "ec2:DescribeInstances", "ecs:DescribeTasks",
+			"ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkAcls", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"),
+			Resources: jsii.Strings("*")},
+	}
+	doc := awsiam.NewPolicyDocument(nil)
+	for _, s := range statements {
+		doc.AddStatements(awsiam.NewPolicyStatement(s))
+	}
+	return awsiam.NewRole(c.Construct, jsii.String("FisRole"), &awsiam.RoleProps{
+		AssumedBy:      awsiam.NewServicePrincipal(jsii.String("fis.amazonaws.com"), nil),
+		Description:    jsii.String("AWS FIS runs the Unicorn.Rentals chaos experiments with this role"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"Experiments": doc},
+	})
+}
+
+// schedule starts the instance and the task experiment every interval of
+// the game window: whichever finds the service does the damage, the other
+// finds no target and fails without effect.
+func (c *Chaos) schedule(s Schedule) {
+	monkey := []string{TerminateInstance, StopTask}
+	var arns []*string
+	for _, id := range monkey {
+		arns = append(arns, awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:fis:${AWS::Region}:${AWS::AccountId}:experiment-template/${Id}"),
+			&map[string]*string{"Id": c.Experiments[id].AttrId()}))
+	}
+	arns = append(arns, awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:fis:${AWS::Region}:${AWS::AccountId}:experiment/*"), nil))
+	role := awsiam.NewRole(c.Construct, jsii.String("SchedulerRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil),
+		Description: jsii.String("EventBridge Scheduler starts the Chaos Monkey's experiments with this role"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"StartExperiments": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("fis:StartExperiment"), Resources: &arns})},
+		})},
+	})
+	for i, id := range monkey {
+		input := awscdk.Fn_Sub(jsii.String(`{"ExperimentTemplateId": "${Id}", "ClientToken": "<aws.scheduler.execution-id>"}`),
+			&map[string]*string{"Id": c.Experiments[id].AttrId()})
+		c.Schedules = append(c.Schedules, awsscheduler.NewCfnSchedule(c.Construct, jsii.String("Monkey"+id), &awsscheduler.CfnScheduleProps{
+			Description:        jsii.String("The Chaos Monkey: " + id),
+			ScheduleExpression: jsii.String(fmt.Sprintf("rate(%d minutes)", int(s.Interval.Minutes()))),
+			StartDate:          jsii.String(s.Start.Add(time.Duration(i) * s.Interval / 2).UTC().Format(time.RFC3339)),
+			EndDate:            jsii.String(s.Start.Add(s.Duration).UTC().Format(time.RFC3339)),
+			FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("FLEXIBLE"), MaximumWindowInMinutes: jsii.Number(5)},
+			Target: &awsscheduler.CfnSchedule_TargetProperty{
+				Arn:     jsii.String("arn:aws:scheduler:::aws-sdk:fis:startExperiment"),
+				RoleArn: role.RoleArn(),
+				Input:   input,
+			},
+		}))
+	}
+}

@@ -1,0 +1,66 @@
+package board
+
+import (
+	"os"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// costPerHour is the team's bill: a fixed price, or its template priced
+// with the traffic it served this minute.
+func (b *Board) costPerHour(t *team, row Minute) float64 {
+	if t.cost.template == "" {
+		return t.cost.perHour
+	}
+	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: max(row.HitRatio(), 0)})
+	if err != nil {
+		b.log.Warn("cannot price the team's template: keeping its last cost", "team", t.name, "err", err)
+	}
+	return v
+}
+
+// pricing re-reads a template when it changes, so a facilitator can
+// refresh a team's bill with "cdk synth" or the deployed template.
+type pricing struct {
+	mod     time.Time
+	raw     []byte
+	perHour float64
+}
+
+func (p *pricing) price(path string, prices game.Prices, traffic game.Traffic) (float64, error) {
+	if err := p.reload(path); err != nil {
+		return p.perHour, err
+	}
+	est, err := game.EstimateCost(p.raw, prices, traffic)
+	if err != nil {
+		return p.perHour, err
+	}
+	p.perHour = est.Total
+	return p.perHour, nil
+}
+
+func (p *pricing) reload(path string) error {
+	info, err := statFile(path)
+	if err != nil {
+		return err
+	}
+	if p.raw != nil && info.Equal(p.mod) {
+		return nil
+	}
+	raw, err := game.LoadTemplate(path)
+	if err != nil {
+		return err
+	}
+	p.raw, p.mod = raw, info
+	return nil
+}
+
+// statFile is a file's modification time.
+func statFile(path string) (time.Time, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return info.ModTime(), nil
+}

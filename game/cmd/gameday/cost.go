@@ -1,0 +1,40 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+func cost(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rps, hit := trafficFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("cost: give one template, e.g. gameday cost out/all/UnicornRentals.template.json")
+	}
+	est, err := estimate(fs.Arg(0), rps, hit)
+	if err != nil {
+		return err
+	}
+	prices := game.DefaultPrices()
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "resource\ttype\t$/hour\tdetail\n")
+	for _, l := range est.Lines {
+		fmt.Fprintf(w, "%s\t%s\t%.4f\t%s\n", l.Resource, l.Type, l.PerHour, l.Detail)
+	}
+	w.Flush()
+	fmt.Fprintf(stdout, "\ntotal $%.4f an hour (about $%.0f a month) at %.0f requests/s, %.0f%% cache hits\n", est.Total, est.Total*730, *rps, *hit*100)
+	fmt.Fprintf(stdout, "prices: %s, %s, %s\n", prices.Region, prices.Source, prices.Date)
+	for _, u := range est.Unpriced {
+		fmt.Fprintf(stdout, "not priced: %s\n", u)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/unicorn-rentals/gameday/game/board"
+)
+
+func export(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "", "read a stopped game's database (while a board runs, use --server)")
+	server := fs.String("server", "", "ask a running board, e.g. "+defaultServer)
+	format := fs.String("format", "csv", "csv (a row per team and minute) or json (standings, minutes and events)")
+	outPath := fs.String("out", "", "write to this file rather than standard output")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*dbPath == "") == (*server == "") {
+		return errors.New("export: give --db FILE for a stopped game or --server URL for a running one")
+	}
+	if *format != "csv" && *format != "json" {
+		return fmt.Errorf("export: --format %q: want csv or json", *format)
+	}
+	out := stdout
+	if *outPath != "" {
+		f, err := os.Create(*outPath)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	if *server != "" {
+		resp, err := callBoard(ctx, *server, http.MethodGet, "/api/export?format="+*format, "", nil)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(out, resp.Body)
+		return err
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("export: --db: %w", err)
+	}
+	store, err := board.OpenStore(*dbPath)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer store.Close()
+	ex, err := board.ExportStore(store)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return ex.Write(out, *format)
+}

@@ -1,0 +1,64 @@
+package test
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/spec"
+)
+
+func TestAlbFix(t *testing.T) {
+	tpl := synth(t, "alb", synthOptions{})
+	if n := len(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer")); n != 0 {
+		t.Errorf("%d Classic Load Balancers remain", n)
+	}
+	lb := tpl.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+	tg := tpl.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+	listener := tpl.one(t, "AWS::ElasticLoadBalancingV2::Listener")
+
+	t.Run("an internet-facing ALB listening on HTTP :80", func(t *testing.T) {
+		if lb.prop("Scheme") != "internet-facing" || listener.prop("Port") != float64(80) || listener.prop("Protocol") != "HTTP" {
+			t.Errorf("scheme %v, listener %v %v", lb.prop("Scheme"), listener.prop("Protocol"), listener.prop("Port"))
+		}
+		if !slices.Contains(refs(listener.prop("DefaultActions")), tg.id) {
+			t.Error("the listener does not forward to the target group")
+		}
+	})
+
+	t.Run("targets are checked on /healthz", func(t *testing.T) {
+		if tg.prop("HealthCheckPath") != api.HealthPath || tg.prop("HealthCheckIntervalSeconds") != float64(10) || tg.prop("UnhealthyThresholdCount") != float64(2) {
+			t.Errorf("health check %v every %v s, %v failures", tg.prop("HealthCheckPath"), tg.prop("HealthCheckIntervalSeconds"), tg.prop("UnhealthyThresholdCount"))
+		}
+	})
+
+	t.Run("the deregistration delay is as long as a request can last", func(t *testing.T) {
+		for _, c := range []struct{ work, maxWait time.Duration }{{api.DefaultWork, api.DefaultMaxWait}, {time.Second, 5 * time.Second}} {
+			tpl := synth(t, "alb", synthOptions{configure: func(cfg *spec.Config) {
+				cfg.Service.Work, cfg.Service.MaxWait = c.work, c.maxWait
+			}})
+			want := strconv.Itoa(int(math.Ceil(api.MinDrainTimeout(c.work, c.maxWait).Seconds())))
+			attrs := text(tpl.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup").prop("TargetGroupAttributes"))
+			if !strings.Contains(attrs, `{"Key":"deregistration_delay.timeout_seconds","Value":"`+want+`"}`) {
+				t.Errorf("work %s, maxWait %s: attributes %s, want a delay of %s s", c.work, c.maxWait, attrs, want)
+			}
+		}
+	})
+
+	t.Run("the fleet is registered with the target group", func(t *testing.T) {
+		g := tpl.one(t, "AWS::AutoScaling::AutoScalingGroup")
+		if !slices.Contains(refs(g.prop("TargetGroupARNs")), tg.id) || g.prop("LoadBalancerNames") != nil {
+			t.Errorf("group target groups %s, load balancers %s", text(g.prop("TargetGroupARNs")), text(g.prop("LoadBalancerNames")))
+		}
+	})
+
+	t.Run("the Endpoint is the ALB's URL", func(t *testing.T) {
+		if got := endpoint(t, tpl); !strings.Contains(got, `"http://",{"Fn::GetAtt":["`+lb.id+`","DNSName"]}`) {
+			t.Errorf("Endpoint %s", got)
+		}
+	})
+}

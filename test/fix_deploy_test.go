@@ -1,0 +1,17 @@
+package test
+
+import (
+	"testing"
+)
+
+func TestDeployFixChecksHealthOverHTTP(t *testing.T) {
+	tpl := synth(t, "deploy", synthOptions{})
+	clb := tpl.one(t, "AWS::ElasticLoadBalancing::LoadBalancer")
+	if target := clb.prop("HealthCheck", "Target"); target != "HTTP:8080/healthz" {
+		t.Errorf("health check target %v, want HTTP:8080/healthz", target)
+	}
+	g := tpl.one(t, "AWS::AutoScaling::AutoScalingGroup")
+	if g.prop("HealthCheckType") != "ELB" || g.prop("HealthCheckGracePeriod") != float64(60) {
+		t.Errorf("group health check %v grace %v", g.prop("HealthCheckType"), g.prop("HealthCheckGracePeriod"))
+	}
+}
