@@ -12,6 +12,13 @@ TO       ?= all
 FIXES    ?= none
 SPEED    ?= 240
 STACK    ?= UnicornRentals
+# What a synthesized template follows from: make synth runs again when any
+# of it is newer than the template.
+APP_SOURCES := main.go go.mod go.sum cdk.json spec stacks constructs service
+# A scenario file for make local; empty plays the committed four-hour game.
+SCENARIO ?=
+# How long each benchmark plays, in seconds (empty: the benchmark's own).
+BENCH_SECONDS ?=
 CDK      := npx --no-install cdk
 # Debian's Node 20 still runs the CDK; say so once, in the README, not in
 # every command's output.
@@ -31,24 +38,30 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-synth: tools ## synthesize each fix set in SETS into $(OUT)/<set>/ (no AWS account needed)
+synth: tools ## synthesize each fix set in SETS into $(OUT)/<set>/ (no AWS account needed; again only when the code changed)
 	@for set in $(SETS); do \
 	  dir="$(OUT)/$$(echo $$set | tr ',' '+')"; \
-	  mkdir -p "$$dir"; \
-	  if ! $(CDK) synth --quiet -c fixes=$$set --output "$$dir" > "$$dir.log" 2>&1; then \
-	    grep -v '^!!' "$$dir.log" >&2; echo "synth of fixes=$$set failed (log: $$dir.log)" >&2; exit 1; \
+	  args="-c fixes=$$set -c stackName=$(STACK) $${CDK_DEPLOY_ACCOUNT:-}/$${CDK_DEPLOY_REGION:-}"; \
+	  if [ -f "$$dir/$(STACK).template.json" ] && [ "$$(cat "$$dir.args" 2>/dev/null)" = "$$args" ] && \
+	     [ -z "$$(find $(APP_SOURCES) -newer "$$dir/$(STACK).template.json" -print -quit)" ]; then :; else \
+	    rm -rf "$$dir"; mkdir -p "$$dir"; \
+	    if ! $(CDK) synth --quiet -c fixes=$$set -c stackName=$(STACK) --output "$$dir" > "$$dir.log" 2>&1; then \
+	      grep -v '^!!' "$$dir.log" >&2; echo "synth of fixes=$$set failed (log: $$dir.log)" >&2; exit 1; \
+	    fi; \
+	    echo "$$args" > "$$dir.args"; \
 	  fi; \
 	  grep '^synthesized' "$$dir.log"; \
-	  echo "  template validation: $$(node -e 'const r = require(process.argv[1]); console.log(r.pluginReports.map(p => `$${p.pluginName} $${p.conclusion}, $${p.violations.length} findings, $${(p.suppressedViolations || []).length} acknowledged`).join("; ") || "clean")' "$$PWD/$$dir/validation-report.json")"; \
+	  echo "  template validation: $$(node -e 'const r = require(require("path").resolve(process.argv[1])); console.log(r.pluginReports.map(p => `$${p.pluginName} $${p.conclusion}, $${p.violations.length} findings, $${(p.suppressedViolations || []).length} acknowledged`).join("; ") || "clean")' "$$dir/validation-report.json")"; \
 	  echo "  -> $$dir/"; \
 	done
 
-diff: tools ## offline diff between two fix sets: make diff FROM=none TO=all
+diff: tools ## offline diff of the game stack between two fix sets: make diff FROM=none TO=all (CHAOS=1: the chaos stack too)
+	@$(MAKE) --no-print-directory synth SETS="$(FROM)" >/dev/null
+	@$(MAKE) --no-print-directory synth SETS="$(TO)"
 	@from="$(OUT)/$$(echo $(FROM) | tr ',' '+')"; to="$(OUT)/$$(echo $(TO) | tr ',' '+')"; \
-	$(MAKE) --no-print-directory synth SETS="$(FROM)" >/dev/null; \
-	$(MAKE) --no-print-directory synth SETS="$(TO)"; \
-	stack=$$(ls "$$from"/*.template.json | head -n1 | xargs basename | sed 's/.template.json//'); \
-	$(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"
+	for stack in $(STACK) $(if $(CHAOS),$(STACK)-Chaos); do \
+	  $(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"; \
+	done
 
 check: tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
 	go run ./gates/cmd/check -out $(OUT)/check $(SETS)
@@ -57,13 +70,13 @@ gameday: ## build the game engine into bin/gameday
 	go build -o bin/gameday ./game/cmd/gameday
 
 bench-engine: ## measure the game engine's sustained request rate (GAMEDAY_BENCH_RATE, default 10000)
-	go test -count=1 -run '^$$' -bench EngineRate -benchtime 1x ./game
+	GAMEDAY_BENCH_SECONDS=$(BENCH_SECONDS) go test -count=1 -run '^$$' -bench EngineRate -benchtime 1x ./game
 
 vendor: tools ## copy the scoreboard's chart library (uPlot, pinned in package.json) into the binary's web assets
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE game/board/web/vendor/
 
 bench-board: ## 20 teams at the scenario's peak on loopback: the scoreboard engine's CPU use
-	go test -count=1 -run '^$$' -bench BoardTwentyTeams -benchtime 1x -v ./game/cmd/gameday
+	GAMEDAY_BENCH_SECONDS=$(BENCH_SECONDS) go test -count=1 -run '^$$' -bench BoardTwentyTeams -benchtime 1x -v ./game/cmd/gameday
 
 browser-tools: ## install Chromium from Debian's packages, for the scoreboard's browser test
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || [ -n "$${CHROMIUM:-}" ] || { \
@@ -94,7 +107,7 @@ local-tools: ## install HAProxy and nginx from Debian's packages, for the local 
 
 local: tools local-tools ## the game on loopback, baseline and target side by side (SETS, SPEED, CHAOS=1)
 	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
-	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(CHAOS),--chaos) $(SETS)
+	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(CHAOS),--chaos) -c stackName=$(STACK) $(SETS)
 
 test: tools local-tools browser-tools docs-tools test-service test-app ## run every test (what CI runs)
 
@@ -128,13 +141,13 @@ binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	done
 
 deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none
-	$(CDK) deploy -c fixes=$(FIXES) --require-approval never $(STACK)
+	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK) --require-approval never $(STACK)
 
 deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
-	$(CDK) deploy $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos
+	$(CDK) deploy -c stackName=$(STACK) $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos
 
 destroy: tools ## delete the chaos stack, then the game stack and everything in it (needs AWS credentials)
-	$(CDK) destroy --force $(STACK)-Chaos $(STACK)
+	$(CDK) destroy -c stackName=$(STACK) --force $(STACK)-Chaos $(STACK)
 
 clean: ## remove build output
 	rm -rf $(OUT) cdk.out bin

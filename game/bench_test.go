@@ -16,7 +16,8 @@ import (
 // BenchmarkEngineRate plays one steady phase against a fast in-process
 // endpoint and reports the answers per second the engine sustained, its
 // latency figures and the CPU the whole process used. The rate comes from
-// GAMEDAY_BENCH_RATE (default 10000); run it once:
+// GAMEDAY_BENCH_RATE (default 10000), how long it plays from
+// GAMEDAY_BENCH_SECONDS (default 10); run it once:
 //
 //	go test -run ^$ -bench EngineRate -benchtime 1x ./game
 func BenchmarkEngineRate(b *testing.B) {
@@ -29,9 +30,9 @@ func BenchmarkEngineRate(b *testing.B) {
 	}))
 	defer fast.Close()
 	target, _ := http.NewRequest(http.MethodGet, fast.URL+"/", nil)
-	const seconds = 10
+	seconds := benchSeconds(10)
 	s := Scenario{Name: "bench", Skew: 1.2, Timeout: Duration(5 * time.Second), Phases: []Phase{
-		{Name: "steady", Duration: Duration(seconds * time.Second), Rate: rate, Keys: 100000},
+		{Name: "steady", Duration: Duration(time.Duration(seconds) * time.Second), Rate: rate, Keys: 100000},
 	}}
 	for b.Loop() {
 		var before, after syscall.Rusage
@@ -48,4 +49,12 @@ func BenchmarkEngineRate(b *testing.B) {
 		b.ReportMetric(float64(sum.P99.Microseconds()), "p99-µs")
 		b.ReportMetric(cpu.Seconds()/sum.Elapsed.Seconds(), "cores")
 	}
+}
+
+// benchSeconds is GAMEDAY_BENCH_SECONDS, or def when it is not set.
+func benchSeconds(def int) int {
+	if n, err := strconv.Atoi(os.Getenv("GAMEDAY_BENCH_SECONDS")); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -129,7 +129,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 // playSet plays one fix set and, with --chaos, kills one of its processes
 // under load.
 func playSet(ctx context.Context, cfg spec.Config, opt options, lo local.Options, stderr io.Writer) (local.Result, *local.Chaos, error) {
-	cost := estimate(opt.out, cfg.Fixes, opt.scenario)
+	cost := estimate(opt.out, cfg, opt.scenario)
 	p := game.Play{Scenario: opt.scenario, Rules: game.DefaultRules(), Speed: opt.speed}
 	if !opt.quiet {
 		p.Progress = stderr
@@ -151,13 +151,13 @@ func playSet(ctx context.Context, cfg spec.Config, opt options, lo local.Options
 
 // estimate prices the fix set's synthesized template at the scenario's
 // mean rate, assuming 90 % cache hits with the cache fix; -1 without one.
-func estimate(out string, fixes spec.FixSet, s game.Scenario) float64 {
+func estimate(out string, cfg spec.Config, s game.Scenario) float64 {
 	hit := 0.0
-	if fixes.Has(spec.FixCache) {
+	if cfg.Fixes.Has(spec.FixCache) {
 		hit = 0.9
 	}
 	traffic := game.Traffic{RPS: s.Expected(s.Length()) / s.Length().Seconds(), HitRatio: hit}
-	est, err := game.EstimateFile(filepath.Join(out, fixes.Dir(), "UnicornRentals.template.json"), game.DefaultPrices(), traffic)
+	est, err := game.EstimateFile(filepath.Join(out, cfg.Fixes.Dir(), cfg.StackName+".template.json"), game.DefaultPrices(), traffic)
 	if err != nil {
 		return -1
 	}
