@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -17,12 +18,17 @@ import (
 func main() {
 	app := awscdk.NewApp(nil)
 	cfg, err := spec.ConfigFromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	// A deploy follows its synth at once: the chaos schedule starts from now.
+	now := time.Now()
+	if err == nil {
+		err = cfg.Chaos.CheckAt(now)
+	}
 	if err != nil {
 		jsii.Close()
 		fmt.Fprintln(os.Stderr, "unicorn-rentals:", err)
 		os.Exit(1)
 	}
-	stack := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", Env: deployEnv()}).Game
+	stack := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", Env: deployEnv(), Now: now}).Game
 	assembly := app.Synth(nil)
 	if template, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any); ok {
 		fmt.Fprintln(os.Stderr, "synthesized", spec.Summary(cfg, template))

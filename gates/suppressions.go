@@ -23,7 +23,8 @@ var NagSuppressions = append([]Suppression{
 var fisRoleWildcards = []struct{ resource, reason string }{
 	{"*", "FIS resolves targets by tag (tag:GetResources) and the network action reads VPCs, subnets, network ACLs and prefix lists: none of these calls supports resource-level permissions"},
 	{"ec2:<AWS::Region>:<AWS::AccountId>:instance/*", "The fleet's instances are created by the Auto Scaling group with unknown IDs; the statement is limited to instances tagged unicorn-rentals:component=hash-service"},
-	{"ecs:<AWS::Region>:<AWS::AccountId>:task/*", "The service's tasks come and go with unknown IDs; the statement is limited to tasks tagged unicorn-rentals:component=hash-service"},
+	{"ecs:<AWS::Region>:<AWS::AccountId>:task/*", "The service's tasks come and go with unknown IDs; stopping is limited to tasks tagged unicorn-rentals:component=hash-service, reading is what FIS needs to find them"},
+	{"ecs:<AWS::Region>:<AWS::AccountId>:cluster/*", "FIS finds aws:ecs:task targets through their cluster, whose name the chaos stack does not import so that it stays independent of the fix set; describing it reads, changes nothing"},
 	{"ec2:<AWS::Region>:<AWS::AccountId>:network-acl/*", "FIS creates the network ACL of the zone event at run time; creating, filling and deleting it is limited to ACLs tagged managedByFIS=true, as in AWS's managed FIS network policy"},
 	{"ec2:<AWS::Region>:<AWS::AccountId>:subnet/*", "The zone event swaps the network ACL of the game's subnets in one AZ, chosen at run time by tag and zone"},
 	{"ec2:<AWS::Region>:<AWS::AccountId>:vpc/*", "The zone event's network ACL is created in the game's VPC, whose ID the chaos stack does not import so that it stays independent of the fix set"},

@@ -30,6 +30,10 @@ type Config struct {
 	Service ServiceSettings
 	// Chaos is the Chaos Monkey's schedule, off by default.
 	Chaos ChaosSchedule
+	// AMI pins the instances' image (context "ami", such as
+	// ami-0123456789abcdef0). Default: the latest Amazon Linux 2023 from
+	// SSM, resolved at every deploy, so a new AMI would roll the fleet.
+	AMI string
 }
 
 // ServiceSettings are the hash service's settings as the stack deploys
@@ -80,7 +84,10 @@ const ScalingHeadroom = 0.75
 // target's capacity has no ceiling.
 const maxTargetRequestsPerMinute = 60000
 
-var stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+var (
+	stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+	amiPattern       = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+)
 
 // ConfigFromContext builds a Config from context values. get returns the
 // value of a key, or nil when it is not set; values given with -c arrive as
@@ -93,6 +100,12 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 			return cfg, fmt.Errorf("context stackName %q: want a letter followed by letters, digits or hyphens, at most 128 characters", v)
 		}
 		cfg.StackName = v
+	}
+	if v, ok := contextString(get, "ami"); ok {
+		if !amiPattern.MatchString(v) {
+			return cfg, fmt.Errorf("context ami %q: want an AMI ID such as ami-0123456789abcdef0 (the ImageId output of a deployed stack)", v)
+		}
+		cfg.AMI = v
 	}
 	if v, ok := contextString(get, "fixes"); ok {
 		if cfg.Fixes, err = ParseFixSet(v); err != nil {

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
@@ -13,6 +15,8 @@ type AppProps struct {
 	Config spec.Config
 	// ServiceDir is the hash service's source folder. Required.
 	ServiceDir string
+	// Now is when the app is synthesized, for the chaos schedule.
+	Now time.Time
 	// Env pins both stacks to an account and region; nil (the default)
 	// leaves them environment-agnostic.
 	Env *awscdk.Environment
@@ -31,6 +35,6 @@ func NewApp(scope constructs.Construct, props AppProps) *App {
 	env := awscdk.StackProps{Env: props.Env}
 	return &App{
 		Game:  NewGameStack(scope, GameStackProps{StackProps: env, Config: props.Config, ServiceDir: props.ServiceDir}),
-		Chaos: NewChaosStack(scope, ChaosStackProps{StackProps: env, Config: props.Config}),
+		Chaos: NewChaosStack(scope, ChaosStackProps{StackProps: env, Config: props.Config, Now: props.Now}),
 	}
 }

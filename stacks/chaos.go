@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"time"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -13,6 +15,10 @@ import (
 type ChaosStackProps struct {
 	awscdk.StackProps
 	Config spec.Config
+	// Now is when the app is synthesized, just before a deploy: the
+	// schedule's first runs are the game's next ones after it. Default:
+	// the zero time, which schedules from the game's start.
+	Now time.Time
 }
 
 // ChaosStack is the facilitator's Chaos Monkey for one team's account:
@@ -38,7 +44,9 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 		SubnetTags:   map[string]string{spec.GameTag: spec.GameTagValue},
 	}
 	if s := cfg.Chaos; s.Enabled {
-		monkey.Schedule = &chaos.Schedule{Start: s.Start, Interval: s.Interval, Duration: s.Duration}
+		instances, _ := s.FirstRun(0, props.Now)
+		tasks, _ := s.FirstRun(s.Interval/2, props.Now)
+		monkey.Schedule = &chaos.Schedule{Interval: s.Interval, FirstInstanceRun: instances, FirstTaskRun: tasks, End: s.End()}
 	}
 	c.Monkey = chaos.New(c.Stack, "Monkey", monkey)
 	return c

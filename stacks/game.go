@@ -70,6 +70,8 @@ type GameStack struct {
 	Cdn     *cdn.CDN             // with cache
 	Waste   *waste.Waste         // until cleanup
 	Monitor *monitor.Monitor
+
+	image awsec2.IMachineImage // of every instance
 }
 
 // NewGameStack builds the stack for props.Config.Fixes.
@@ -82,7 +84,13 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the hash service")
 	}
 	s := &GameStack{Stack: awscdk.NewStack(scope, jsii.String(cfg.StackName), &stackProps)}
-	awscdk.Tags_Of(s.Stack).Add(jsii.String(spec.GameTag), jsii.String(spec.GameTagValue), nil)
+	// Not on the VPC origin: CloudFront refuses any update of a VPC origin
+	// that a distribution uses, a tag change included (aws-cdk#34629,
+	// aws-cdk#35765; https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
+	awscdk.Tags_Of(s.Stack).Add(jsii.String(spec.GameTag), jsii.String(spec.GameTagValue), &awscdk.TagProps{
+		ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin"),
+	})
+	s.image = machineImage(cfg.AMI)
 
 	natGateways := 2 // one per AZ
 	if !fixes.Present(spec.FlawSpareNatGateway) {
@@ -127,6 +135,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 			Vpc:          s.Network.Vpc,
 			Subnet:       (*s.Network.SmallAppSubnets())[0],
 			InstanceType: spec.InstanceType,
+			MachineImage: s.image,
 			Flaws: waste.Flaws{
 				IMDSv1:      fixes.Present(spec.FlawIMDSv1),
 				Unencrypted: fixes.Present(spec.FlawUnencryptedVolumes),
@@ -135,6 +144,13 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	}
 
 	s.observe()
+
+	if s.Fleet != nil || s.Waste != nil {
+		awscdk.NewCfnOutput(s.Stack, jsii.String("ImageId"), &awscdk.CfnOutputProps{
+			Description: jsii.String("The AMI of the instances: pin it for the day with -c ami=<this id>"),
+			Value:       s.image.GetImage(s.Stack).ImageId,
+		})
+	}
 
 	awscdk.NewCfnOutput(s.Stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Where the game sends its traffic: GET <Endpoint>?input=VALUE"),
@@ -153,6 +169,8 @@ func (s *GameStack) newFleet(cfg spec.Config, serviceDir string, subnets *awsec2
 		Binary:       s.Binary.Asset,
 		Env:          cfg.Service.Env(),
 		InstanceType: spec.InstanceType,
+		MachineImage: s.image,
+		BootTime:     bootTime(fixes),
 		Size:         cfg.FleetSize,
 		DrainTimeout: cfg.Service.DrainTimeout,
 		Flaws: fleet.Flaws{
@@ -244,14 +262,42 @@ func (s *GameStack) autoscale(cfg spec.Config) {
 		})
 		return
 	}
-	warmup := fastBootWarmup
-	if cfg.Fixes.Present(spec.FlawBootUpgrade) {
-		warmup = slowBootWarmup
-	}
 	s.Fleet.Group.ScaleOnRequestCount(jsii.String("RequestCount"), &awsautoscaling.RequestCountScalingProps{
 		TargetRequestsPerMinute: jsii.Number(target),
-		EstimatedInstanceWarmup: awscdk.Duration_Seconds(jsii.Number(warmup.Seconds())),
+		EstimatedInstanceWarmup: awscdk.Duration_Seconds(jsii.Number(bootTime(cfg.Fixes).Seconds())),
 	})
+}
+
+// bootTime is how long a new instance takes to serve: the scaling warm-up
+// and the health checks' grace both follow it.
+func bootTime(fixes spec.FixSet) time.Duration {
+	if fixes.Present(spec.FlawBootUpgrade) {
+		return slowBootWarmup
+	}
+	return fastBootWarmup
+}
+
+// machineImage is the AMI pinned with -c ami, or the latest Amazon Linux
+// 2023 from SSM, resolved again at every deploy.
+func machineImage(ami string) awsec2.IMachineImage {
+	if ami == "" {
+		return awsec2.MachineImage_LatestAmazonLinux2023(nil)
+	}
+	return &pinnedImage{id: ami}
+}
+
+// pinnedImage is one AMI, in whatever region the stack is deployed to.
+// (MachineImage.genericLinux needs the region at synth time, and the stack
+// is environment-agnostic.)
+type pinnedImage struct{ id string }
+
+// GetImage implements awsec2.IMachineImage.
+func (p *pinnedImage) GetImage(constructs.Construct) *awsec2.MachineImageConfig {
+	return &awsec2.MachineImageConfig{
+		ImageId:  jsii.String(p.id),
+		OsType:   awsec2.OperatingSystemType_LINUX,
+		UserData: awsec2.UserData_ForLinux(nil),
+	}
 }
 
 // frontURL is the load balancer's address, for when nothing is in front.

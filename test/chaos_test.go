@@ -1,9 +1,11 @@
 package test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/unicorn-rentals/gameday/constructs/chaos"
 	"github.com/unicorn-rentals/gameday/gates"
@@ -94,7 +96,7 @@ func TestFisRoleMayDoExactlyWhatTheExperimentsNeed(t *testing.T) {
 		"ec2:CreateNetworkAcl", "ec2:CreateNetworkAclEntry", "ec2:CreateTags", "ec2:DeleteNetworkAcl",
 		"ec2:DescribeInstances", "ec2:DescribeManagedPrefixLists", "ec2:DescribeNetworkAcls", "ec2:DescribeSubnets",
 		"ec2:DescribeVpcs", "ec2:GetManagedPrefixListEntries", "ec2:ReplaceNetworkAclAssociation", "ec2:TerminateInstances",
-		"ecs:DescribeTasks", "ecs:StopTask", "tag:GetResources",
+		"ecs:DescribeClusters", "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "tag:GetResources",
 	}
 	if !slices.Equal(actions, want) {
 		t.Errorf("actions %v\nwant %v", actions, want)
@@ -144,11 +146,44 @@ func TestTheMonkeyIsOffUnlessScheduled(t *testing.T) {
 	if len(schedules) != 2 {
 		t.Fatalf("%d schedules, want the instance and the task experiment", len(schedules))
 	}
+	var starts []string
 	for _, s := range schedules {
+		starts = append(starts, fmt.Sprint(s.prop("StartDate")))
 		if s.prop("ScheduleExpression") != "rate(30 minutes)" || s.prop("EndDate") != "2026-12-03T12:00:00Z" ||
-			!strings.Contains(text(s.prop("Target")), "aws-sdk:fis:startExperiment") {
+			s.prop("FlexibleTimeWindow", "Mode") != "OFF" || s.prop("Target", "Arn") != "arn:aws:scheduler:::aws-sdk:fis:startExperiment" {
 			t.Errorf("%s: %s", s.id, text(s.body["Properties"]))
 		}
+		// StartExperiment's own request parameters, as its API reference
+		// names them.
+		if in := text(s.prop("Target", "Input")); !strings.Contains(in, `\"experimentTemplateId\": \"${Id}\"`) || !strings.Contains(in, `\"clientToken\"`) {
+			t.Errorf("%s: input %s", s.id, in)
+		}
+	}
+	slices.Sort(starts)
+	if !slices.Equal(starts, []string{"2026-12-03T09:00:00Z", "2026-12-03T09:15:00Z"}) {
+		t.Errorf("start dates %v: want the game's start, and half an interval later", starts)
+	}
+}
+
+// Deployed mid-game, the schedules start at their next run: EventBridge
+// Scheduler rejects a start date more than five minutes in the past.
+func TestTheMonkeyDeployedMidGameStartsAtItsNextRun(t *testing.T) {
+	start := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	cfg := spec.DefaultConfig()
+	cfg.Chaos = spec.ChaosSchedule{Enabled: true, Start: start, Interval: 30 * time.Minute, Duration: 3 * time.Hour}
+	now := start.Add(100 * time.Minute)
+	app := synthApp(t, "none", synthOptions{configure: func(c *spec.Config) { c.Chaos = cfg.Chaos }, now: now})
+	var starts []string
+	for _, s := range app.chaos.ofType("AWS::Scheduler::Schedule") {
+		at, err := time.Parse(time.RFC3339, fmt.Sprint(s.prop("StartDate")))
+		if err != nil || at.Before(now) {
+			t.Errorf("%s starts at %v (%v), before the deploy at %s", s.id, s.prop("StartDate"), err, now)
+		}
+		starts = append(starts, at.Format("15:04"))
+	}
+	slices.Sort(starts)
+	if !slices.Equal(starts, []string{"10:45", "11:00"}) {
+		t.Errorf("first runs %v, want 10:45 (tasks) and 11:00 (instances)", starts)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -32,6 +33,8 @@ type synthOptions struct {
 	// nag runs cdk-nag's AwsSolutions pack, with the project's
 	// suppressions; its findings land in template.nag.
 	nag bool
+	// now is the synth time the chaos schedule starts from.
+	now time.Time
 }
 
 // synthesized keeps the templates of plain synths (no bundling, no
@@ -65,7 +68,7 @@ func synthChaos(t *testing.T, fixes string, configure func(*spec.Config), nag bo
 
 func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 	t.Helper()
-	plain := !opt.bundle && !opt.validate && opt.outdir == "" && opt.configure == nil && !opt.nag
+	plain := !opt.bundle && !opt.validate && opt.outdir == "" && opt.configure == nil && !opt.nag && opt.now.IsZero()
 	if tpl, ok := synthesized[fixes]; ok && plain {
 		return tpl
 	}
@@ -87,7 +90,7 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 	if opt.configure != nil {
 		opt.configure(&cfg)
 	}
-	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "../service"})
+	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "../service", Now: opt.now})
 	stacks := []awscdk.Stack{built.Game.Stack, built.Chaos.Stack}
 	suppressed := make([][]gates.Suppression, len(stacks))
 	if opt.nag {

@@ -46,11 +46,17 @@ type Props struct {
 	Schedule *Schedule
 }
 
-// Schedule is the monkey's wall-clock timetable.
+// Schedule is the monkey's wall-clock timetable: the instance and the task
+// experiment each run every Interval from their first run until End.
 type Schedule struct {
-	Start    time.Time     // the first run
-	Interval time.Duration // between runs of one experiment
-	Duration time.Duration // how long the schedule lasts from Start
+	// Interval between two runs of one experiment. Required.
+	Interval time.Duration
+	// FirstInstanceRun and FirstTaskRun are each experiment's first run.
+	// Required, and not in the past when the stack is deployed:
+	// EventBridge Scheduler rejects a StartDate more than five minutes old.
+	FirstInstanceRun, FirstTaskRun time.Time
+	// End is when both stop. Required.
+	End time.Time
 }
 
 // Chaos holds the experiment templates, keyed by construct ID, their role
@@ -136,6 +142,9 @@ func (c *Chaos) fisRole(tagKey, tagValue string) awsiam.Role {
 	statements := []*awsiam.PolicyStatementProps{
 		{Sid: jsii.String("TerminateTheServiceInstances"), Actions: jsii.Strings("ec2:TerminateInstances"), Resources: &[]*string{arn("ec2", "instance/*")}, Conditions: serviceTagged},
 		{Sid: jsii.String("StopTheServiceTasks"), Actions: jsii.Strings("ecs:StopTask"), Resources: &[]*string{arn("ecs", "task/*")}, Conditions: serviceTagged},
+		// aws:ecs:task targets are resolved through their clusters, as in
+		// AWS's AWSFaultInjectionSimulatorECSAccess policy.
+		{Sid: jsii.String("FindTheServiceTasks"), Actions: jsii.Strings("ecs:DescribeClusters", "ecs:DescribeTasks"), Resources: &[]*string{arn("ecs", "cluster/*"), arn("ecs", "task/*")}},
 		{Sid: jsii.String("TagTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateTags"), Resources: &[]*string{arn("ec2", "network-acl/*")},
 			Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateNetworkAcl", "aws:RequestTag/managedByFIS": "true"}}},
 		{Sid: jsii.String("CreateTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateNetworkAcl"), Resources: &[]*string{arn("ec2", "network-acl/*")},
@@ -147,7 +156,7 @@ func (c *Chaos) fisRole(tagKey, tagValue string) awsiam.Role {
 			Resources: &[]*string{arn("ec2", "subnet/*"), arn("ec2", "network-acl/*")}},
 		// Target resolution and the network action's reads; none of these
 		// supports resource-level permissions.
-		{Sid: jsii.String("FindTargets"), Actions: jsii.Strings("tag:GetResources", "ec2:DescribeInstances", "ecs:DescribeTasks",
+		{Sid: jsii.String("FindTargets"), Actions: jsii.Strings("tag:GetResources", "ec2:DescribeInstances", "ecs:ListTasks",
 			"ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkAcls", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"),
 			Resources: jsii.Strings("*")},
 	}
@@ -180,15 +189,21 @@ func (c *Chaos) schedule(s Schedule) {
 			Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{Actions: jsii.Strings("fis:StartExperiment"), Resources: &arns})},
 		})},
 	})
+	first := []time.Time{s.FirstInstanceRun, s.FirstTaskRun}
 	for i, id := range monkey {
-		input := awscdk.Fn_Sub(jsii.String(`{"ExperimentTemplateId": "${Id}", "ClientToken": "<aws.scheduler.execution-id>"}`),
+		// Universal targets take the target API's own request parameters
+		// (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html):
+		// StartExperiment's are experimentTemplateId and clientToken
+		// (https://docs.aws.amazon.com/fis/latest/APIReference/API_StartExperiment.html).
+		input := awscdk.Fn_Sub(jsii.String(`{"experimentTemplateId": "${Id}", "clientToken": "<aws.scheduler.execution-id>"}`),
 			&map[string]*string{"Id": c.Experiments[id].AttrId()})
 		c.Schedules = append(c.Schedules, awsscheduler.NewCfnSchedule(c.Construct, jsii.String("Monkey"+id), &awsscheduler.CfnScheduleProps{
 			Description:        jsii.String("The Chaos Monkey: " + id),
 			ScheduleExpression: jsii.String(fmt.Sprintf("rate(%d minutes)", int(s.Interval.Minutes()))),
-			StartDate:          jsii.String(s.Start.Add(time.Duration(i) * s.Interval / 2).UTC().Format(time.RFC3339)),
-			EndDate:            jsii.String(s.Start.Add(s.Duration).UTC().Format(time.RFC3339)),
-			FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("FLEXIBLE"), MaximumWindowInMinutes: jsii.Number(5)},
+			StartDate:          jsii.String(first[i].UTC().Format(time.RFC3339)),
+			EndDate:            jsii.String(s.End.UTC().Format(time.RFC3339)),
+			// On the minute, so the room can be told when it strikes.
+			FlexibleTimeWindow: &awsscheduler.CfnSchedule_FlexibleTimeWindowProperty{Mode: jsii.String("OFF")},
 			Target: &awsscheduler.CfnSchedule_TargetProperty{
 				Arn:     jsii.String("arn:aws:scheduler:::aws-sdk:fis:startExperiment"),
 				RoleArn: role.RoleArn(),

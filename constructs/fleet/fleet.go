@@ -46,6 +46,13 @@ type Props struct {
 	// deployment never resets what the policy chose. Default 0: a fixed
 	// fleet of Size.
 	MinSize, MaxSize int
+	// BootTime is how long a new instance takes to serve: the group's
+	// health checks wait that long, and two of the load balancer's 10 s
+	// checks more, before they judge it. Default 90s.
+	BootTime time.Duration
+	// MachineImage is the AMI. Default: the latest Amazon Linux 2023,
+	// resolved from SSM at every deploy.
+	MachineImage awsec2.IMachineImage
 	// DrainTimeout is how long the service may take to stop; the
 	// supervisor waits a little longer before it kills. Default 25s.
 	DrainTimeout time.Duration
@@ -118,7 +125,7 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 	}
 	f.LaunchTemplate = awsec2.NewLaunchTemplate(f.Construct, jsii.String("LaunchTemplate"), &awsec2.LaunchTemplateProps{
 		InstanceType:       awsec2.NewInstanceType(jsii.String(props.InstanceType)),
-		MachineImage:       awsec2.MachineImage_LatestAmazonLinux2023(nil),
+		MachineImage:       cmp.Or[awsec2.IMachineImage](props.MachineImage, awsec2.MachineImage_LatestAmazonLinux2023(nil)),
 		SecurityGroup:      f.SecurityGroup,
 		Role:               f.Role,
 		UserData:           userData(props, flaws, drain),
@@ -133,12 +140,15 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 		}},
 	})
 
+	// A booting instance fails its load balancer's checks until it
+	// serves; judged sooner, it is replaced, and its successor too.
+	grace := awscdk.Duration_Seconds(jsii.Number((cmp.Or(props.BootTime, 90*time.Second) + 2*10*time.Second).Seconds()))
 	healthChecks := awsautoscaling.HealthChecks_WithAdditionalChecks(&awsautoscaling.AdditionalHealthChecksOptions{
 		AdditionalTypes: &[]awsautoscaling.AdditionalHealthCheckType{awsautoscaling.AdditionalHealthCheckType_ELB},
-		GracePeriod:     awscdk.Duration_Seconds(jsii.Number(60)),
+		GracePeriod:     grace,
 	})
 	if flaws.EC2HealthCheck {
-		healthChecks = awsautoscaling.HealthChecks_Ec2(nil)
+		healthChecks = awsautoscaling.HealthChecks_Ec2(&awsautoscaling.Ec2HealthChecksOptions{GracePeriod: grace})
 	}
 	var updatePolicy awsautoscaling.UpdatePolicy // none: the CDK's default without init
 	if !flaws.NoRollingUpdate {

@@ -66,8 +66,8 @@ func TestZeroFlawsIsAWellRunFleet(t *testing.T) {
 		t.Error("detailed monitoring on")
 	}
 	props := group["Properties"].(map[string]any)
-	if props["HealthCheckType"] != "ELB" || props["HealthCheckGracePeriod"] != float64(60) {
-		t.Errorf("health check %v grace %v, want ELB 60", props["HealthCheckType"], props["HealthCheckGracePeriod"])
+	if props["HealthCheckType"] != "ELB" || props["HealthCheckGracePeriod"] != float64(110) {
+		t.Errorf("health check %v grace %v, want ELB 110 (the default 90 s boot and two checks)", props["HealthCheckType"], props["HealthCheckGracePeriod"])
 	}
 	rolling, _ := group["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"].(map[string]any)
 	if rolling == nil || rolling["MaxBatchSize"] != float64(1) || rolling["MinInstancesInService"] != float64(2) {

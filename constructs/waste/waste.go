@@ -21,6 +21,9 @@ type Props struct {
 	// InstanceType of the forgotten instance. Required: the stack passes
 	// the fleet's.
 	InstanceType string
+	// MachineImage of the forgotten instance. Default: the latest Amazon
+	// Linux 2023, resolved from SSM at every deploy.
+	MachineImage awsec2.IMachineImage
 	// VolumeGiB is the size of the unattached gp2 volume. Default 100.
 	VolumeGiB int
 	// Flaws the CTO's instance and volume share with the fleet; each is off
@@ -69,7 +72,7 @@ func New(scope constructs.Construct, id string, props Props) *Waste {
 		Vpc:           props.Vpc,
 		VpcSubnets:    &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{props.Subnet}},
 		InstanceType:  awsec2.NewInstanceType(jsii.String(props.InstanceType)),
-		MachineImage:  awsec2.MachineImage_LatestAmazonLinux2023(nil),
+		MachineImage:  cmp.Or[awsec2.IMachineImage](props.MachineImage, awsec2.MachineImage_LatestAmazonLinux2023(nil)),
 		RequireImdsv2: jsii.Bool(!props.Flaws.IMDSv1),
 		BlockDevices:  root,
 	})

@@ -1,0 +1,154 @@
+// Package image proves what the hash service's container image holds for
+// each platform, without Docker: BuildKit's own Dockerfile frontend turns
+// service/Dockerfile into the build graph that `docker build --platform`
+// would run, and the test reads the compile step and the image config
+// from it. Base images are not fetched: a resolver answers for them with
+// an empty config of the platform asked for.
+package image
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// offline stands in for the registry: every base image is an empty image
+// of the platform asked for, so nothing leaves the machine.
+type offline struct{}
+
+func (offline) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	p := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	if opt.ImageOpt != nil && opt.ImageOpt.Platform != nil {
+		p = *opt.ImageOpt.Platform
+	}
+	cfg, err := json.Marshal(ocispecs.Image{Platform: p})
+	return ref, digest.FromBytes(cfg), cfg, err
+}
+
+// build is what BuildKit would run for the Dockerfile on an amd64
+// builder, targeting platform.
+type build struct {
+	execs []*pb.ExecOp
+	image dockerspec.DockerOCIImageConfig
+	arch  string
+}
+
+func evaluate(t *testing.T, dockerfile string, target ocispecs.Platform) build {
+	t.Helper()
+	df, err := os.ReadFile(dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := dockerfile2llb.Dockerfile2LLB(ctx, df, dockerfile2llb.ConvertOpt{
+		Config:         dockerui.Config{BuildPlatforms: []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}}},
+		TargetPlatform: &target,
+		MetaResolver:   offline{},
+	})
+	if err != nil {
+		t.Fatalf("BuildKit cannot read %s: %v", dockerfile, err)
+	}
+	def, err := res.State.Marshal(ctx, llb.Platform(target))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := build{image: res.Image.Config, arch: res.Image.Architecture}
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		if e := op.GetExec(); e != nil {
+			b.execs = append(b.execs, e)
+		}
+	}
+	return b
+}
+
+var shellVar = regexp.MustCompile(`\$\{?(\w+)\}?`)
+
+// compileEnv is the GOOS and GOARCH the `go build` step runs with: the
+// shell expands the step's own assignments from the environment BuildKit
+// gives it (the Dockerfile's ARGs).
+func compileEnv(t *testing.T, b build) (goos, goarch string) {
+	t.Helper()
+	for _, e := range b.execs {
+		script := strings.Join(e.Meta.Args, " ")
+		if !strings.Contains(script, "go build") {
+			continue
+		}
+		env := map[string]string{}
+		for _, kv := range e.Meta.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		for _, word := range strings.Fields(script) {
+			k, v, ok := strings.Cut(word, "=")
+			if ok && (k == "GOOS" || k == "GOARCH") {
+				env[k] = shellVar.ReplaceAllStringFunc(v, func(ref string) string { return env[shellVar.FindStringSubmatch(ref)[1]] })
+			}
+		}
+		return env["GOOS"], env["GOARCH"]
+	}
+	t.Fatal("no go build step in the Dockerfile")
+	return "", ""
+}
+
+func TestTheImageHoldsABinaryOfItsOwnPlatform(t *testing.T) {
+	for _, arch := range []string{"arm64", "amd64"} {
+		b := evaluate(t, "../../service/Dockerfile", ocispecs.Platform{OS: "linux", Architecture: arch})
+		if goos, goarch := compileEnv(t, b); goos != "linux" || goarch != arch {
+			t.Errorf("docker build --platform linux/%s compiles for %s/%s", arch, goos, goarch)
+		}
+		if b.arch != arch {
+			t.Errorf("linux/%s: the image says it is %s", arch, b.arch)
+		}
+	}
+}
+
+func TestTheImageRunsAsNonRootWithAHealthCheck(t *testing.T) {
+	b := evaluate(t, "../../service/Dockerfile", ocispecs.Platform{OS: "linux", Architecture: "arm64"})
+	if b.image.User != "65532:65532" {
+		t.Errorf("user %q, want 65532:65532 (distroless nonroot)", b.image.User)
+	}
+	if strings.Join(b.image.Entrypoint, " ") != "/hashsvc" {
+		t.Errorf("entrypoint %v", b.image.Entrypoint)
+	}
+	if _, ok := b.image.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("exposed ports %v, want 8080/tcp", b.image.ExposedPorts)
+	}
+	// Distroless has no shell: the check must be an exec form.
+	if hc := b.image.Healthcheck; hc == nil || strings.Join(hc.Test, " ") != "CMD /hashsvc -healthcheck" {
+		t.Errorf("health check %+v, want CMD /hashsvc -healthcheck", hc)
+	}
+}
+
+// The check itself: a default on an automatic platform argument is taken
+// as the user's value (docker/buildx#510), and the test sees it.
+func TestAPlatformArgumentWithADefaultIsCaught(t *testing.T) {
+	raw, err := os.ReadFile("../../service/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := regexp.MustCompile(`(?m)^ARG TARGETARCH\s*$`).ReplaceAllString(string(raw), "ARG TARGETARCH=amd64")
+	if broken == string(raw) {
+		t.Fatal("service/Dockerfile declares no bare ARG TARGETARCH")
+	}
+	path := t.TempDir() + "/Dockerfile"
+	os.WriteFile(path, []byte(broken), 0o644)
+	if _, goarch := compileEnv(t, evaluate(t, path, ocispecs.Platform{OS: "linux", Architecture: "arm64"})); goarch != "amd64" {
+		t.Errorf("with ARG TARGETARCH=amd64 an arm64 build compiles for %s; the check cannot see the mistake", goarch)
+	}
+}
