@@ -25,7 +25,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: lint-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,8 +63,14 @@ diff: tools ## offline diff of the game stack between two fix sets: make diff FR
 	  $(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"; \
 	done
 
-check: tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
+check: tools lint-tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
 	go run ./gates/cmd/check -out $(OUT)/check $(SETS)
+
+lint-tools: ## install cfn-lint, the CloudFormation linter, with pip when it is missing
+	@command -v cfn-lint >/dev/null || { \
+	  echo "installing cfn-lint"; \
+	  python3 -m pip install --quiet cfn-lint || { echo "cfn-lint is missing and pip could not install it: install Python 3 and run pip install cfn-lint" >&2; exit 1; }; \
+	}
 
 gameday: ## build the game engine into bin/gameday
 	go build -o bin/gameday ./game/cmd/gameday
@@ -109,7 +115,7 @@ local: tools local-tools ## the game on loopback, baseline and target side by si
 	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
 	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(CHAOS),--chaos) -c stackName=$(STACK) $(SETS)
 
-test: tools local-tools browser-tools docs-tools test-service test-app ## run every test (what CI runs)
+test: tools local-tools browser-tools docs-tools lint-tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
 	cd service && go test -count=1 ./...

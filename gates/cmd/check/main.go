@@ -44,6 +44,10 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	lintExceptions, err := gates.LintExceptions()
+	if err != nil {
+		return err
+	}
 	failed := false
 	for i, value := range sets {
 		set, err := spec.ParseFixSet(value)
@@ -52,7 +56,7 @@ func run(args []string, stdout io.Writer) error {
 		}
 		dir := filepath.Join(*out, set.Dir())
 		// The chaos stack does not depend on the fix set: check it once.
-		line, bad, err := check(set, dir, exceptions, i == len(sets)-1)
+		line, bad, err := check(set, dir, exceptions, lintExceptions, i == len(sets)-1)
 		if err != nil {
 			return fmt.Errorf("fixes=%s: %w", set, err)
 		}
@@ -60,7 +64,7 @@ func run(args []string, stdout io.Writer) error {
 		failed = failed || bad
 	}
 	if failed {
-		return fmt.Errorf("the target breaks a gate; reports under %s", *out)
+		return fmt.Errorf("a gate failed (the target's nag or Control Tower findings, or cfn-lint anywhere); reports under %s", *out)
 	}
 	return nil
 }
@@ -68,7 +72,7 @@ func run(args []string, stdout io.Writer) error {
 // check synthesizes one fix set into dir, runs both gates and writes their
 // reports. bad is true when the target has an unsuppressed nag error or an
 // unexcepted control failure.
-func check(set spec.FixSet, dir string, exceptions []gates.Exception, withChaos bool) (line string, bad bool, err error) {
+func check(set spec.FixSet, dir string, exceptions []gates.Exception, lintExceptions []gates.LintException, withChaos bool) (line string, bad bool, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}
@@ -83,36 +87,48 @@ func check(set spec.FixSet, dir string, exceptions []gates.Exception, withChaos 
 	gates.ApplyNag(chaos.Stack, gates.NagSuppressions)
 	assembly := app.Synth(nil)
 	target := len(set.Fixes()) == len(spec.AllFixes)
-	line, bad, err = gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, !target)
+	line, bad, lintBad, err := gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, lintExceptions, !target)
 	if err != nil || !withChaos {
-		return line, target && bad, err
+		return line, target && bad || lintBad, err
 	}
-	chaosLine, chaosBad, err := gate(*assembly.Directory(), *chaos.ArtifactId(), "chaos", "the chaos stack", exceptions, false)
-	return line + "\n" + chaosLine, target && bad || chaosBad, err
+	chaosLine, chaosBad, chaosLintBad, err := gate(*assembly.Directory(), *chaos.ArtifactId(), "chaos", "the chaos stack", exceptions, lintExceptions, false)
+	return line + "\n" + chaosLine, target && bad || lintBad || chaosBad || chaosLintBad, err
 }
 
-// gate runs both gates over one stack of the assembly in dir and writes
-// their reports beside it, named by kind.
-func gate(dir, artifactID, kind, title string, exceptions []gates.Exception, steps bool) (string, bool, error) {
+// gate runs the gates over one stack of the assembly in dir and writes
+// their reports beside it, named by kind. bad is an unsuppressed nag error
+// or an unexcepted control failure; lintBad a cfn-lint finding no
+// exception accepts, which fails every fix set: a template CloudFormation
+// may refuse is never a deliberate flaw.
+func gate(dir, artifactID, kind, title string, exceptions []gates.Exception, lintExceptions []gates.LintException, steps bool) (line string, bad, lintBad bool, err error) {
 	findings, err := gates.NagFindings(dir, artifactID)
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	if err := writeJSON(filepath.Join(dir, kind+"-nag.json"), findings); err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
-	failures, raw, err := gates.Guard(".", filepath.Join(dir, artifactID+".template.json"))
+	template := filepath.Join(dir, artifactID+".template.json")
+	failures, raw, err := gates.Guard(".", template)
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, kind+"-control-tower.json"), raw, 0o644); err != nil {
-		return "", false, err
+		return "", false, false, err
+	}
+	lint, err := gates.CfnLint(template)
+	if err != nil {
+		return "", false, false, err
+	}
+	if err := writeJSON(filepath.Join(dir, kind+"-cfn-lint.json"), lint); err != nil {
+		return "", false, false, err
 	}
 	unexcepted := gates.Unexcepted(failures, exceptions, steps)
+	unexpectedLint := gates.UnexpectedLint(lint, lintExceptions)
 	errs, warns := gates.Count(findings)
-	line := fmt.Sprintf("%s\n  cdk-nag AwsSolutions: %d errors, %d warnings\n  Control Tower: %d controls failed, %d of them accepted by an exception",
-		title, errs, warns, len(failures), len(failures)-len(unexcepted))
-	return line, errs > 0 || len(unexcepted) > 0, nil
+	line = fmt.Sprintf("%s\n  cdk-nag AwsSolutions: %d errors, %d warnings\n  Control Tower: %d controls failed, %d of them accepted by an exception\n  cfn-lint: %d findings, %d of them accepted by an exception",
+		title, errs, warns, len(failures), len(failures)-len(unexcepted), len(lint), len(lint)-len(unexpectedLint))
+	return line, errs > 0 || len(unexcepted) > 0, len(unexpectedLint) > 0, nil
 }
 
 func writeJSON(path string, v any) error {
