@@ -220,6 +220,63 @@ func TestEveryCDKCommandInTheDocsIsOneTheCLIHas(t *testing.T) {
 	}
 }
 
+// The app has two stacks, so the CLI refuses a deploy or destroy that
+// names none ("Since this app includes more than a single stack, specify
+// which stacks to use"): every such command in the docs names stacks the
+// app builds for its context, as cdk list would print them.
+func TestEveryCDKCommandInTheDocsNamesStacksTheAppHas(t *testing.T) {
+	cmd := exec.Command("npx", "--no-install", "cdk", "list")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("npx cdk list: %v", err)
+	}
+	listed := strings.Fields(string(out))
+	stackNames := func(ctx map[string]any) []string {
+		cfg, err := spec.ConfigFromContext(func(k string) any { return ctx[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []string{cfg.StackName, spec.ChaosStackName(cfg.StackName)}
+	}
+	if got := stackNames(nil); !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(got))) {
+		t.Fatalf("cdk list prints %v; the app's names for its default context are %v", listed, got)
+	}
+	seen := 0
+	for _, c := range allQuotedCode(t) {
+		for _, m := range cdkCall.FindAllStringSubmatch(c.text, -1) {
+			sub, args := m[1], m[2]
+			if sub != "deploy" && sub != "destroy" && sub != "diff" {
+				continue
+			}
+			seen++
+			ctx := map[string]any{}
+			for _, v := range contextValue.FindAllStringSubmatch(args, -1) {
+				ctx[v[1]] = strings.Trim(v[2], `"`)
+			}
+			args = contextValue.ReplaceAllString(args, "")
+			var named []string
+			for _, w := range strings.Fields(args) {
+				if !strings.HasPrefix(w, "-") && !strings.ContainsAny(w, "=.<>$") {
+					named = append(named, w)
+				}
+			}
+			if len(named) == 0 && !strings.Contains(args, "--all") && sub != "diff" {
+				t.Errorf("%s: npx cdk %s names no stack: the CLI refuses it, the app has %v", c.where, sub, stackNames(ctx))
+			}
+			for _, n := range named {
+				if !slices.Contains(stackNames(ctx), n) {
+					t.Errorf("%s: npx cdk %s %s: no such stack; with that context the app has %v", c.where, sub, n, stackNames(ctx))
+				}
+			}
+		}
+	}
+	if seen < 4 {
+		t.Errorf("found %d cdk deploy, destroy or diff commands in the docs: the extraction is broken", seen)
+	}
+}
+
 // Every flaw's clue is found somewhere the runbook tells teams to look.
 func TestTheRunbookPointsToWhereEveryFlawsClueIs(t *testing.T) {
 	b, err := os.ReadFile("../docs/runbook.md")
