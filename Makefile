@@ -17,6 +17,9 @@ STACK    ?= UnicornRentals
 APP_SOURCES := main.go go.mod go.sum cdk.json spec stacks constructs service
 # A scenario file for make local; empty plays the committed four-hour game.
 SCENARIO ?=
+# The AMI to pin every instance to (the ImageId output of a deployed
+# stack); empty resolves the latest Amazon Linux 2023 at each deploy.
+AMI ?=
 # How long each benchmark plays, in seconds (empty: the benchmark's own).
 BENCH_SECONDS ?=
 CDK      := npx --no-install cdk
@@ -146,8 +149,8 @@ binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	  ls -l bin/hashsvc-linux-$$arch; \
 	done
 
-deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none
-	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK) --require-approval never $(STACK)
+deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none AMI=ami-...
+	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK)$(if $(AMI), -c ami=$(AMI)) --require-approval never $(STACK)
 
 deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
 	$(CDK) deploy -c stackName=$(STACK) $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos

@@ -72,6 +72,9 @@ var free = map[string]bool{
 	"AWS::CloudFront::VpcOrigin": true, "AWS::AutoScaling::ScalingPolicy": true,
 	"AWS::ApplicationAutoScaling::ScalableTarget": true, "AWS::ApplicationAutoScaling::ScalingPolicy": true,
 	"AWS::CDK::Metadata": true, "AWS::SNS::Topic": true, "AWS::SNS::TopicPolicy": true,
+	// Billed per invocation; the CDK's provider that restricts the VPC's
+	// default security group runs once per deploy.
+	"AWS::Lambda::Function": true, "Custom::VpcRestrictDefaultSG": true,
 }
 
 // template is the part of a CloudFormation template the model reads.

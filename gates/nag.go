@@ -8,6 +8,7 @@ package gates
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,6 +38,18 @@ type Suppression struct {
 	AppliesTo string // for rules with findings per item, e.g. "Resource::*"; empty: all
 	Reason    string
 	Chaos     bool // in the chaos stack, not the game stack
+}
+
+// NagContext is the app context for a synth with cdk-nag applied: the
+// project's own, less the recommended @aws-cdk/core:annotationsInValidationReport.
+// cdk-nag reports each finding as an error annotation, and with the flag
+// on an error annotation fails the synth (aws-cdk-lib's FEATURE_FLAGS.md),
+// so the baseline, whose findings are its deliberate flaws, could not be
+// checked. The gates read the findings from the assembly instead.
+func NagContext(project map[string]any) map[string]any {
+	ctx := maps.Clone(project)
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	return ctx
 }
 
 // ApplyNag adds the AwsSolutions pack to stack, and the suppressions whose

@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"strconv"
 	"time"
@@ -249,4 +251,21 @@ func chaosFromContext(get func(string) any, c *ChaosSchedule) error {
 		return fmt.Errorf("context chaosSchedule on needs chaosStart, the game's start, such as -c chaosStart=2026-12-03T09:00:00Z")
 	}
 	return nil
+}
+
+// CDKJSONContext reads the context of a cdk.json file: the feature flags
+// the CDK CLI passes to the app. The tests and make check, which build the
+// app in-process, pass it too, so they check what the CLI synthesizes.
+func CDKJSONContext(path string) (map[string]any, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return file.Context, nil
 }

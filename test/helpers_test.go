@@ -72,7 +72,10 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 	if tpl, ok := synthesized[fixes]; ok && plain {
 		return tpl
 	}
-	context := map[string]any{}
+	context := cdktest.ProjectContext()
+	if opt.nag {
+		context = gates.NagContext(context)
+	}
 	if !opt.bundle {
 		context["aws:cdk:bundling-stacks"] = []string{}
 	}

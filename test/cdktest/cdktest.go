@@ -5,11 +5,14 @@ package cdktest
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // Main runs a package's tests and stops the jsii process behind them.
@@ -21,11 +24,36 @@ func Main(m *testing.M) {
 }
 
 // NewStack returns an app and an empty stack to build constructs in, with
-// the CDK's template validation off: it costs seconds a synth and the
-// whole-app tests run it where it matters.
+// the project's feature flags and the CDK's template validation off: it
+// costs seconds a synth and the whole-app tests run it where it matters.
 func NewStack() (awscdk.App, awscdk.Stack) {
-	app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+	context := ProjectContext()
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context, BuiltinCloudFormationValidation: jsii.Bool(false)})
 	return app, awscdk.NewStack(app, jsii.String("Test"), nil)
+}
+
+// ProjectContext is the context of the repository's cdk.json, its feature
+// flags, as the CDK CLI would pass it; found from the test's folder up.
+func ProjectContext() map[string]any {
+	dir, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	for {
+		path := filepath.Join(dir, "cdk.json")
+		if _, err := os.Stat(path); err == nil {
+			ctx, err := spec.CDKJSONContext(path)
+			if err != nil {
+				panic(err)
+			}
+			return ctx
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("no cdk.json above " + dir)
+		}
+		dir = parent
+	}
 }
 
 // Assert builds constructs into a new stack with build and returns the

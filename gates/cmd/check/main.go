@@ -76,8 +76,14 @@ func check(set spec.FixSet, dir string, exceptions []gates.Exception, lintExcept
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}
-	// Skip building the binary: the gates read the templates, not assets.
-	context := map[string]any{"aws:cdk:bundling-stacks": []string{}}
+	// The feature flags the CLI would pass; skip building the binary: the
+	// gates read the templates, not assets.
+	project, err := spec.CDKJSONContext("cdk.json")
+	if err != nil {
+		return "", false, fmt.Errorf("%w (run make check from the repository root)", err)
+	}
+	context := gates.NagContext(project)
+	context["aws:cdk:bundling-stacks"] = []string{}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &context})
 	cfg := spec.DefaultConfig()
 	cfg.Fixes = set
