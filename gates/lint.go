@@ -103,7 +103,9 @@ func resourceTypes(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tpl struct{ Resources map[string]struct{ Type string } }
+	var tpl struct {
+		Resources map[string]struct{ Type string }
+	}
 	if err := json.Unmarshal(raw, &tpl); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
