@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/unicorn-rentals/gameday/game"
 )
@@ -111,8 +113,8 @@ func (b *Board) Note(team, kind, text string) error {
 	if kind != "chaos" && kind != "note" {
 		return fmt.Errorf("kind %q: want chaos or note", kind)
 	}
-	if text == "" || len(text) > 280 {
-		return errors.New("text: want 1 to 280 characters")
+	if err := checkText(text); err != nil {
+		return err
 	}
 	if team != "" {
 		b.mu.Lock()
@@ -123,6 +125,25 @@ func (b *Board) Note(team, kind, text string) error {
 		}
 	}
 	b.note(team, kind, text)
+	return nil
+}
+
+// maxTextChars bounds an announcement: a line on the projector.
+const maxTextChars = 280
+
+// checkText accepts 1 to 280 characters of printable text: no control
+// characters (NUL, escapes, new lines) and no bidirectional overrides or
+// isolates, which could make the room read an event backwards (U+202E).
+func checkText(text string) error {
+	n := utf8.RuneCountInString(text)
+	if n == 0 || n > maxTextChars || !utf8.ValidString(text) {
+		return fmt.Errorf("text: want 1 to %d characters of UTF-8, got %d", maxTextChars, n)
+	}
+	for _, r := range text {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return fmt.Errorf("text: character %U is a control or direction override: write plain text", r)
+		}
+	}
 	return nil
 }
 

@@ -28,7 +28,30 @@ func (b *Board) Handler() http.Handler {
 	for pattern, change := range b.changes() {
 		mux.Handle(pattern, b.authorized(change))
 	}
-	return mux
+	return secure(mux)
+}
+
+// secure sets the headers a page shown to a room should carry: only its
+// own scripts and styles (uPlot is embedded), never inside another page's
+// frame, no content-type guessing, no referrer leaving the board.
+func secure(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// bearerToken is the token of an Authorization header; the scheme is
+// case-insensitive (RFC 7235, section 2.1).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 // changes are the requests that change the game: each needs the token.
@@ -60,7 +83,7 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 // authorized runs change only for a request bearing the game's token.
 func (b *Board) authorized(change func(*http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(b.meta.Token)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gameday"`)
 			writeJSON(w, http.StatusUnauthorized, apiError{"this changes the game: send the token gameday board printed at start-up as Authorization: Bearer TOKEN"})
@@ -114,11 +137,15 @@ func (b *Board) stream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	// The server's write timeout would cut the stream: each write gets
+	// its own deadline instead, so a viewer that stops reading is dropped.
+	rc := http.NewResponseController(w)
 	sub := b.hub.subscribe()
 	defer b.hub.unsubscribe(sub)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	state, _ := json.Marshal(b.Snapshot())
+	rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 	w.Write([]byte("retry: 2000\nevent: state\ndata: "))
 	w.Write(state)
 	w.Write([]byte("\n\n"))
@@ -127,15 +154,18 @@ func (b *Board) stream(w http.ResponseWriter, r *http.Request) {
 	keepalive := time.NewTicker(15 * time.Second)
 	defer keepalive.Stop()
 	for {
+		rc.SetWriteDeadline(time.Time{})
 		select {
 		case msg, ok := <-sub:
 			if !ok {
 				return
 			}
+			rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 			if _, err := w.Write(msg); err != nil {
 				return
 			}
 		case <-keepalive.C:
+			rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 			if _, err := w.Write([]byte(": keepalive\n\n")); err != nil {
 				return
 			}

@@ -3,12 +3,15 @@ package board
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
@@ -132,6 +135,172 @@ func nextEvent(t *testing.T, r *bufio.Reader) (kind, data string) {
 			data = strings.TrimPrefix(line, "data: ")
 		case line == "" && kind != "":
 			return kind, data
+		}
+	}
+}
+
+func pausedBoard(t *testing.T) (*Board, *httptest.Server) {
+	t.Helper()
+	f := newFakeTeam(t)
+	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
+	g.Paused = true
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
+	t.Cleanup(func() { store.Close() })
+	srv := httptest.NewServer(b.Handler())
+	t.Cleanup(srv.Close)
+	return b, srv
+}
+
+func TestThePageCarriesSecurityHeaders(t *testing.T) {
+	_, srv := pausedBoard(t)
+	for _, path := range []string{"/", "/app.js", "/api/state", "/healthz"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("%s: Content-Security-Policy %q", path, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: headers %v", path, h)
+		}
+	}
+}
+
+// RFC 7235: the authentication scheme is case-insensitive.
+func TestTheBearerSchemeIsCaseInsensitive(t *testing.T) {
+	b, srv := pausedBoard(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/events", strings.NewReader(`{"text": "hello"}`))
+		req.Header.Set("Authorization", scheme+" "+b.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("Authorization: %s TOKEN: %s", scheme, resp.Status)
+		}
+	}
+}
+
+// An announcement is counted in characters, and only printable ones reach
+// the projector.
+func TestEventTextIsPlainAndCountedInCharacters(t *testing.T) {
+	b, _ := pausedBoard(t)
+	for text, ok := range map[string]bool{
+		strings.Repeat("é", 280):       true, // 560 bytes
+		strings.Repeat("日", 280):       true,
+		strings.Repeat("a", 281):       false,
+		"":                             false,
+		"the CEO\x00 says":             false,
+		"\u202eyrros":                  false, // right-to-left override
+		"a\u2067b":                     false, // right-to-left isolate
+		"line\nbreak":                  false,
+		"Chaos Monkey: one task stops": true,
+	} {
+		if err := b.Note("", "note", text); (err == nil) != ok {
+			t.Errorf("%q (%d bytes): error %v, want accepted %v", text, len(text), err, ok)
+		}
+	}
+}
+
+// 2,000 idle connections from one address cannot lock the facilitator
+// out: beyond MaxConnsPerAddress they are closed at once, and the page and
+// the controls answer another address.
+func TestIdleConnectionsFromOneAddressDoNotLockOthersOut(t *testing.T) {
+	b, _ := pausedBoard(t)
+	ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(b)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	addr := ln.Addr().String()
+
+	// The crowd comes from 127.0.0.2, the facilitator from 127.0.0.1.
+	dialer := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 2 * time.Second}
+	var held []net.Conn
+	t.Cleanup(func() {
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	for range 2000 {
+		c, err := dialer.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("after %d connections: %v", len(held), err)
+		}
+		held = append(held, c)
+	}
+	// Those beyond the cap are closed by the board: a read sees EOF.
+	closed := 0
+	for _, c := range held {
+		c.SetReadDeadline(time.Now().Add(2 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); errors.Is(err, io.EOF) {
+			closed++
+		}
+	}
+	if want := 2000 - MaxConnsPerAddress; closed < want {
+		t.Errorf("%d of 2000 connections from one address closed, want at least %d", closed, want)
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatalf("the page with 2,000 idle connections open: %v", err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/events", strings.NewReader(`{"text": "still here"}`))
+	req.Header.Set("Authorization", "Bearer "+b.Token())
+	if resp, err = client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("ctl with 2,000 idle connections open: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+func TestTheServerTimesOutEveryPhaseButTheStream(t *testing.T) {
+	b, _ := pausedBoard(t)
+	defer func(h, w time.Duration) { readHeaderTimeout, writeTimeout = h, w }(readHeaderTimeout, writeTimeout)
+	readHeaderTimeout, writeTimeout = 200*time.Millisecond, 300*time.Millisecond
+	srv := NewServer(b)
+	if srv.ReadTimeout == 0 || srv.IdleTimeout == 0 {
+		t.Fatalf("timeouts %+v", srv)
+	}
+	ln, _ := Listen("127.0.0.1:0")
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	// A connection that never sends a request is closed.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Errorf("a silent connection: %v, want it closed", err)
+	}
+	// The event stream outlives the write timeout.
+	resp, err := http.Get("http://" + ln.Addr().String() + "/api/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * writeTimeout)
+	b.Note("", "note", "after the write timeout")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the stream ended after the write timeout: %v", err)
+		}
+		if strings.Contains(line, "after the write timeout") {
+			break
 		}
 	}
 }

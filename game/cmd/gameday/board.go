@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -104,11 +103,11 @@ func newBoardGame(gf gameFlags, bill billFlags, teamsPath string, paused bool) (
 // serve shows the scoreboard page on listen and returns its address for
 // this machine and a function that stops it.
 func serve(b *board.Board, listen string, stderr io.Writer) (string, func(), error) {
-	ln, err := net.Listen("tcp", listen)
+	ln, err := board.Listen(listen)
 	if err != nil {
 		return "", nil, fmt.Errorf("board: --listen %s: %w", listen, err)
 	}
-	srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := board.NewServer(b)
 	go srv.Serve(ln)
 	stop := func() {
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)

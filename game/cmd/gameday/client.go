@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // callBoard asks a running board: a request to path on server, with the
-// control token when given and body as JSON when not nil. Anything but a
-// 200 is an error carrying the board's own message.
-func callBoard(ctx context.Context, server, method, path, token string, body any) (*http.Response, error) {
+// control token when given and body as JSON when not nil, answered within
+// timeout (headers; the body is the caller's to read). Anything but a 200
+// is an error carrying the board's own message.
+func callBoard(ctx context.Context, server, method, path, token string, body any, timeout time.Duration) (*http.Response, error) {
 	var buf bytes.Buffer
 	if body != nil {
 		if err := json.NewEncoder(&buf).Encode(body); err != nil {
@@ -27,7 +31,13 @@ func callBoard(ctx context.Context, server, method, path, token string, body any
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: timeout,
+		DialContext: (&net.Dialer{Timeout: timeout}).DialContext}}
+	resp, err := client.Do(req)
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return nil, fmt.Errorf("no answer from %s within %s: is gameday board running there, and not stuck? (--timeout waits longer)", server, timeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("is gameday board running at %s? %w", server, err)
 	}

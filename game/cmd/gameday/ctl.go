@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/unicorn-rentals/gameday/game/board"
 )
@@ -32,6 +33,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	server := fs.String("server", defaultServer, "the scoreboard's address")
 	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the control token gameday board printed")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the board's answer")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +62,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *token == "" {
 		return errors.New("ctl: no token: give --token or set GAMEDAY_TOKEN to the token gameday board printed")
 	}
-	resp, err := callBoard(ctx, *server, http.MethodPost, path, *token, body)
+	resp, err := callBoard(ctx, *server, http.MethodPost, path, *token, body, *timeout)
 	if err != nil {
 		return fmt.Errorf("ctl: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/unicorn-rentals/gameday/game/board"
 )
@@ -19,6 +20,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	server := fs.String("server", "", "ask a running board, e.g. "+defaultServer)
 	format := fs.String("format", "csv", "csv (a row per team and minute) or json (standings, minutes and events)")
 	outPath := fs.String("out", "", "write to this file rather than standard output")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the board's answer")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -38,7 +40,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		out = f
 	}
 	if *server != "" {
-		resp, err := callBoard(ctx, *server, http.MethodGet, "/api/export?format="+*format, "", nil)
+		resp, err := callBoard(ctx, *server, http.MethodGet, "/api/export?format="+*format, "", nil, *timeout)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBadInputGetsAClearError(t *testing.T) {
@@ -52,6 +55,41 @@ func TestCostPrintsEveryLineAndWhatItCannotPrice(t *testing.T) {
 	for _, want := range []string{"Ip", "0.0050", "total $0.0050 an hour", "not priced: Q (AWS::SQS::Queue)", "us-east-1"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+// A board that accepts connections and never answers: ctl and export give
+// up with a message, not a hang.
+func TestCtlAndExportTimeOutOnAStuckBoard(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	server := "http://" + ln.Addr().String()
+	for _, args := range [][]string{
+		{"ctl", "--server", server, "--token", "t", "--timeout", "300ms", "pause"},
+		{"export", "--server", server, "--timeout", "300ms"},
+	} {
+		done := make(chan error, 1)
+		go func() { done <- run(context.Background(), args, io.Discard, io.Discard) }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "no answer from "+server+" within 300ms") {
+				t.Errorf("gameday %v: %v", args, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("gameday %v still waiting after 10 s", args)
 		}
 	}
 }
