@@ -170,10 +170,27 @@ func create(g NewGame) (*Meta, error) {
 			return nil, fmt.Errorf("team %s has no cost and there is no default: give one on its line, or --cost-per-hour or --template for all", t.Name)
 		}
 	}
-	if g.DefaultCost != "" {
-		if _, err := parseCost(g.DefaultCost); err != nil {
-			return nil, fmt.Errorf("default %w", err)
+	templates := map[string][]byte{}
+	store := func(spec string) (string, error) {
+		if spec == "" {
+			return "", nil
 		}
+		c, err := parseCost(spec)
+		if c.template != "" {
+			templates[c.template] = c.raw
+		}
+		return c.spec(), err
+	}
+	teams := slices.Clone(g.Teams)
+	for i := range teams {
+		var err error
+		if teams[i].Cost, err = store(teams[i].Cost); err != nil {
+			return nil, fmt.Errorf("team %s: %w", teams[i].Name, err)
+		}
+	}
+	defaultCost, err := store(g.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("default %w", err)
 	}
 	token := make([]byte, 16)
 	if _, err := rand.Read(token); err != nil {
@@ -186,7 +203,7 @@ func create(g NewGame) (*Meta, error) {
 	return &Meta{
 		Scenario: g.Scenario, Rules: g.Rules, Speed: g.Speed, Seed: g.Seed,
 		Token: hex.EncodeToString(token), Created: time.Now().UTC(), State: state,
-		Teams: slices.Clone(g.Teams), DefaultCost: g.DefaultCost,
+		Teams: teams, DefaultCost: defaultCost, Templates: templates,
 	}, nil
 }
 
@@ -199,15 +216,24 @@ func (b *Board) addTeam(t Team) error {
 	if spec == "" {
 		spec = b.meta.DefaultCost
 	}
-	cost, err := parseCost(spec)
+	cost, err := b.storedCost(spec)
 	if err != nil {
 		return fmt.Errorf("team %s: %w", t.Name, err)
 	}
-	tm := &team{name: t.Name, cost: cost, open: map[int]*game.Window{}, done: make(chan struct{})}
+	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{})}
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm
 	return nil
+}
+
+// storedCost is a stored cost: a price, or a template whose contents the
+// game holds.
+func (b *Board) storedCost(spec string) (costSource, error) {
+	if raw, ok := b.meta.Templates[spec]; ok {
+		return costSource{template: spec, raw: raw}, nil
+	}
+	return parseCost(spec) // a price, or a game stored before templates were
 }
 
 func sameNames(a, b []Team) bool { return slices.Equal(sorted(a), sorted(b)) }

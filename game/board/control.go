@@ -93,8 +93,14 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		what = append(what, "endpoint "+c.Endpoint)
 	}
 	if c.Cost != "" {
-		t.cost, t.pricing = cost, pricing{}
-		b.meta.Teams[i].Cost = c.Cost
+		t.cost, t.pricing = cost, pricing{raw: cost.raw}
+		b.meta.Teams[i].Cost = cost.spec()
+		if cost.template != "" {
+			if b.meta.Templates == nil {
+				b.meta.Templates = map[string][]byte{}
+			}
+			b.meta.Templates[cost.template] = cost.raw
+		}
 		what = append(what, "cost "+c.Cost)
 	}
 	meta := b.meta

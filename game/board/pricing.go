@@ -42,6 +42,9 @@ func (p *pricing) price(path string, prices game.Prices, traffic game.Traffic) (
 
 func (p *pricing) reload(path string) error {
 	info, err := statFile(path)
+	if err != nil && p.raw != nil {
+		return nil // the copy the game stored: it resumes where the file is not
+	}
 	if err != nil {
 		return err
 	}

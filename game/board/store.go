@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,6 +59,9 @@ type Meta struct {
 	Teams []Team `json:"teams"`
 	// DefaultCost prices the teams whose line gives none.
 	DefaultCost string `json:"default_cost,omitempty"`
+	// Templates are the contents of the templates costs name, by absolute
+	// path: the game resumes from any folder, whether or not they are there.
+	Templates map[string][]byte `json:"templates,omitempty"`
 	// Played is the game time reached when the game ended; while it runs
 	// the stored minutes say how far it got.
 	Played game.Duration `json:"played"`
@@ -81,17 +85,32 @@ type Store struct {
 // ErrInUse is returned when another process holds the database.
 var ErrInUse = errors.New("in use")
 
-// OpenStore opens or creates the database at path.
+// OpenStore opens the database at path, or creates it when there is no
+// file. A file that cannot be read back is an error naming the file, what
+// is wrong and the copy to resume from: never a panic, never a new game.
 func OpenStore(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	_, statErr := os.Stat(path)
+	exists := statErr == nil
+	if exists {
+		if err := checkFile(path); err != nil {
+			return nil, damaged(path, err)
+		}
+	}
+	db, err := openGuarded(path)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("database %s is %w by another gameday board: stop it, or export through it with --server", path, ErrInUse)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", path, err)
+		return nil, damaged(path, err)
+	}
+	if exists {
+		if err := readEverything(db); err != nil {
+			db.Close()
+			return nil, damaged(path, err)
+		}
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{metaBucket, minutesBucket, eventsBucket} {
@@ -106,6 +125,33 @@ func OpenStore(path string) (*Store, error) {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return &Store{db: db, path: path}, nil
+}
+
+// openGuarded opens the file with bbolt, turning its panics and faults on
+// a damaged file into an error.
+func openGuarded(path string) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+}
+
+// CopyPath is where the store keeps its copy of the last stored minute.
+func CopyPath(path string) string { return path + ".copy" }
+
+// damaged explains a damaged file and how to go on.
+func damaged(path string, err error) error {
+	if !errors.Is(err, ErrDamaged) && !errors.Is(err, bolterrors.ErrInvalid) && !errors.Is(err, bolterrors.ErrChecksum) && !errors.Is(err, bolterrors.ErrVersionMismatch) {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	next := "move it away to start a new game"
+	if _, statErr := os.Stat(CopyPath(path)); statErr == nil {
+		next = fmt.Sprintf("resume from the copy of its last stored minute with --db %s, or move it away to start a new game", CopyPath(path))
+	}
+	return fmt.Errorf("database %s cannot be read (%v): %s", path, err, next)
 }
 
 // Close releases the database.
@@ -184,6 +230,24 @@ func (s *Store) Write(meta *Meta, rows []Minute, events []Event) error {
 	})
 	if err != nil {
 		return fmt.Errorf("database %s: %w", s.path, err)
+	}
+	if len(rows) > 0 {
+		return s.copyOut()
+	}
+	return nil
+}
+
+// copyOut writes a consistent copy of the database beside it, in one read
+// transaction, and renames it into place: if the file is damaged later, at
+// most the minute being played is lost.
+func (s *Store) copyOut() error {
+	tmp := CopyPath(s.path) + ".tmp"
+	err := s.db.View(func(tx *bolt.Tx) error { return tx.CopyFile(tmp, 0o600) })
+	if err == nil {
+		err = os.Rename(tmp, CopyPath(s.path))
+	}
+	if err != nil {
+		return fmt.Errorf("database %s: copying it: %w", s.path, err)
 	}
 	return nil
 }

@@ -2,8 +2,10 @@ package board
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/unicorn-rentals/gameday/game"
@@ -36,5 +38,124 @@ func BenchmarkStoreMinute(b *testing.B) {
 	if b.N >= 240 {
 		info, _ := os.Stat(path)
 		b.ReportMetric(float64(info.Size())/1e6, "MB-for-4h")
+	}
+}
+
+// storeWithMinutes writes a game of 20 teams and n minutes, and closes it.
+func storeWithMinutes(t *testing.T, n int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "game.db")
+	store, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := &Meta{Speed: 1, Seed: 1, Token: "t", Teams: []Team{{Name: "team-01", Endpoint: "http://x/"}}}
+	if err := store.Write(meta, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for m := range n {
+		rows := make([]Minute, 20)
+		for i := range rows {
+			rows[i] = Minute{Team: fmt.Sprintf("team-%02d", i+1), Minute: m, Endpoint: "https://d111111abcdef8.cloudfront.net/", Score: float64(m)}
+		}
+		if err := store.Write(nil, rows, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Close()
+	return path
+}
+
+// A damaged database never panics and never starts a new game: opening
+// it says what is wrong and offers the copy of the last stored minute.
+func TestADamagedDatabaseIsReportedWithItsCopy(t *testing.T) {
+	for name, damage := range map[string]func(f *os.File){
+		"truncated to 16,384 bytes": func(f *os.File) { f.Truncate(16384) },
+		"truncated to 40,000 bytes": func(f *os.File) { f.Truncate(40000) },
+		"truncated to 0 bytes":      func(f *os.File) { f.Truncate(0) },
+		"garbage at 8,192":          func(f *os.File) { f.WriteAt(garbage(), 8192) },
+		"garbage at 65,536":         func(f *os.File) { f.WriteAt(garbage(), 65536) },
+		"garbage at 262,144":        func(f *os.File) { f.WriteAt(garbage(), 262144) },
+		"garbage at both meta pages": func(f *os.File) {
+			f.WriteAt(garbage(), 0)
+			f.WriteAt(garbage(), int64(os.Getpagesize()))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := storeWithMinutes(t, 150)
+			if info, _ := os.Stat(path); info.Size() < 270000 {
+				t.Fatalf("the database is %d bytes: too small to damage at 262,144", info.Size())
+			}
+			f, err := os.OpenFile(path, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			damage(f)
+			f.Close()
+			store, err := OpenStore(path)
+			if err == nil {
+				// bbolt may not need a damaged page to open: the damage
+				// must then show when the game is read, as an error.
+				_, _, _, err = store.Load()
+				store.Close()
+			}
+			if err == nil || !strings.Contains(err.Error(), path+" cannot be read") || !strings.Contains(err.Error(), "--db "+CopyPath(path)) {
+				t.Fatalf("opening it: %v", err)
+			}
+			copied, err := OpenStore(CopyPath(path))
+			if err != nil {
+				t.Fatalf("the copy: %v", err)
+			}
+			defer copied.Close()
+			if _, rows, _, err := copied.Load(); err != nil || len(rows) != 150*20 {
+				t.Errorf("the copy holds %d minutes (%v), want every stored one", len(rows), err)
+			}
+		})
+	}
+}
+
+func garbage() []byte {
+	b := make([]byte, 512)
+	for i := range b {
+		b[i] = byte(i*131 + 7)
+	}
+	return b
+}
+
+// A game priced from a template given by a relative path resumes from
+// another folder, and after the file is gone: the game holds the template.
+func TestAGameResumesFromAnyFolder(t *testing.T) {
+	first, elsewhere := t.TempDir(), t.TempDir()
+	tpl := `{"Resources": {"Ip": {"Type": "AWS::EC2::EIP"}}}` // $0.005 an hour
+	os.WriteFile(filepath.Join(first, "tpl.json"), []byte(tpl), 0o644)
+	db := filepath.Join(t.TempDir(), "game.db")
+
+	t.Chdir(first)
+	f := newFakeTeam(t)
+	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "tpl.json"})
+	g.DefaultCost = ""
+	b, store := openBoard(t, db, g)
+	if err := b.ChangeTeam("a", TeamChange{Cost: "tpl.json"}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	t.Chdir(elsewhere)
+	os.Remove(filepath.Join(first, "tpl.json"))
+	store, err := OpenStore(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	b, err = Open(store, NewGame{}, Options{})
+	if err != nil {
+		t.Fatalf("resuming in another folder, the template gone: %v", err)
+	}
+	got := b.costPerHour(b.byName["a"], Minute{})
+	if math.Abs(got-0.005) > 1e-9 {
+		t.Errorf("the team is billed $%v an hour from the stored template, want $0.005", got)
+	}
+	if cost := b.Teams()[0].Cost; !filepath.IsAbs(cost) {
+		t.Errorf("the team's cost is stored as %q, a relative path", cost)
 	}
 }

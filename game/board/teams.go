@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -100,10 +101,22 @@ func checkEndpoint(endpoint string) error {
 	return nil
 }
 
-// costSource is a parsed cost: a fixed price or a template to price.
+// costSource is a parsed cost: a fixed price, or a template to price,
+// by its absolute path and with its contents, which the game stores so
+// that it resumes from any folder, even where the file is not.
 type costSource struct {
 	perHour  float64
 	template string
+	raw      []byte
+}
+
+// spec is the cost as the game stores it: the price, or the template's
+// absolute path.
+func (c costSource) spec() string {
+	if c.template != "" {
+		return c.template
+	}
+	return strconv.FormatFloat(c.perHour, 'f', -1, 64)
 }
 
 func parseCost(s string) (costSource, error) {
@@ -113,8 +126,13 @@ func parseCost(s string) (costSource, error) {
 		}
 		return costSource{perHour: v}, nil
 	}
-	if _, err := os.Stat(s); err != nil {
+	abs, err := filepath.Abs(s)
+	if err != nil {
+		return costSource{}, fmt.Errorf("cost %q: %w", s, err)
+	}
+	raw, err := os.ReadFile(abs)
+	if err != nil {
 		return costSource{}, fmt.Errorf("cost %q: neither USD an hour nor a template file (%v); synthesize one with make synth", s, err)
 	}
-	return costSource{template: s}, nil
+	return costSource{template: abs, raw: raw}, nil
 }
