@@ -28,7 +28,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: lint-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: bench-service bench-tools lint-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -84,6 +84,17 @@ bench-engine: ## measure the game engine's sustained request rate (GAMEDAY_BENCH
 vendor: tools ## copy the scoreboard's chart library (uPlot, pinned in package.json) into the binary's web assets
 	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE game/board/web/vendor/
 
+bench-service: bench-tools ## the service at WORK=0 against a bare net/http server, with wrk: requests a second and their ratio (BENCH_SECONDS each run)
+	cd service && GAMEDAY_BENCH_SECONDS=$(BENCH_SECONDS) go test -count=1 -run '^$$' -bench WrkServiceAgainstBare -benchtime 1x .
+
+bench-tools: ## install wrk from Debian's packages, for make bench-service
+	@command -v wrk >/dev/null || { \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  echo "installing wrk"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null || \
+	  { $$sudo apt-get update -q >/dev/null && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }; \
+	}
+
 bench-board: ## 20 teams at the scenario's peak on loopback: the scoreboard engine's CPU use
 	GAMEDAY_BENCH_SECONDS=$(BENCH_SECONDS) go test -count=1 -run '^$$' -bench BoardTwentyTeams -benchtime 1x -v ./game/cmd/gameday
 
@@ -118,7 +129,7 @@ local: tools local-tools ## the game on loopback, baseline and target side by si
 	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
 	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(CHAOS),--chaos) -c stackName=$(STACK) $(SETS)
 
-test: tools local-tools browser-tools docs-tools lint-tools test-service test-app ## run every test (what CI runs)
+test: tools local-tools browser-tools docs-tools lint-tools bench-tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
 	cd service && go test -count=1 ./...

@@ -243,3 +243,46 @@ func TestBinaryRefusesOversizedHeaders(t *testing.T) {
 		t.Errorf("status %d, want 431", resp.StatusCode)
 	}
 }
+
+// The documented limit, 8 KiB of request line and headers, is the limit:
+// net/http reads 4 KiB beyond MaxHeaderBytes, which main.go allows for.
+func TestBinaryHeaderLimitIsTheDocumented8KiB(t *testing.T) {
+	p := startBinary(t, "WORK=0s")
+	for size, want := range map[int]int{7 << 10: http.StatusOK, 9 << 10: http.StatusRequestHeaderFieldsTooLarge, 12 << 10: http.StatusRequestHeaderFieldsTooLarge} {
+		req, _ := http.NewRequest(http.MethodGet, p.base+"/healthz", nil)
+		req.Header.Set("X-Big", strings.Repeat("a", size))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("a %d KiB header: status %d, want %d", size>>10, resp.StatusCode, want)
+		}
+	}
+}
+
+// What a load balancer sees of a drain: once SIGTERM arrives, the listener
+// is closed, so a new connection, a readiness check included, is refused,
+// while the requests in flight are answered.
+func TestBinaryRefusesNewConnectionsOnceDraining(t *testing.T) {
+	p := startBinary(t, "WORK=2s", "CONCURRENCY=1", "MAX_WAIT=3s", "DRAIN_TIMEOUT=10s")
+	var written sync.WaitGroup
+	written.Add(1)
+	inFlight := make(chan result, 1)
+	go func() { inFlight <- fetch(p.base+"/?input=in-flight", written.Done) }()
+	written.Wait()
+	time.Sleep(200 * time.Millisecond)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
+	if resp, err := client.Get(p.base + "/readyz"); err == nil {
+		resp.Body.Close()
+		t.Errorf("/readyz during the drain answered %d: want the connection refused", resp.StatusCode)
+	}
+	if r := <-inFlight; r.err != nil || r.status != http.StatusOK {
+		t.Errorf("the request in flight: %d %v, want 200", r.status, r.err)
+	}
+}

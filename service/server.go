@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -48,6 +49,7 @@ func handleHash(cfg Config, p *pool, draining *atomic.Bool, random func() float6
 			return
 		}
 		if draining.Load() {
+			noteShed(r.Context())
 			w.Header().Set("Retry-After", "1")
 			say(w, http.StatusServiceUnavailable, "draining: this process is shutting down, retry")
 			return
@@ -61,6 +63,7 @@ func handleHash(cfg Config, p *pool, draining *atomic.Bool, random func() float6
 		}
 		expected, ok := p.admit()
 		if !ok {
+			noteShed(r.Context())
 			w.Header().Set("Retry-After", retryAfter)
 			say(w, http.StatusServiceUnavailable, fmt.Sprintf("overloaded: expected wait %s is above MAX_WAIT %s, retry later", expected, cfg.MaxWait))
 			return
@@ -153,13 +156,22 @@ func say(w http.ResponseWriter, status int, message string) {
 // (nginx's convention; never seen by a client).
 const statusClientClosed = 499
 
-type requestNotes struct{ waited time.Duration }
+type requestNotes struct {
+	waited time.Duration
+	shed   bool // refused at once: overloaded or draining
+}
 
 type notesKey struct{}
 
 func noteWait(ctx context.Context, waited time.Duration) {
 	if n, ok := ctx.Value(notesKey{}).(*requestNotes); ok {
 		n.waited = waited
+	}
+}
+
+func noteShed(ctx context.Context) {
+	if n, ok := ctx.Value(notesKey{}).(*requestNotes); ok {
+		n.shed = true
 	}
 }
 
@@ -185,14 +197,22 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// logRequests writes one JSON line per request: status, duration, and the
-// time spent waiting in line for a slot.
+// logRequests writes one JSON line per request served: status, duration,
+// and the time spent waiting in line for a slot. Shed requests, refused at
+// once, are counted instead, in one line a second at most: under a flood a
+// line each would cost more than the work (and, on CloudWatch Logs at $0.50
+// a GB ingested, more than the task).
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	shed := &shedCounter{logger: logger, every: time.Second}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		notes := &requestNotes{}
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), notesKey{}, notes)))
+		if notes.shed {
+			shed.add(r.Context(), start)
+			return
+		}
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
@@ -205,4 +225,32 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 			slog.Float64("wait_ms", float64(notes.waited.Microseconds())/1000),
 		)
 	})
+}
+
+// shedCounter logs how many requests were shed, at most once every
+// interval: the line written when a shed request arrives an interval or
+// more after the last line counts every one since.
+type shedCounter struct {
+	logger *slog.Logger
+	every  time.Duration
+	mu     sync.Mutex
+	count  int
+	last   time.Time
+}
+
+func (c *shedCounter) add(ctx context.Context, now time.Time) {
+	c.mu.Lock()
+	c.count++
+	if now.Sub(c.last) < c.every {
+		c.mu.Unlock()
+		return
+	}
+	n, since := c.count, c.last
+	c.count, c.last = 0, now
+	c.mu.Unlock()
+	attrs := []slog.Attr{slog.Int("status", http.StatusServiceUnavailable), slog.Int("count", n)}
+	if !since.IsZero() {
+		attrs = append(attrs, slog.Float64("over_s", now.Sub(since).Seconds()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelInfo, "shed", attrs...)
 }

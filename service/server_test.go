@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -334,5 +336,61 @@ func TestVersionEndpoint(t *testing.T) {
 	resp := newTestServer(fastConfig()).get(t, "/version")
 	if got := body(t, resp); resp.StatusCode != 200 || !strings.Contains(got, "go1.") {
 		t.Errorf("version: %d %q", resp.StatusCode, got)
+	}
+}
+
+// A flood of shed requests costs a log line a second, not one each: each
+// line counts the requests shed since the one before.
+func TestShedRequestsAreCountedNotLoggedEach(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Work, cfg.MaxWait = time.Hour, 0
+	ts := newTestServer(cfg)
+	ts.holdSlot(t)
+	ts.logs.Reset()
+	const flood = 2000
+	for i := range flood {
+		if resp := ts.get(t, fmt.Sprintf("/?input=flood-%d", i)); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("request %d: %d, want 503", i, resp.StatusCode)
+		}
+	}
+	ts.draining.Store(true)
+	for range 10 {
+		ts.get(t, "/?input=late") // shed while draining: counted the same way
+	}
+	lines := strings.Split(strings.TrimSpace(ts.logs.String()), "\n")
+	if len(lines) > 3 {
+		t.Fatalf("%d log lines for %d shed requests in well under 3 s", len(lines), flood+10)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first["msg"] != "shed" || first["count"] != float64(1) || first["status"] != float64(503) {
+		t.Errorf("first line %s: want the first shed request counted at once", lines[0])
+	}
+	// Served requests are still logged one by one.
+	ts.draining.Store(false)
+	free := newTestServer(fastConfig())
+	free.get(t, "/?input=a")
+	if !strings.Contains(free.logs.String(), `"msg":"request"`) {
+		t.Errorf("a served request was not logged: %s", free.logs)
+	}
+}
+
+func TestShedCounterWritesOneLineAnInterval(t *testing.T) {
+	var logs bytes.Buffer
+	c := &shedCounter{logger: slog.New(slog.NewJSONHandler(&logs, nil)), every: time.Second}
+	start := time.Unix(1000, 0)
+	for i := range 250 { // 2.5 s of 100 a second
+		c.add(context.Background(), start.Add(time.Duration(i)*10*time.Millisecond))
+	}
+	var counts []int
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var e struct{ Count int }
+		json.Unmarshal([]byte(l), &e)
+		counts = append(counts, e.Count)
+	}
+	if !slices.Equal(counts, []int{1, 100, 100}) || c.count != 49 {
+		t.Errorf("lines counted %v, %d pending: want 1, 100, 100 and 49 pending", counts, c.count)
 	}
 }

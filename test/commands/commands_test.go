@@ -201,6 +201,7 @@ func TestDocumentedMakeTargets(t *testing.T) {
 	t.Run("the benchmarks run once, briefly", func(t *testing.T) {
 		contains(t, "make bench-engine", runMake(t, "bench-engine", "BENCH_SECONDS=1", "GAMEDAY_BENCH_RATE=200"), "answers/s", "p99-µs", "cores")
 		contains(t, "make bench-board", runMake(t, "bench-board", "BENCH_SECONDS=2"), "20 teams x 240 req/s", "engine-cores")
+		contains(t, "make bench-service", runMake(t, "bench-service", "BENCH_SECONDS=1"), "service-req/s", "bare-req/s", "ratio")
 	})
 }
 
