@@ -1,0 +1,94 @@
+package game
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// hostile are endpoints a team could put up to slow the engine down.
+var hostile = map[string]http.HandlerFunc{
+	"endless body": func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("x", 32<<10))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	},
+	"slow drip": func(w http.ResponseWriter, r *http.Request) {
+		for r.Context().Err() == nil {
+			if _, err := w.Write([]byte("x")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			time.Sleep(50 * time.Millisecond)
+		}
+	},
+	"huge header": func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Huge", strings.Repeat("h", 1<<20))
+		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+	},
+	"redirect loop": func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.String(), http.StatusFound)
+	},
+}
+
+// honest answers right after a steady 100 ms, so its latency is the
+// engine's measure more than the machine's noise.
+func honest(w http.ResponseWriter, r *http.Request) {
+	time.Sleep(100 * time.Millisecond)
+	w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+}
+
+func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Summary) {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	target, _ := url.Parse(srv.URL)
+	sc := Scenario{Name: "fair", Skew: 1.2, Timeout: Duration(2 * time.Second), Phases: []Phase{{Name: "a", Duration: Duration(3 * time.Second), Rate: 100, Keys: 50}}}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sum, err := Play{Target: target, Scenario: sc, Rules: DefaultRules(), Speed: 1}.Run(context.Background())
+		if err != nil {
+			t.Error(err)
+		}
+		*out = sum
+	}()
+}
+
+// One team's endpoint cannot slow another team's measurements: beside
+// each hostile endpoint, an honest one keeps its median and 99th
+// percentile within 10 % of what it gets alone, just before.
+func TestAHostileTeamDoesNotSlowAnHonestOne(t *testing.T) {
+	for name, h := range hostile {
+		t.Run(name, func(t *testing.T) {
+			var wg sync.WaitGroup
+			var alone, fair, bad Summary
+			playAt(t, honest, &wg, &alone)
+			wg.Wait()
+			if alone.OK < 290 {
+				t.Fatalf("alone, the honest team got %d answers of 300", alone.OK)
+			}
+			playAt(t, honest, &wg, &fair)
+			playAt(t, h, &wg, &bad)
+			wg.Wait()
+			t.Logf("honest alone p50 %s p99 %s; beside it p50 %s p99 %s", alone.P50, alone.P99, fair.P50, fair.P99)
+			within := func(got, base time.Duration) bool { return float64(got) <= 1.1*float64(base) }
+			if !within(fair.P50, alone.P50) || !within(fair.P99, alone.P99) || fair.OK < alone.OK-5 {
+				t.Errorf("beside it the honest team's p50 %s, p99 %s, %d answers; alone %s, %s, %d", fair.P50, fair.P99, fair.OK, alone.P50, alone.P99, alone.OK)
+			}
+			if bad.OK != 0 {
+				t.Errorf("the hostile endpoint got %d answers counted right", bad.OK)
+			}
+		})
+	}
+}
