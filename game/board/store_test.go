@@ -102,6 +102,7 @@ func TestADamagedDatabaseIsReportedWithItsCopy(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), path+" cannot be read") || !strings.Contains(err.Error(), "--db "+CopyPath(path)) {
 				t.Fatalf("opening it: %v", err)
 			}
+			t.Log(err)
 			copied, err := OpenStore(CopyPath(path))
 			if err != nil {
 				t.Fatalf("the copy: %v", err)
