@@ -38,13 +38,21 @@ var exceptionsJSON []byte
 
 // Exceptions reads the committed exceptions file.
 func Exceptions() ([]Exception, error) {
-	var out []Exception
-	if err := json.Unmarshal(exceptionsJSON, &out); err != nil {
-		return nil, fmt.Errorf("gates/control-tower-exceptions.json: %w", err)
+	return readList(exceptionsJSON, "gates/control-tower-exceptions.json", "a control ID such as CT.EC2.PR.1 and a reason",
+		func(e Exception) bool {
+			return controlID.MatchString("["+e.Control+"]") && strings.TrimSpace(e.Reason) != ""
+		})
+}
+
+// readList reads a committed list of accepted findings, each valid.
+func readList[T any](raw []byte, file, want string, valid func(T) bool) ([]T, error) {
+	var out []T
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	for i, e := range out {
-		if !controlID.MatchString("["+e.Control+"]") || strings.TrimSpace(e.Reason) == "" {
-			return nil, fmt.Errorf("gates/control-tower-exceptions.json entry %d: want a control ID such as CT.EC2.PR.1 and a reason", i+1)
+		if !valid(e) {
+			return nil, fmt.Errorf("%s entry %d: want %s", file, i+1, want)
 		}
 	}
 	return out, nil

@@ -36,16 +36,10 @@ var lintExceptionsJSON []byte
 
 // LintExceptions reads the committed ignore list.
 func LintExceptions() ([]LintException, error) {
-	var out []LintException
-	if err := json.Unmarshal(lintExceptionsJSON, &out); err != nil {
-		return nil, fmt.Errorf("gates/cfn-lint-exceptions.json: %w", err)
-	}
-	for i, e := range out {
-		if e.Rule == "" || e.Type == "" || e.Property == "" || !strings.HasPrefix(e.Checked, "cfn-lint ") || strings.TrimSpace(e.Reason) == "" {
-			return nil, fmt.Errorf("gates/cfn-lint-exceptions.json entry %d: want rule, type, property, checked (\"cfn-lint 1.x\") and a reason", i+1)
-		}
-	}
-	return out, nil
+	return readList(lintExceptionsJSON, "gates/cfn-lint-exceptions.json", `rule, type, property, checked ("cfn-lint 1.x") and a reason`,
+		func(e LintException) bool {
+			return e.Rule != "" && e.Type != "" && e.Property != "" && strings.HasPrefix(e.Checked, "cfn-lint ") && strings.TrimSpace(e.Reason) != ""
+		})
 }
 
 // ErrNoCfnLint says how to get cfn-lint.

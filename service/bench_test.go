@@ -43,14 +43,8 @@ func BenchmarkHandlerBare(b *testing.B) { benchInProcess(b, bareHandler) }
 // benchLoopback serves h on 127.0.0.1 and drives it with keep-alive clients
 // in parallel: throughput as a client sees it.
 func benchLoopback(b *testing.B, h http.Handler) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/?input=bench"
+	url, stop := serveLoopback(b, h)
+	defer stop()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -112,18 +106,13 @@ func BenchmarkWrkServiceAgainstBare(b *testing.B) {
 var requestsPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 
 func wrkRate(b *testing.B, wrk string, h http.Handler) float64 {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	url, stop := serveLoopback(b, h)
+	defer stop()
 	seconds := "3"
 	if v := os.Getenv("GAMEDAY_BENCH_SECONDS"); v != "" {
 		seconds = v
 	}
-	out, err := exec.Command(wrk, "-t2", "-c64", "-d"+seconds+"s", "http://"+ln.Addr().String()+"/?input=bench").CombinedOutput()
+	out, err := exec.Command(wrk, "-t2", "-c64", "-d"+seconds+"s", url).CombinedOutput()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
@@ -133,4 +122,15 @@ func wrkRate(b *testing.B, wrk string, h http.Handler) float64 {
 	}
 	rate, _ := strconv.ParseFloat(string(m[1]), 64)
 	return rate
+}
+
+// serveLoopback serves h on 127.0.0.1 and returns the URL of a hash request.
+func serveLoopback(b *testing.B, h http.Handler) (url string, stop func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String() + "/?input=bench", func() { srv.Close() }
 }
