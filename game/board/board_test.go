@@ -18,6 +18,7 @@ import (
 
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // fakeTeam is a team's endpoint that answers at once, as CloudFront does
@@ -195,23 +196,12 @@ func TestAnUnreachableTeamDoesNotSlowTheOthers(t *testing.T) {
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")
 	closedURL := "http://" + closed.Addr().String() + "/"
 	closed.Close()
-	// A black hole: takes connections and never answers, as a dead
-	// instance behind a security group that drops packets does.
-	hole, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer hole.Close()
-	go func() {
-		for {
-			c, err := hole.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	// A black hole, as a dead instance behind a security group that drops packets.
+	hole := testkit.BlackHole(t)
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t,
 		Team{Name: "good", Endpoint: good.srv.URL},
 		Team{Name: "closed", Endpoint: closedURL},
-		Team{Name: "hole", Endpoint: "http://" + hole.Addr().String() + "/"}))
+		Team{Name: "hole", Endpoint: "http://" + hole + "/"}))
 	defer store.Close()
 	run(t, b)
 

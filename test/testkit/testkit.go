@@ -4,6 +4,7 @@
 package testkit
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,4 +45,32 @@ func Golden(t testing.TB, path, want, from string) {
 	if string(got) != want {
 		t.Fatalf("%s differs from %s: run make docs and review the change", path, from)
 	}
+}
+
+// BlackHole listens on loopback, takes every connection and never answers,
+// as a dead instance behind a security group that drops packets does. It
+// returns the address; everything closes with the test.
+func BlackHole(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	return ln.Addr().String()
 }

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 func TestBadInputGetsAClearError(t *testing.T) {
@@ -62,21 +63,7 @@ func TestCostPrintsEveryLineAndWhatItCannotPrice(t *testing.T) {
 // A board that accepts connections and never answers: ctl and export give
 // up with a message, not a hang.
 func TestCtlAndExportTimeOutOnAStuckBoard(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // held open, never answered
-		}
-	}()
-	server := "http://" + ln.Addr().String()
+	server := "http://" + testkit.BlackHole(t)
 	for _, args := range [][]string{
 		{"ctl", "--server", server, "--token", "t", "--timeout", "300ms", "pause"},
 		{"export", "--server", server, "--timeout", "300ms"},
