@@ -1,7 +1,6 @@
 package gates
 
 import (
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,39 +22,6 @@ type Failure struct {
 	Control   string   // e.g. CT.CLOUDFRONT.PR.1
 	Rule      string   // the guard rule's name
 	Resources []string // logical IDs
-}
-
-// Exception is a control the target may fail, and why. With Steps, only
-// the fix sets between the baseline and the target may fail it.
-type Exception struct {
-	Control string `json:"control"`
-	Steps   bool   `json:"steps,omitempty"`
-	Reason  string `json:"reason"`
-}
-
-//go:embed control-tower-exceptions.json
-var exceptionsJSON []byte
-
-// Exceptions reads the committed exceptions file.
-func Exceptions() ([]Exception, error) {
-	return readList(exceptionsJSON, "gates/control-tower-exceptions.json", "a control ID such as CT.EC2.PR.1 and a reason",
-		func(e Exception) bool {
-			return controlID.MatchString("["+e.Control+"]") && strings.TrimSpace(e.Reason) != ""
-		})
-}
-
-// readList reads a committed list of accepted findings, each valid.
-func readList[T any](raw []byte, file, want string, valid func(T) bool) ([]T, error) {
-	var out []T
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
-	}
-	for i, e := range out {
-		if !valid(e) {
-			return nil, fmt.Errorf("%s entry %d: want %s", file, i+1, want)
-		}
-	}
-	return out, nil
 }
 
 var (

@@ -1,13 +1,11 @@
 package gates
 
 import (
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 )
 
 // LintFinding is one thing cfn-lint, the CloudFormation linter, reports.
@@ -19,27 +17,6 @@ type LintFinding struct {
 	Type     string // its CloudFormation type
 	Property string // the first key under the resource: Properties/Tags is "Tags", DependsOn "DependsOn"
 	Message  string
-}
-
-// LintException is a finding accepted for one resource type and property,
-// with its reason and the cfn-lint version it was checked against.
-type LintException struct {
-	Rule     string `json:"rule"`
-	Type     string `json:"type"`
-	Property string `json:"property"`
-	Checked  string `json:"checked"`
-	Reason   string `json:"reason"`
-}
-
-//go:embed cfn-lint-exceptions.json
-var lintExceptionsJSON []byte
-
-// LintExceptions reads the committed ignore list.
-func LintExceptions() ([]LintException, error) {
-	return readList(lintExceptionsJSON, "gates/cfn-lint-exceptions.json", `rule, type, property, checked ("cfn-lint 1.x") and a reason`,
-		func(e LintException) bool {
-			return e.Rule != "" && e.Type != "" && e.Property != "" && strings.HasPrefix(e.Checked, "cfn-lint ") && strings.TrimSpace(e.Reason) != ""
-		})
 }
 
 // ErrNoCfnLint says how to get cfn-lint.

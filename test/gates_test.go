@@ -1,9 +1,6 @@
 package test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -107,14 +104,7 @@ func TestEveryTemplatePassesCfnLint(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var paths []string
-	write := func(name string, tpl *template) {
-		path := filepath.Join(dir, name+".template.json")
-		raw, _ := json.Marshal(tpl.raw)
-		if err := os.WriteFile(path, raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, path)
-	}
+	write := func(name string, tpl *template) { paths = append(paths, tpl.file(t, dir, name)) }
 	for _, set := range append(fixSets(t), spec.FixSet{}) {
 		write(set.Dir(), synth(t, set.String(), synthOptions{}))
 	}
@@ -124,7 +114,7 @@ func TestEveryTemplatePassesCfnLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range gates.UnexpectedLint(findings, exceptions) {
-		t.Errorf("%s: %s %s on %s (%s) %s: %s", filepath.Base(f.File), f.Level, f.Rule, f.Resource, f.Type, f.Property, f.Message)
+		t.Errorf("%s: %s %s on %s (%s) %s: %s", strings.TrimPrefix(f.File, dir+"/"), f.Level, f.Rule, f.Resource, f.Type, f.Property, f.Message)
 	}
 	for _, e := range exceptions {
 		if !slices.ContainsFunc(findings, func(f gates.LintFinding) bool {

@@ -236,14 +236,22 @@ func prefix(t *testing.T, r resource) netip.Prefix {
 	return p
 }
 
-// controlTower runs the Control Tower controls over a template.
-func controlTower(t *testing.T, tpl *template) []gates.Failure {
+// file writes the template to dir as name.template.json, for the tools
+// that read files, and returns its path.
+func (tpl *template) file(t *testing.T, dir, name string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "template.json")
+	path := filepath.Join(dir, name+".template.json")
 	raw, _ := json.Marshal(tpl.raw)
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// controlTower runs the Control Tower controls over a template.
+func controlTower(t *testing.T, tpl *template) []gates.Failure {
+	t.Helper()
+	path := tpl.file(t, t.TempDir(), "template")
 	failures, _, err := gates.Guard("..", path)
 	if err != nil {
 		t.Fatal(err)
