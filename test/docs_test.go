@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -384,5 +385,61 @@ func TestShellWordsStopsAtTheEndOfTheCommand(t *testing.T) {
 	want := []string{"--query", "a[?b=='c'].d | e", "--id", "$id", "--output", "text"}
 	if !slices.Equal(got, want) {
 		t.Errorf("shellWords: %q, want %q", got, want)
+	}
+}
+
+// diffLine is one resource line of a `cdk diff` excerpt: [+] added, [-]
+// removed, [~] changed, by type and construct path.
+var diffLine = regexp.MustCompile(`^    \[([+~-])\] (AWS::\S+|Custom::\S+) (\S+)`)
+
+// The answer key's `cdk diff` excerpts say what the templates of each step
+// of the path really change: every line names a resource of that type and
+// path added, removed or changed between the step's two templates.
+func TestTheAnswerKeysDiffsAreWhatTheTemplatesSay(t *testing.T) {
+	raw, err := os.ReadFile("../docs/solutions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := func(tpl *template) map[string]resource {
+		out := map[string]resource{}
+		for id, r := range tpl.resources {
+			meta, _ := r["Metadata"].(map[string]any)
+			path, _ := meta["aws:cdk:path"].(string)
+			path = strings.TrimSuffix(strings.TrimPrefix(path, "UnicornRentals/"), "/Resource")
+			out[fmt.Sprint(r["Type"])+" "+path] = resource{id, r}
+		}
+		return out
+	}
+	step, checked := 0, 0
+	var before, after map[string]resource
+	for _, line := range strings.Split(string(raw), "\n") {
+		if m := regexp.MustCompile("^## ([1-8])\\. `([a-z]+)`").FindStringSubmatch(line); m != nil {
+			step, _ = strconv.Atoi(m[1])
+			if spec.AllFixes[step-1] != spec.Fix(m[2]) {
+				t.Fatalf("section %s is %s; the path's step %d is %s", m[1], m[2], step, spec.AllFixes[step-1])
+			}
+			before = byPath(synth(t, spec.NewFixSet(spec.AllFixes[:step-1]...).String(), synthOptions{}))
+			after = byPath(synth(t, spec.NewFixSet(spec.AllFixes[:step]...).String(), synthOptions{}))
+			continue
+		}
+		m := diffLine.FindStringSubmatch(line)
+		if m == nil || step == 0 {
+			continue
+		}
+		checked++
+		key := m[2] + " " + m[3]
+		old, wasThere := before[key]
+		now, isThere := after[key]
+		switch {
+		case m[1] == "+" && (!isThere || (wasThere && old.id == now.id)):
+			t.Errorf("step %d says %s is added: the templates do not", step, key)
+		case m[1] == "-" && (!wasThere || (isThere && old.id == now.id)):
+			t.Errorf("step %d says %s is removed: the templates do not", step, key)
+		case m[1] == "~" && (!wasThere || !isThere || text(old.body) == text(now.body)):
+			t.Errorf("step %d says %s changes: the templates do not", step, key)
+		}
+	}
+	if checked < 40 {
+		t.Errorf("checked %d diff lines of docs/solutions.md: the extraction is broken", checked)
 	}
 }

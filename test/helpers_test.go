@@ -73,6 +73,9 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 		return tpl
 	}
 	context := cdktest.ProjectContext()
+	// Each resource's construct path, as the CLI writes it: the docs name
+	// resources by it, as cdk diff does.
+	context["aws:cdk:enable-path-metadata"] = true
 	if opt.nag {
 		context = gates.NagContext(context)
 	}
