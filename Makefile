@@ -58,12 +58,14 @@ synth: tools ## synthesize each fix set in SETS into $(OUT)/<set>/ (no AWS accou
 	  echo "  -> $$dir/"; \
 	done
 
-diff: tools ## offline diff of the game stack between two fix sets: make diff FROM=none TO=all (CHAOS=1: the chaos stack too)
+diff: tools ## offline diff of the game stack between two fix sets, and CloudFormation's update plan: make diff FROM=none TO=all (CHAOS=1: the chaos stack too)
 	@$(MAKE) --no-print-directory synth SETS="$(FROM)" >/dev/null
 	@$(MAKE) --no-print-directory synth SETS="$(TO)"
 	@from="$(OUT)/$$(echo $(FROM) | tr ',' '+')"; to="$(OUT)/$$(echo $(TO) | tr ',' '+')"; \
 	for stack in $(STACK) $(if $(CHAOS),$(STACK)-Chaos); do \
 	  $(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"; \
+	  echo "CloudFormation's plan for $$stack (gates/plan):"; \
+	  go run ./gates/cmd/plan "$$from/$$stack.template.json" "$$to/$$stack.template.json"; \
 	done
 
 check: tools lint-tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/

@@ -116,6 +116,7 @@ func TestDocumentedMakeTargets(t *testing.T) {
 	t.Run("diff to cache shows the distribution added to the game stack", func(t *testing.T) {
 		got := runMake(t, "diff", "FROM=none", "TO=cache", outVar)
 		contains(t, "make diff TO=cache", got, "Stack UnicornRentals\n", "[+] AWS::CloudFront::Distribution Cdn/Distribution",
+			"CloudFormation's plan for UnicornRentals", "add         AWS::CloudFront::Distribution",
 			"[+] AWS::CloudFront::CachePolicy Cdn/CachePolicy", "Number of stacks with differences: 1")
 		if strings.Contains(got, "UnicornRentals-Chaos") || strings.Contains(got, "There were no differences") {
 			t.Errorf("make diff compared the chaos stack, or nothing:\n%s", got)
