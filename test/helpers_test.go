@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/gates"
+	"github.com/unicorn-rentals/gameday/gates/plan"
 	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
@@ -187,31 +188,9 @@ func (r resource) prop(path ...any) any {
 	return cur
 }
 
-// refs lists the logical IDs referenced (Ref or GetAtt) anywhere in v.
-func refs(v any) []string {
-	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if id, ok := x["Ref"].(string); ok {
-				out = append(out, id)
-			}
-			if ga, ok := x["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
-				out = append(out, fmt.Sprint(ga[0]))
-			}
-			for _, c := range x {
-				walk(c)
-			}
-		case []any:
-			for _, c := range x {
-				walk(c)
-			}
-		}
-	}
-	walk(v)
-	return out
-}
+// refs lists the logical IDs referenced anywhere in v, as the update plan
+// reads them.
+func refs(v any) []string { return plan.References(v) }
 
 // referenced reports whether any resource other than id itself refers to id.
 func (tpl *template) referenced(id string) bool {

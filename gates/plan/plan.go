@@ -268,6 +268,13 @@ func dependencies(r map[string]any) []string {
 			out = append(out, fmt.Sprint(x))
 		}
 	}
+	return append(out, References(r["Properties"])...)
+}
+
+// References lists the logical IDs v refers to anywhere: Ref, Fn::GetAtt
+// and the names in a Fn::Sub string (pseudo parameters included).
+func References(v any) []string {
+	var out []string
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
@@ -298,7 +305,7 @@ func dependencies(r map[string]any) []string {
 			}
 		}
 	}
-	walk(r["Properties"])
+	walk(v)
 	return out
 }
 
