@@ -69,7 +69,7 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context chaosSchedule on needs chaosStart`:                        {"chaosSchedule": "on"},
 		`context chaosInterval "1m": want a duration from 5m0s to 168h`:    {"chaosInterval": "1m"},
 		`context chaosStart "tomorrow": want the game's start as RFC 3339`: {"chaosStart": "tomorrow"},
-		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,harden", "fleetSize": "1"},
+		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,retire-clb,vpc-origin,harden", "fleetSize": "1"},
 	}
 	for want, values := range cases {
 		if _, err := ConfigFromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {

@@ -11,29 +11,61 @@ import (
 type Fix string
 
 const (
-	FixCache     Fix = "cache"     // CloudFront in front, cache key = the input parameter
-	FixCleanup   Fix = "cleanup"   // waste removed or right-sized
-	FixSubnets   Fix = "subnets"   // application subnets with room
-	FixDeploy    Fix = "deploy"    // fast, supervised, health-checked instances
-	FixALB       Fix = "alb"       // Application Load Balancer instead of the Classic one
-	FixAutoscale Fix = "autoscale" // target tracking on RequestCountPerTarget
-	FixFargate   Fix = "fargate"   // the fleet moves to ECS on Fargate
-	FixHarden    Fix = "harden"    // two AZs, nothing public but CloudFront, least privilege
+	FixCache     Fix = "cache"      // CloudFront in front, cache key = the input parameter
+	FixCleanup   Fix = "cleanup"    // waste removed or right-sized
+	FixSubnets   Fix = "subnets"    // application subnets with room
+	FixDeploy    Fix = "deploy"     // fast, supervised, health-checked instances
+	FixALB       Fix = "alb"        // an Application Load Balancer beside the Classic one, the same instances behind both
+	FixRetireCLB Fix = "retire-clb" // traffic on the ALB only; the Classic Load Balancer goes
+	FixAutoscale Fix = "autoscale"  // target tracking on RequestCountPerTarget
+	FixFargate   Fix = "fargate"    // ECS tasks on Fargate beside the fleet, on the listener with no share yet
+	FixRetireEC2 Fix = "retire-ec2" // every request to the tasks; the fleet goes
+	FixVpcOrigin Fix = "vpc-origin" // an internal ALB and a CloudFront VPC origin beside the public path
+	FixHarden    Fix = "harden"     // CloudFront on the VPC origin, two AZs, nothing public but CloudFront
 )
+
+// Three of the winners' moves take two deploys each, so that no request
+// is dropped while CloudFormation updates the stack: the first deploy
+// builds the new path beside the old one and puts the targets behind
+// both; the second moves the traffic, then takes the targets off the old
+// path, then deletes it (docs/solutions.md, gates/plan's checker).
+//   - alb, then retire-clb;
+//   - fargate, then retire-ec2;
+//   - vpc-origin, then harden.
 
 // AllFixes lists every fix in the order the winners made them: the
 // canonical path from the baseline to the target.
-var AllFixes = []Fix{FixCache, FixCleanup, FixSubnets, FixDeploy, FixALB, FixAutoscale, FixFargate, FixHarden}
+var AllFixes = []Fix{FixCache, FixCleanup, FixSubnets, FixDeploy, FixALB, FixRetireCLB, FixAutoscale, FixFargate, FixRetireEC2, FixVpcOrigin, FixHarden}
 
 // requires lists, per fix, the fixes it cannot do without.
 var requires = map[Fix][]Fix{
-	// Only an ALB reports requests per target.
-	FixAutoscale: {FixALB},
-	// Tasks live behind a target group of IP targets, one address each.
-	FixFargate: {FixALB, FixSubnets},
-	// Nothing but CloudFront may face the internet, and a CloudFront VPC
-	// origin can be an ALB but not a Classic Load Balancer.
-	FixHarden: {FixCache, FixALB},
+	FixRetireCLB: {FixALB},
+	// Only an ALB reports requests per target, and the requests must go
+	// through it.
+	FixAutoscale: {FixALB, FixRetireCLB},
+	// Tasks live behind a target group of IP targets, one address each; a
+	// Classic Load Balancer cannot hold them.
+	FixFargate:   {FixALB, FixRetireCLB, FixSubnets},
+	FixRetireEC2: {FixALB, FixRetireCLB, FixSubnets, FixFargate},
+	// A CloudFront VPC origin can be an ALB but not a Classic Load
+	// Balancer.
+	FixVpcOrigin: {FixCache, FixALB, FixRetireCLB},
+	// Nothing but CloudFront may face the internet.
+	FixHarden: {FixCache, FixALB, FixRetireCLB, FixVpcOrigin},
+}
+
+// Requires lists the fixes f cannot do without, in canonical order.
+func (f Fix) Requires() []Fix { return NewFixSet(requires[f]...).Fixes() }
+
+// prepares maps the first deploy of a two-deploy move to its second.
+var prepares = map[Fix]Fix{FixALB: FixRetireCLB, FixFargate: FixRetireEC2, FixVpcOrigin: FixHarden}
+
+// Prepares names the fix that finishes the move f starts, if f is the
+// first of two deploys: it builds a path that the second one moves the
+// traffic to.
+func (f Fix) Prepares() (Fix, bool) {
+	next, ok := prepares[f]
+	return next, ok
 }
 
 // FixSet is a set of fixes. The zero value is the baseline.
@@ -73,6 +105,15 @@ func (s FixSet) String() string {
 		names[i] = string(f)
 	}
 	return strings.Join(names, ",")
+}
+
+// TrafficOnALB reports whether the requests reach an Application Load
+// Balancer rather than the Classic one: once the Classic one is retired,
+// and as soon as the ALB exists when nothing is in front (players follow
+// the Endpoint to it after the deploy; CloudFront would move during it,
+// before the ALB's targets have passed their health checks).
+func (s FixSet) TrafficOnALB() bool {
+	return s.Has(FixRetireCLB) || (s.Has(FixALB) && !s.Has(FixCache))
 }
 
 // Dir is the set as a folder name: its String with "+" for ",", as

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -31,7 +32,7 @@ func TestEveryFixNameIsRecognised(t *testing.T) {
 
 func TestUnknownFixListsTheValidOnes(t *testing.T) {
 	_, err := ParseFixSet("cache,cahce")
-	want := `unknown fix "cahce"; valid fixes are cache, cleanup, subnets, deploy, alb, autoscale, fargate, harden (or none, all)`
+	want := `unknown fix "cahce"; valid fixes are cache, cleanup, subnets, deploy, alb, retire-clb, autoscale, fargate, retire-ec2, vpc-origin, harden (or none, all)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %q", err, want)
 	}
@@ -52,13 +53,13 @@ func TestMalformedLists(t *testing.T) {
 
 func TestRequirementsAreNamed(t *testing.T) {
 	_, err := ParseFixSet("fargate")
-	if want := "fargate requires alb, fargate requires subnets; add the missing fixes to the list"; err == nil || err.Error() != want {
+	if want := "fargate requires alb, fargate requires retire-clb, fargate requires subnets; add the missing fixes to the list"; err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}
 	if _, err := ParseFixSet("autoscale"); err == nil || !strings.Contains(err.Error(), "autoscale requires alb") {
 		t.Errorf("autoscale without alb: %v", err)
 	}
-	if _, err := ParseFixSet("harden,alb"); err == nil || err.Error() != "harden requires cache; add the missing fixes to the list" {
+	if _, err := ParseFixSet("harden,alb,retire-clb,vpc-origin"); err == nil || err.Error() != "vpc-origin requires cache, harden requires cache; add the missing fixes to the list" {
 		t.Errorf("harden without cache: %v", err)
 	}
 	if s, err := ParseFixSet(" alb , cache,alb"); err != nil || s.String() != "cache,alb" {
@@ -83,13 +84,20 @@ func TestEveryFlawHasAKnownFixAndAUniqueID(t *testing.T) {
 			t.Errorf("flaw %s is fixed by unknown fix %q", f.ID, f.FixedBy)
 		}
 	}
-	// Every fix removes at least one flaw, or it teaches nothing.
+	// Every fix removes at least one flaw, or prepares the deploy that
+	// does, or it teaches nothing.
 	for _, fix := range AllFixes {
 		removes := false
 		for _, f := range Flaws {
 			removes = removes || f.FixedBy == fix
 		}
-		if !removes {
+		next, prepares := fix.Prepares()
+		switch {
+		case removes && prepares:
+			t.Errorf("fix %s both removes a flaw and prepares %s", fix, next)
+		case prepares && slices.Index(AllFixes, next) < slices.Index(AllFixes, fix):
+			t.Errorf("fix %s prepares %s, which comes before it", fix, next)
+		case !removes && !prepares:
 			t.Errorf("fix %s removes no flaw in the catalog", fix)
 		}
 	}
@@ -104,13 +112,13 @@ func TestPresentFollowsTheCatalog(t *testing.T) {
 		t.Error("cleanup must not remove no-cache")
 	}
 	// A flaw goes with the part it lives on.
-	if NewFixSet(FixALB).Present(FlawTCPHealthCheck) {
+	if NewFixSet(FixALB, FixRetireCLB).Present(FlawTCPHealthCheck) || !NewFixSet(FixALB).Present(FlawTCPHealthCheck) {
 		t.Error("tcp-lb-health-check should go with the Classic Load Balancer")
 	}
-	if !NewFixSet(FixALB, FixSubnets, FixFargate).Present(FlawIMDSv1) {
+	if !NewFixSet(FixALB, FixRetireCLB, FixSubnets, FixFargate, FixRetireEC2).Present(FlawIMDSv1) {
 		t.Error("imdsv1 should stay while the forgotten instance does")
 	}
-	if NewFixSet(FixALB, FixSubnets, FixFargate, FixCleanup).Present(FlawIMDSv1) {
+	if NewFixSet(FixALB, FixRetireCLB, FixSubnets, FixFargate, FixRetireEC2, FixCleanup).Present(FlawIMDSv1) {
 		t.Error("imdsv1 should go with the last instance")
 	}
 	if w := cleaned.WasteCostPerHour(); w != 0 {
@@ -118,5 +126,19 @@ func TestPresentFollowsTheCatalog(t *testing.T) {
 	}
 	if w := baseline.WasteCostPerHour(); w < 0.2 || w > 0.3 {
 		t.Errorf("baseline waste $%v/h: expected about $0.23 (NAT, EIP, volume, instance, monitoring, root volumes)", w)
+	}
+}
+
+func TestTrafficOnALB(t *testing.T) {
+	for set, want := range map[string]bool{
+		"none": false, "alb": true, "cache,alb": false, "cache,alb,retire-clb": true, "alb,retire-clb": true,
+	} {
+		s, err := ParseFixSet(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.TrafficOnALB() != want {
+			t.Errorf("%s: traffic on the ALB %v, want %v", set, !want, want)
+		}
 	}
 }

@@ -115,7 +115,7 @@ var Flaws = []Flaw{
 	{FlawClassicLB, "scaling",
 		"A Classic Load Balancer: no RequestCountPerTarget metric to scale on, and a 1,024-request surge queue that spills over into 503s.",
 		"EC2 > Load Balancers: type classic; CloudWatch AWS/ELB SurgeQueueLength and SpilloverCount.",
-		FixALB, 0},
+		FixRetireCLB, 0},
 	{FlawFixedFleet, "scaling",
 		"The fleet is fixed: min = max = desired, no scaling policy. 4 instances serve 60 requests a minute at most.",
 		"Auto Scaling group: min, max and desired all 4; no scaling policies.",
@@ -123,7 +123,7 @@ var Flaws = []Flaw{
 	{FlawUnderusedInstance, "scaling",
 		"The one allowed instance type, m5.large (2 vCPU, 8 GiB), runs a service that holds one request at a time and needs a few MB.",
 		"CloudWatch CPUUtilization near 0 % while requests queue; the binary's RSS is under 10 MB.",
-		FixFargate, 0},
+		FixRetireEC2, 0},
 	{FlawSingleAZ, "resilience",
 		"Every instance runs in one subnet of one Availability Zone: one zone's trouble takes the whole service down.",
 		"Auto Scaling group: one subnet; all instances share one AZ.",
@@ -151,17 +151,17 @@ var Flaws = []Flaw{
 // Balancer's health check goes with the Classic Load Balancer, an
 // instance's settings with the last instance. Any one set is enough.
 var goneWith = map[FlawID][][]Fix{
-	FlawTCPHealthCheck:     {{FixALB}},
-	FlawBootUpgrade:        {{FixFargate}},
-	FlawNoSupervisor:       {{FixFargate}},
-	FlawEC2HealthCheck:     {{FixFargate}},
-	FlawNoRollingUpdate:    {{FixFargate}},
-	FlawDetailedMonitoring: {{FixFargate}},
-	FlawOversizedRoot:      {{FixFargate}},
-	FlawOpenSecurityGroup:  {{FixFargate}},
+	FlawTCPHealthCheck:     {{FixRetireCLB}},
+	FlawBootUpgrade:        {{FixRetireEC2}},
+	FlawNoSupervisor:       {{FixRetireEC2}},
+	FlawEC2HealthCheck:     {{FixRetireEC2}},
+	FlawNoRollingUpdate:    {{FixRetireEC2}},
+	FlawDetailedMonitoring: {{FixRetireEC2}},
+	FlawOversizedRoot:      {{FixRetireEC2}},
+	FlawOpenSecurityGroup:  {{FixRetireEC2}},
 	// The forgotten instance and volume carry these too, until cleanup.
-	FlawIMDSv1:             {{FixFargate, FixCleanup}},
-	FlawUnencryptedVolumes: {{FixFargate, FixCleanup}},
+	FlawIMDSv1:             {{FixRetireEC2, FixCleanup}},
+	FlawUnencryptedVolumes: {{FixRetireEC2, FixCleanup}},
 }
 
 // GoneWith lists the fix sets that remove the flaw's part, if any.

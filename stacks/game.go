@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -61,17 +60,20 @@ type GameStackProps struct {
 // does not use are nil.
 type GameStack struct {
 	awscdk.Stack
-	Network *network.Network
-	Binary  *binary.Binary       // EC2 only
-	Fleet   *fleet.Fleet         // EC2 only
-	Tasks   *tasks.Tasks         // with fargate
-	Clb     *classiclb.ClassicLB // until alb
-	Alb     *alb.ALB             // with alb
-	Cdn     *cdn.CDN             // with cache
-	Waste   *waste.Waste         // until cleanup
-	Monitor *monitor.Monitor
+	Network     *network.Network
+	Binary      *binary.Binary       // until retire-ec2
+	Fleet       *fleet.Fleet         // until retire-ec2
+	Tasks       *tasks.Tasks         // with fargate
+	Clb         *classiclb.ClassicLB // until retire-clb
+	Alb         *alb.ALB             // from alb until harden: internet-facing
+	InternalAlb *alb.ALB             // with vpc-origin
+	VpcOrigin   awscloudfront.VpcOrigin
+	Cdn         *cdn.CDN // with cache
+	Waste       *waste.Waste
+	Monitor     *monitor.Monitor
 
 	image awsec2.IMachineImage // of every instance
+	fixes spec.FixSet
 }
 
 // NewGameStack builds the stack for props.Config.Fixes.
@@ -83,7 +85,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		// Constant: a fix's diff shows only what the fix changes.
 		stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the hash service")
 	}
-	s := &GameStack{Stack: awscdk.NewStack(scope, jsii.String(cfg.StackName), &stackProps)}
+	s := &GameStack{Stack: awscdk.NewStack(scope, jsii.String(cfg.StackName), &stackProps), fixes: fixes}
 	// Not on the VPC origin: CloudFront refuses any update of a VPC origin
 	// that a distribution uses, a tag change included (aws-cdk#34629,
 	// aws-cdk#35765; https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
@@ -102,15 +104,16 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	})
 	appSubnets := s.Network.AppSubnets(fixes.Present(spec.FlawSingleAZ))
 
+	// While the service moves to Fargate, the instances and the tasks run
+	// side by side.
 	if fixes.Has(spec.FixFargate) {
 		s.Tasks = s.newTasks(cfg, props.ServiceDir, appSubnets)
-	} else {
+	}
+	if !fixes.Has(spec.FixRetireEC2) {
 		s.Fleet = s.newFleet(cfg, props.ServiceDir, appSubnets)
 	}
 
-	if fixes.Has(spec.FixALB) {
-		s.Alb = s.newAlb(cfg)
-	} else {
+	if fixes.Present(spec.FlawClassicLB) {
 		s.Clb = classiclb.New(s.Stack, "Clb", classiclb.Props{
 			Vpc:          s.Network.Vpc,
 			InstancePort: api.DefaultPort,
@@ -118,15 +121,47 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		})
 		s.Clb.LoadBalancer.AddTarget(s.Fleet.Group)
 	}
+	if fixes.Has(spec.FixVpcOrigin) {
+		s.InternalAlb = s.newAlb(cfg, true)
+		// Built by vpc-origin, used from harden: a VPC origin takes many
+		// minutes to create, and CloudFront can use it only once it exists.
+		s.VpcOrigin = awscloudfront.NewVpcOrigin(s.Stack, jsii.String("VpcOrigin"), &awscloudfront.VpcOriginProps{
+			Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(s.InternalAlb.LoadBalancer),
+			ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
+			HttpPort:       jsii.Number(alb.ListenerPort),
+		})
+	}
+	if fixes.Has(spec.FixALB) && fixes.Present(spec.FlawPublicLoadBalancer) {
+		s.Alb = s.newAlb(cfg, false)
+	}
 
 	if fixes.Has(spec.FixAutoscale) {
 		s.autoscale(cfg)
+	}
+	// New targets pass a load balancer's health checks only once their
+	// security group admits it: the group or service waits for its rules.
+	if s.Fleet != nil {
+		waitForIngress(s.Fleet.Group, s.Fleet.SecurityGroup)
+	}
+	if s.Tasks != nil {
+		for _, sg := range *s.Tasks.Service.Connections().SecurityGroups() {
+			waitForIngress(s.Tasks.Service, sg)
+		}
 	}
 
 	endpoint := s.frontURL()
 	if fixes.Has(spec.FixCache) {
 		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg)})
 		endpoint = s.Cdn.URL()
+		// Targets leave a path only once CloudFront has left it: when a
+		// deploy moves the origin and takes the targets off the old load
+		// balancer, the second waits for the first.
+		if s.Fleet != nil {
+			dependsOn(s.Fleet.Group, s.Cdn.Distribution)
+		}
+		if s.Tasks != nil {
+			dependsOn(s.Tasks.Service, s.Cdn.Distribution)
+		}
 	}
 
 	if fixes.Present(spec.FlawForgottenInstance) {
@@ -214,18 +249,19 @@ func (s *GameStack) newTasks(cfg spec.Config, serviceDir string, subnets *awsec2
 	return t
 }
 
-// newAlb puts an Application Load Balancer in front of the instances or
-// tasks. Hardened, it is internal and gets a new construct ID: an internal
-// load balancer replaces the public one, and a target group belongs to one
-// load balancer only, so its target group must be new as well.
-func (s *GameStack) newAlb(cfg spec.Config) *alb.ALB {
-	internal := !cfg.Fixes.Present(spec.FlawPublicLoadBalancer)
+// newAlb puts an Application Load Balancer in front of the instances,
+// the tasks or both. The internal one, reached only by CloudFront's VPC
+// origin, is a construct of its own: a load balancer's scheme cannot
+// change in place, and a target group belongs to one load balancer.
+func (s *GameStack) newAlb(cfg spec.Config, internal bool) *alb.ALB {
 	id := "Alb"
 	props := alb.Props{
 		Vpc:        s.Network.Vpc,
 		TargetPort: api.DefaultPort,
 		// A leaving target keeps its requests as long as one can last.
 		DeregistrationDelay: api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait),
+		Instances:           s.Fleet != nil,
+		Tasks:               s.Tasks != nil,
 	}
 	if internal {
 		id = "InternalAlb"
@@ -233,22 +269,51 @@ func (s *GameStack) newAlb(cfg spec.Config) *alb.ALB {
 		// Both AZs, whatever the service uses: an ALB needs two.
 		props.Subnets = s.Network.AppSubnets(false)
 	}
-	if s.Tasks != nil {
-		props.TargetType = elbv2.TargetType_IP
-	}
 	a := alb.New(s.Stack, id, props)
-	if s.Tasks != nil {
-		s.Tasks.Service.AttachToApplicationTargetGroup(a.TargetGroup)
-	} else {
+	if a.TaskTargetGroup != nil {
+		s.Tasks.Service.AttachToApplicationTargetGroup(a.TaskTargetGroup)
+	}
+	if a.TargetGroup != nil {
 		s.Fleet.Group.AttachToApplicationTargetGroup(a.TargetGroup)
 	}
 	return a
+}
+
+// servingAlb is the ALB that gets the requests, if one does: none while
+// CloudFront still sends them to the Classic LB; the public one until
+// harden moves CloudFront to the internal one. Without CloudFront,
+// players follow the Endpoint to the ALB as soon as it exists.
+func (s *GameStack) servingAlb() *alb.ALB {
+	if !s.fixes.TrafficOnALB() {
+		return nil
+	}
+	if s.Alb != nil {
+		return s.Alb
+	}
+	return s.InternalAlb
+}
+
+// waitForIngress makes targets depend on the ingress rules that CDK
+// writes as resources of their own under security group sg.
+func waitForIngress(targets, sg constructs.IConstruct) {
+	for _, c := range *sg.Node().Children() {
+		if rule, ok := c.(awsec2.CfnSecurityGroupIngress); ok {
+			targets.Node().DefaultChild().(awscdk.CfnResource).AddResourceDependency(rule, nil)
+		}
+	}
+}
+
+// dependsOn makes CloudFormation create or update dependent's resource
+// only after on's.
+func dependsOn(dependent, on constructs.IConstruct) {
+	dependent.Node().DefaultChild().(awscdk.CfnResource).AddResourceDependency(on.Node().DefaultChild().(awscdk.CfnResource), nil)
 }
 
 // autoscale tracks requests per target, aiming at the target value derived
 // from the very settings the service is started with.
 func (s *GameStack) autoscale(cfg spec.Config) {
 	target := float64(cfg.Service.TargetRequestsPerMinute())
+	front := s.servingAlb()
 	if s.Tasks != nil {
 		count := s.Tasks.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 			MinCapacity: jsii.Number(cfg.MinCapacity),
@@ -256,12 +321,16 @@ func (s *GameStack) autoscale(cfg spec.Config) {
 		})
 		count.ScaleOnRequestCount(jsii.String("RequestCount"), &awsecs.RequestCountScalingProps{
 			RequestsPerTarget: jsii.Number(target),
-			TargetGroup:       s.Alb.TargetGroup,
+			TargetGroup:       front.TaskTargetGroup,
 			ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(scaleOutCooldown.Seconds())),
 			ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(scaleInCooldown.Seconds())),
 		})
+	}
+	if s.Fleet == nil {
 		return
 	}
+	// The group scales on the target group attached last: newAlb
+	// attaches the public ALB's after the internal one's.
 	s.Fleet.Group.ScaleOnRequestCount(jsii.String("RequestCount"), &awsautoscaling.RequestCountScalingProps{
 		TargetRequestsPerMinute: jsii.Number(target),
 		EstimatedInstanceWarmup: awscdk.Duration_Seconds(jsii.Number(bootTime(cfg.Fixes).Seconds())),
@@ -302,8 +371,8 @@ func (p *pinnedImage) GetImage(constructs.Construct) *awsec2.MachineImageConfig 
 
 // frontURL is the load balancer's address, for when nothing is in front.
 func (s *GameStack) frontURL() *string {
-	if s.Alb != nil {
-		return s.Alb.URL()
+	if a := s.servingAlb(); a != nil {
+		return a.URL()
 	}
 	return s.Clb.URL()
 }
@@ -316,17 +385,16 @@ func (s *GameStack) origin(cfg spec.Config) awscloudfront.IOrigin {
 	timeout := api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait) + 5*time.Second
 	timeout = min(max(timeout, minOriginTimeout), maxOriginTimeout).Round(time.Second)
 	readTimeout := awscdk.Duration_Seconds(jsii.Number(timeout.Seconds()))
-	if s.Alb != nil && s.Alb.Internal() {
-		return awscloudfrontorigins.VpcOrigin_WithApplicationLoadBalancer(s.Alb.LoadBalancer, &awscloudfrontorigins.VpcOriginWithEndpointProps{
-			ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
-			HttpPort:       jsii.Number(alb.ListenerPort),
-			ReadTimeout:    readTimeout,
+	front := s.servingAlb()
+	if front != nil && front.Internal() {
+		return awscloudfrontorigins.VpcOrigin_WithVpcOrigin(s.VpcOrigin, &awscloudfrontorigins.VpcOriginProps{
+			ReadTimeout: readTimeout,
 		})
 	}
 	var dns *string
 	var port int
-	if s.Alb != nil {
-		dns, port = s.Alb.LoadBalancer.LoadBalancerDnsName(), alb.ListenerPort
+	if front != nil {
+		dns, port = front.LoadBalancer.LoadBalancerDnsName(), alb.ListenerPort
 	} else {
 		dns, port = s.Clb.LoadBalancer.LoadBalancerDnsName(), classiclb.ListenerPort
 	}

@@ -81,11 +81,11 @@ func (l lbMetrics) metric(name, statistic string, dims map[string]*string, label
 // loadBalancerMetrics are the front load balancer's: the ALB's per target
 // group, with the scaling metric; the Classic one's with its surge queue.
 func (s *GameStack) loadBalancerMetrics() lbMetrics {
-	if s.Alb != nil {
+	if a := s.servingAlb(); a != nil {
 		l := lbMetrics{ns: "AWS/ApplicationELB", elb5xx: "HTTPCode_ELB_5XX_Count", target5xx: "HTTPCode_Target_5XX_Count", target4xx: "HTTPCode_Target_4XX_Count", target5xxKey: "t",
 			latency: "TargetResponseTime", healthy: "Healthy targets",
-			lb:          map[string]*string{"LoadBalancer": s.Alb.LoadBalancer.LoadBalancerFullName()},
-			latencyDims: map[string]*string{"LoadBalancer": s.Alb.LoadBalancer.LoadBalancerFullName(), "TargetGroup": s.Alb.TargetGroup.TargetGroupFullName()}}
+			lb:          map[string]*string{"LoadBalancer": a.LoadBalancer.LoadBalancerFullName()},
+			latencyDims: map[string]*string{"LoadBalancer": a.LoadBalancer.LoadBalancerFullName(), "TargetGroup": a.Serving().TargetGroupFullName()}}
 		l.queueWidget = graph("Requests per target (the scaling metric)", 8, l.metric("RequestCountPerTarget", "Sum", l.latencyDims, "requests per target"))
 		return l
 	}
@@ -96,9 +96,10 @@ func (s *GameStack) loadBalancerMetrics() lbMetrics {
 	return l
 }
 
-// capacityWidget counts the instances or tasks in service.
+// capacityWidget counts the instances or tasks in service: the
+// instances while there are any, as they get the requests.
 func (s *GameStack) capacityWidget() cw.IWidget {
-	if s.Tasks != nil {
+	if s.Fleet == nil {
 		d := map[string]*string{"ClusterName": s.Tasks.Cluster.ClusterName(), "ServiceName": s.Tasks.Service.ServiceName()}
 		return graph("Tasks running", 8, metric("ECS/ContainerInsights", "RunningTaskCount", "Average", d, "tasks"))
 	}

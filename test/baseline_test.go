@@ -196,7 +196,7 @@ func TestAppAsTheCLIRunsIt(t *testing.T) {
 		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
 			t.Fatalf("exit %v, want 1\n%s", err, out)
 		}
-		want := `unicorn-rentals: context fixes: unknown fix "cdn"; valid fixes are cache, cleanup, subnets, deploy, alb, autoscale, fargate, harden (or none, all)`
+		want := `unicorn-rentals: context fixes: unknown fix "cdn"; valid fixes are cache, cleanup, subnets, deploy, alb, retire-clb, autoscale, fargate, retire-ec2, vpc-origin, harden (or none, all)`
 		if !strings.Contains(out, want) || strings.Contains(out, "panic") || strings.Contains(out, "goroutine") {
 			t.Errorf("output:\n%s\nwant %q and no panic", out, want)
 		}
@@ -207,7 +207,7 @@ func TestAppAsTheCLIRunsIt(t *testing.T) {
 		if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
 			t.Fatalf("exit %v, want 1\n%s", err, out)
 		}
-		want := "unicorn-rentals: context fixes: fargate requires alb, fargate requires subnets; add the missing fixes to the list"
+		want := "unicorn-rentals: context fixes: fargate requires alb, fargate requires retire-clb, fargate requires subnets; add the missing fixes to the list"
 		if !strings.Contains(out, want) || strings.Contains(out, "panic") {
 			t.Errorf("output:\n%s\nwant %q", out, want)
 		}

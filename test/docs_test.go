@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/unicorn-rentals/gameday/gates/plan"
 	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/test/testkit"
 )
@@ -392,6 +393,86 @@ func TestShellWordsStopsAtTheEndOfTheCommand(t *testing.T) {
 // removed, [~] changed, by type and construct path.
 var diffLine = regexp.MustCompile(`^    \[([+~-])\] (AWS::\S+|Custom::\S+) (\S+)`)
 
+// stepHeading is the heading of one step of the answer key: "## 5. `alb`".
+var stepHeading = regexp.MustCompile("^## ([0-9]+)\\. `([a-z0-9-]+)`")
+
+// planMarker introduces a step's update plan in the answer key.
+const planMarker = "**The update as CloudFormation runs it** (`make diff` prints it; `gates/plan` checks every moment of it):"
+
+// The answer key shows, per step, the update plan and the serving path's
+// gaps exactly as gates/plan derives them from the step's two templates.
+// UPDATE_DOCS=1 (make docs) writes them.
+func TestTheAnswerKeysPlansAreTheCheckersOutput(t *testing.T) {
+	raw, err := os.ReadFile("../docs/solutions.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := replacementRules(t)
+	lines := strings.Split(string(raw), "\n")
+	var out []string
+	step, seen := 0, 0
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if m := stepHeading.FindStringSubmatch(line); m != nil {
+			step, _ = strconv.Atoi(m[1])
+			if step < 1 || step > len(spec.AllFixes) || spec.AllFixes[step-1] != spec.Fix(m[2]) {
+				t.Fatalf("section %s is %s: not the path's step", m[1], m[2])
+			}
+		} else if strings.HasPrefix(line, "## ") {
+			step = 0
+		}
+		if step == 0 || (line != planMarker && !strings.HasPrefix(line, "**Effect**")) {
+			out = append(out, line)
+			continue
+		}
+		before := synth(t, spec.NewFixSet(spec.AllFixes[:step-1]...).String(), synthOptions{})
+		after := synth(t, spec.NewFixSet(spec.AllFixes[:step]...).String(), synthOptions{})
+		p := plan.Update(before.raw, after.raw, rules)
+		gaps, err := plan.Gaps(before.raw, after.raw, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Split(strings.TrimSuffix(p.String()+plan.GapReport(gaps), "\n"), "\n")
+		for j := range want {
+			want[j] = "    " + want[j]
+		}
+		if line == planMarker {
+			seen++
+			var shown []string
+			for i += 2; i < len(lines) && strings.HasPrefix(lines[i], "    "); i++ {
+				shown = append(shown, lines[i])
+			}
+			i-- // the blank line after the block is kept by the next turn
+			if strings.Join(shown, "\n") != strings.Join(want, "\n") && os.Getenv("UPDATE_DOCS") == "" {
+				t.Errorf("step %d: docs/solutions.md shows\n%s\nthe checker says\n%s\n(make docs writes it)", step, strings.Join(shown, "\n"), strings.Join(want, "\n"))
+			}
+			out = append(out, planMarker, "")
+			out = append(out, want...)
+			step = 0
+			continue
+		}
+		// An **Effect** line in a step with no plan yet.
+		if os.Getenv("UPDATE_DOCS") == "" {
+			t.Errorf("step %d shows no update plan (make docs writes it)", step)
+		} else {
+			seen++
+			out = append(out, planMarker, "")
+			out = append(out, want...)
+			out = append(out, "")
+		}
+		out = append(out, line)
+		step = 0
+	}
+	if os.Getenv("UPDATE_DOCS") != "" {
+		if err := os.WriteFile("../docs/solutions.md", []byte(strings.Join(out, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if seen != len(spec.AllFixes) {
+		t.Errorf("%d steps show their plan, want %d", seen, len(spec.AllFixes))
+	}
+}
+
 // The answer key's `cdk diff` excerpts say what the templates of each step
 // of the path really change: every line names a resource of that type and
 // path added, removed or changed between the step's two templates.
@@ -413,7 +494,7 @@ func TestTheAnswerKeysDiffsAreWhatTheTemplatesSay(t *testing.T) {
 	step, checked := 0, 0
 	var before, after map[string]resource
 	for _, line := range strings.Split(string(raw), "\n") {
-		if m := regexp.MustCompile("^## ([1-8])\\. `([a-z]+)`").FindStringSubmatch(line); m != nil {
+		if m := stepHeading.FindStringSubmatch(line); m != nil {
 			step, _ = strconv.Atoi(m[1])
 			if spec.AllFixes[step-1] != spec.Fix(m[2]) {
 				t.Fatalf("section %s is %s; the path's step %d is %s", m[1], m[2], step, spec.AllFixes[step-1])

@@ -14,9 +14,7 @@ import (
 
 func TestAlbFix(t *testing.T) {
 	tpl := synth(t, "alb", synthOptions{})
-	if n := len(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer")); n != 0 {
-		t.Errorf("%d Classic Load Balancers remain", n)
-	}
+	clb := tpl.one(t, "AWS::ElasticLoadBalancing::LoadBalancer")
 	lb := tpl.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 	tg := tpl.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
 	listener := tpl.one(t, "AWS::ElasticLoadBalancingV2::Listener")
@@ -49,16 +47,59 @@ func TestAlbFix(t *testing.T) {
 		}
 	})
 
-	t.Run("the fleet is registered with the target group", func(t *testing.T) {
+	// The first of two deploys: the Classic LB keeps its instances, so
+	// whoever still uses it is served while traffic moves.
+	t.Run("the fleet is registered with both load balancers", func(t *testing.T) {
 		g := tpl.one(t, "AWS::AutoScaling::AutoScalingGroup")
-		if !slices.Contains(refs(g.prop("TargetGroupARNs")), tg.id) || g.prop("LoadBalancerNames") != nil {
+		if !slices.Contains(refs(g.prop("TargetGroupARNs")), tg.id) || !slices.Contains(refs(g.prop("LoadBalancerNames")), clb.id) {
 			t.Errorf("group target groups %s, load balancers %s", text(g.prop("TargetGroupARNs")), text(g.prop("LoadBalancerNames")))
 		}
 	})
 
+	// Without CloudFront, players move to the new Endpoint after the
+	// deploy, when the instances have passed the ALB's health checks.
 	t.Run("the Endpoint is the ALB's URL", func(t *testing.T) {
 		if got := endpoint(t, tpl); !strings.Contains(got, `"http://",{"Fn::GetAtt":["`+lb.id+`","DNSName"]}`) {
 			t.Errorf("Endpoint %s", got)
 		}
 	})
+
+	// With CloudFront, the origin moves in the second deploy: CloudFront
+	// moves while CloudFormation updates it, and the instances join the
+	// ALB's target group in this one without CloudFormation waiting for
+	// their health checks.
+	t.Run("CloudFront keeps the Classic LB as its origin", func(t *testing.T) {
+		tpl := synth(t, "cache,alb", synthOptions{})
+		origins := text(tpl.one(t, "AWS::CloudFront::Distribution").prop("DistributionConfig", "Origins"))
+		if !strings.Contains(origins, clb.id) {
+			t.Errorf("origins %s, want the Classic LB", origins)
+		}
+	})
+}
+
+func TestRetireCLBFix(t *testing.T) {
+	for _, set := range []string{"alb,retire-clb", "cache,alb,retire-clb"} {
+		tpl := synth(t, set, synthOptions{})
+		if n := len(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer")); n != 0 {
+			t.Errorf("%s: %d Classic Load Balancers remain", set, n)
+		}
+		lb := tpl.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+		tg := tpl.one(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+		g := tpl.one(t, "AWS::AutoScaling::AutoScalingGroup")
+		if !slices.Contains(refs(g.prop("TargetGroupARNs")), tg.id) || g.prop("LoadBalancerNames") != nil {
+			t.Errorf("%s: group target groups %s, load balancers %s", set, text(g.prop("TargetGroupARNs")), text(g.prop("LoadBalancerNames")))
+		}
+		if !strings.HasPrefix(set, "cache") {
+			continue
+		}
+		dist := tpl.one(t, "AWS::CloudFront::Distribution")
+		if origins := text(dist.prop("DistributionConfig", "Origins")); !strings.Contains(origins, lb.id) {
+			t.Errorf("%s: origins %s, want the ALB", set, origins)
+		}
+		// The instances leave the Classic LB only once CloudFront has
+		// left it (TestTheDependenciesThatCloseTheGaps: without this, a gap).
+		if deps := g.dependsOn(); !slices.Contains(deps, dist.id) {
+			t.Errorf("%s: the group waits for %s, not for the distribution", set, deps)
+		}
+	}
 }

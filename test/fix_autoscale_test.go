@@ -9,7 +9,7 @@ import (
 )
 
 func TestAutoscaleFix(t *testing.T) {
-	for _, set := range []string{"alb,autoscale", "all"} {
+	for _, set := range []string{"alb,retire-clb,autoscale", "all"} {
 		t.Run(set, func(t *testing.T) {
 			for _, concurrency := range []int{1, 4} {
 				cfg := spec.DefaultConfig()
@@ -32,7 +32,7 @@ func TestAutoscaleFix(t *testing.T) {
 	}
 
 	t.Run("EC2: bounds, no desired capacity, warm-up from the boot time", func(t *testing.T) {
-		for set, warmup := range map[string]float64{"alb,autoscale": 300, "deploy,alb,autoscale": 90} {
+		for set, warmup := range map[string]float64{"alb,retire-clb,autoscale": 300, "deploy,alb,retire-clb,autoscale": 90} {
 			tpl := synth(t, set, synthOptions{})
 			g := tpl.one(t, "AWS::AutoScaling::AutoScalingGroup")
 			if g.prop("MinSize") != "2" || g.prop("MaxSize") != "20" || g.prop("DesiredCapacity") != nil {

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,9 +12,34 @@ import (
 	"github.com/unicorn-rentals/gameday/spec"
 )
 
+// The first of two deploys: the tasks join the listener beside the
+// instances with no share of the requests, so that ECS can create the
+// service (it needs a target group that a load balancer uses) and
+// CloudFormation can wait for its tasks before any request goes to them.
+func TestFargateFixRunsTheTasksBesideTheInstances(t *testing.T) {
+	tpl := synth(t, "alb,retire-clb,subnets,fargate", synthOptions{})
+	svc := tpl.one(t, "AWS::ECS::Service")
+	listener := tpl.one(t, "AWS::ElasticLoadBalancingV2::Listener")
+	g := tpl.one(t, "AWS::AutoScaling::AutoScalingGroup")
+	groups := map[string]string{}
+	for _, tg := range tpl.ofType("AWS::ElasticLoadBalancingV2::TargetGroup") {
+		groups[fmt.Sprint(tg.prop("TargetType"))] = tg.id
+	}
+	want := `[{"TargetGroupArn":{"Ref":"` + groups["instance"] + `"},"Weight":1},{"TargetGroupArn":{"Ref":"` + groups["ip"] + `"},"Weight":0}]`
+	if got := text(listener.prop("DefaultActions", 0, "ForwardConfig", "TargetGroups")); got != want {
+		t.Errorf("listener forwards %s\nwant %s", got, want)
+	}
+	if !slices.Contains(refs(svc.prop("LoadBalancers")), groups["ip"]) || !slices.Contains(refs(g.prop("TargetGroupARNs")), groups["instance"]) {
+		t.Errorf("service in %s, group in %s", text(svc.prop("LoadBalancers")), text(g.prop("TargetGroupARNs")))
+	}
+	if !slices.Contains(svc.dependsOn(), listener.id) {
+		t.Errorf("the service waits for %s, not for the listener", text(svc.body["DependsOn"]))
+	}
+}
+
 func TestFargateFix(t *testing.T) {
 	dir := t.TempDir()
-	tpl := synth(t, "alb,subnets,fargate", synthOptions{outdir: dir})
+	tpl := synth(t, "alb,retire-clb,subnets,fargate,retire-ec2", synthOptions{outdir: dir})
 	td := tpl.one(t, "AWS::ECS::TaskDefinition")
 	container := td.prop("ContainerDefinitions", 0).(map[string]any)
 	svc := tpl.one(t, "AWS::ECS::Service")

@@ -8,8 +8,43 @@ import (
 	"testing"
 )
 
+// The first of two deploys: an internal ALB and a VPC origin beside the
+// public path, the targets behind both, CloudFront still on the public one.
+// Creating a VPC origin takes many minutes; the second deploy only
+// switches to it.
+func TestVpcOriginFix(t *testing.T) {
+	for _, set := range []string{"cache,alb,retire-clb,vpc-origin", "cache,cleanup,subnets,deploy,alb,retire-clb,autoscale,fargate,retire-ec2,vpc-origin"} {
+		tpl := synth(t, set, synthOptions{})
+		lbs := map[string]string{}
+		for _, lb := range tpl.ofType("AWS::ElasticLoadBalancingV2::LoadBalancer") {
+			lbs[fmt.Sprint(lb.prop("Scheme"))] = lb.id
+		}
+		vo := tpl.one(t, "AWS::CloudFront::VpcOrigin")
+		if len(lbs) != 2 || !slices.Contains(refs(vo.prop("VpcOriginEndpointConfig", "Arn")), lbs["internal"]) {
+			t.Errorf("%s: load balancers %v, VPC origin on %s", set, lbs, text(vo.prop("VpcOriginEndpointConfig", "Arn")))
+		}
+		origins := text(tpl.one(t, "AWS::CloudFront::Distribution").prop("DistributionConfig", "Origins"))
+		if !strings.Contains(origins, lbs["internet-facing"]) || strings.Contains(origins, vo.id) {
+			t.Errorf("%s: CloudFront's origins %s, want the public ALB still", set, origins)
+		}
+		// Every target group of both load balancers has the targets.
+		var targets []string
+		for _, typ := range []string{"AWS::AutoScaling::AutoScalingGroup", "AWS::ECS::Service"} {
+			for _, r := range tpl.ofType(typ) {
+				targets = append(targets, refs(r.prop("TargetGroupARNs"))...)
+				targets = append(targets, refs(r.prop("LoadBalancers"))...)
+			}
+		}
+		for _, tg := range tpl.ofType("AWS::ElasticLoadBalancingV2::TargetGroup") {
+			if !slices.Contains(targets, tg.id) {
+				t.Errorf("%s: target group %s has no targets", set, tg.id)
+			}
+		}
+	}
+}
+
 func TestHardenFix(t *testing.T) {
-	for _, set := range []string{"cache,alb,harden", "all"} {
+	for _, set := range []string{"cache,alb,retire-clb,vpc-origin,harden", "all"} {
 		t.Run(set, func(t *testing.T) {
 			tpl := synth(t, set, synthOptions{})
 			lb := tpl.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -52,6 +87,19 @@ func TestHardenFix(t *testing.T) {
 				ingress := text(resource{"", lbSG}.prop("SecurityGroupIngress"))
 				if want := `[{"CidrIp":{"Fn::GetAtt":["` + tpl.one(t, "AWS::EC2::VPC").id + `","CidrBlock"]},"Description":"Origin traffic on the listener port only","FromPort":80,"IpProtocol":"tcp","ToPort":80}]`; ingress != want {
 					t.Errorf("ALB ingress %s\nwant %s", ingress, want)
+				}
+			})
+
+			// The targets leave the public ALB only once CloudFront has left
+			// it (TestTheDependenciesThatCloseTheGaps: without this, a gap).
+			t.Run("the targets wait for CloudFront", func(t *testing.T) {
+				dist := tpl.one(t, "AWS::CloudFront::Distribution")
+				for _, typ := range []string{"AWS::AutoScaling::AutoScalingGroup", "AWS::ECS::Service"} {
+					for _, r := range tpl.ofType(typ) {
+						if !slices.Contains(r.dependsOn(), dist.id) {
+							t.Errorf("%s waits for %s, not for the distribution", r.id, text(r.body["DependsOn"]))
+						}
+					}
 				}
 			})
 

@@ -242,3 +242,17 @@ func controlTower(t *testing.T, tpl *template) []gates.Failure {
 }
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
+
+// dependsOn lists the logical IDs of a resource's DependsOn.
+func (r resource) dependsOn() []string {
+	var out []string
+	switch d := r.body["DependsOn"].(type) {
+	case string:
+		out = append(out, d)
+	case []any:
+		for _, x := range d {
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
+}

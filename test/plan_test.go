@@ -1,7 +1,9 @@
 package test
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/unicorn-rentals/gameday/gates/plan"
@@ -71,13 +73,189 @@ func TestTheUpdatePlanOfEachStep(t *testing.T) {
 				t.Errorf("deploy: the Classic LB's health check change is not an update in place:\n%s", pl)
 			}
 		case spec.FixFargate:
-			// Instance targets to IP targets: TargetType replaces the group.
-			if cs := changeOf(pl, "AWS::ElasticLoadBalancingV2::TargetGroup", plan.Replace); len(cs) != 2 || !slices.Contains(cs[0].Properties, "TargetType") {
-				t.Errorf("fargate: the target group is not replaced for its TargetType:\n%s", pl)
+			// Instance targets to IP targets: a new group beside the old,
+			// never the old one replaced (TargetType is create-only).
+			if len(changeOf(pl, "AWS::ElasticLoadBalancingV2::TargetGroup", plan.Add)) != 1 || len(pl.Cleanup) != 0 {
+				t.Errorf("fargate: not one target group added and nothing removed:\n%s", pl)
 			}
+		case spec.FixRetireEC2:
 			if len(changeOf(pl, "AWS::AutoScaling::AutoScalingGroup", plan.Remove)) != 1 {
-				t.Errorf("fargate: the fleet is not removed in cleanup:\n%s", pl)
+				t.Errorf("retire-ec2: the fleet is not removed in cleanup:\n%s", pl)
+			}
+		case spec.FixRetireCLB:
+			if len(changeOf(pl, "AWS::ElasticLoadBalancing::LoadBalancer", plan.Remove)) != 1 {
+				t.Errorf("retire-clb: the Classic LB is not removed in cleanup:\n%s", pl)
+			}
+		case spec.FixHarden:
+			if len(changeOf(pl, "AWS::ElasticLoadBalancingV2::LoadBalancer", plan.Remove)) != 1 || len(changeOf(pl, "AWS::CloudFront::VpcOrigin", plan.Add)) != 0 {
+				t.Errorf("harden: the public ALB is not removed, or the VPC origin is created only now:\n%s", pl)
 			}
 		}
+		// Nothing a request crosses is ever replaced: a move builds the
+		// new part beside the old one.
+		for _, typ := range []string{"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::AutoScaling::AutoScalingGroup", "AWS::ECS::Service"} {
+			if cs := changeOf(pl, typ, plan.Replace, plan.MayReplace); len(cs) > 0 {
+				t.Errorf("%s replaces %v", f, cs)
+			}
+		}
+	}
+}
+
+// gapSteps are the deploys the checker must find gapless: each step of
+// the canonical path, and each fix applied alone to the fixes it requires.
+func gapSteps() [][2]spec.FixSet {
+	var out [][2]spec.FixSet
+	seen := map[string]bool{}
+	add := func(from, to spec.FixSet) {
+		if key := from.String() + ">" + to.String(); !seen[key] {
+			seen[key] = true
+			out = append(out, [2]spec.FixSet{from, to})
+		}
+	}
+	for i := range spec.AllFixes {
+		add(spec.NewFixSet(spec.AllFixes[:i]...), spec.NewFixSet(spec.AllFixes[:i+1]...))
+	}
+	for _, f := range spec.AllFixes {
+		add(spec.NewFixSet(f.Requires()...), spec.NewFixSet(append(f.Requires(), f)...))
+	}
+	return out
+}
+
+// Every deploy along the path, and every fix alone, keeps the Endpoint
+// reaching targets in service at every moment CloudFormation's order
+// allows (gates/plan's model).
+func TestEveryStepKeepsServing(t *testing.T) {
+	rules := replacementRules(t)
+	for _, s := range gapSteps() {
+		t.Run(s[0].String()+" to "+s[1].String(), func(t *testing.T) {
+			before, after := synth(t, s[0].String(), synthOptions{}), synth(t, s[1].String(), synthOptions{})
+			gaps, err := plan.Gaps(before.raw, after.raw, plan.Update(before.raw, after.raw, rules))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gaps) > 0 {
+				t.Errorf("%s", plan.GapReport(gaps))
+			}
+			targetsWaitForTheirIngressRules(t, after)
+		})
+	}
+}
+
+// targetsWaitForTheirIngressRules checks what the checker assumes of
+// security groups: an Auto Scaling group or ECS service is created or
+// updated only after the ingress rules of its security groups exist, so
+// its new targets can pass the load balancer's health checks.
+func targetsWaitForTheirIngressRules(t *testing.T, tpl *template) {
+	t.Helper()
+	groupsOf := func(r resource) []string {
+		if r.body["Type"] == "AWS::ECS::Service" {
+			return refs(r.prop("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"))
+		}
+		var out []string
+		for _, lt := range refs(r.prop("LaunchTemplate")) {
+			out = append(out, refs(resource{lt, tpl.resources[lt]}.prop("LaunchTemplateData", "SecurityGroupIds"))...)
+		}
+		return out
+	}
+	for _, typ := range []string{"AWS::AutoScaling::AutoScalingGroup", "AWS::ECS::Service"} {
+		for _, target := range tpl.ofType(typ) {
+			groups := groupsOf(target)
+			if len(groups) == 0 {
+				t.Errorf("%s: no security group found", target.id)
+			}
+			for _, rule := range tpl.ofType("AWS::EC2::SecurityGroupIngress") {
+				if g := refs(rule.prop("GroupId")); len(g) > 0 && slices.Contains(groups, g[0]) && !slices.Contains(target.dependsOn(), rule.id) {
+					t.Errorf("%s does not wait for %s", target.id, rule.id)
+				}
+			}
+		}
+	}
+}
+
+// withoutDependsOn returns a copy of tpl whose resources of type typ no
+// longer wait for resources of type on.
+func withoutDependsOn(t *testing.T, tpl *template, typ, on string) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(tpl.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	res := out["Resources"].(map[string]any)
+	cut := 0
+	for _, r := range res {
+		r := r.(map[string]any)
+		deps, _ := r["DependsOn"].([]any)
+		if r["Type"] != typ {
+			continue
+		}
+		var keep []any
+		for _, d := range deps {
+			if res[d.(string)].(map[string]any)["Type"] == on {
+				cut++
+				continue
+			}
+			keep = append(keep, d)
+		}
+		r["DependsOn"] = keep
+	}
+	if cut == 0 {
+		t.Fatalf("no %s waits for a %s", typ, on)
+	}
+	return out
+}
+
+// The dependencies that make the two-deploy moves gapless: without each,
+// the checker finds the gap it closes.
+func TestTheDependenciesThatCloseTheGaps(t *testing.T) {
+	rules := replacementRules(t)
+	path := func(fix spec.Fix) (from, to string) {
+		i := slices.Index(spec.AllFixes, fix)
+		return spec.NewFixSet(spec.AllFixes[:i]...).String(), spec.NewFixSet(spec.AllFixes[:i+1]...).String()
+	}
+	for _, c := range []struct {
+		fix      spec.Fix
+		typ, on  string
+		mentions string
+	}{
+		// The instances leave the Classic LB only after CloudFront left it.
+		{spec.FixRetireCLB, "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFront::Distribution", "ClbLoadBalancer"},
+		// The tasks leave the public ALB only after CloudFront left it.
+		{spec.FixHarden, "AWS::ECS::Service", "AWS::CloudFront::Distribution", "AlbTaskTargetGroup"},
+		// The ECS service is created after the listener has its target
+		// group (ECS requires it) at weight 0: with weight 1 the listener
+		// would send requests to a group the service has not filled yet.
+		{spec.FixFargate, "", "", "AlbTaskTargetGroup"},
+	} {
+		t.Run(string(c.fix), func(t *testing.T) {
+			from, to := path(c.fix)
+			before, after := synth(t, from, synthOptions{}), synth(t, to, synthOptions{})
+			if gaps, _ := plan.Gaps(before.raw, after.raw, plan.Update(before.raw, after.raw, rules)); len(gaps) != 0 {
+				t.Fatalf("gaps as built:\n%s", plan.GapReport(gaps))
+			}
+			var broken map[string]any
+			if c.typ != "" {
+				broken = withoutDependsOn(t, after, c.typ, c.on)
+			} else {
+				listener := after.one(t, "AWS::ElasticLoadBalancingV2::Listener")
+				groups := listener.prop("DefaultActions", 0, "ForwardConfig", "TargetGroups").([]any)
+				if w := groups[1].(map[string]any)["Weight"]; w != 0.0 {
+					t.Fatalf("the tasks' group has weight %v, want 0", w)
+				}
+				groups[1].(map[string]any)["Weight"] = 1.0
+				broken = after.raw
+				defer func() { groups[1].(map[string]any)["Weight"] = 0.0 }()
+			}
+			gaps, err := plan.Gaps(before.raw, broken, plan.Update(before.raw, broken, rules))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if report := plan.GapReport(gaps); len(gaps) == 0 || !strings.Contains(report, c.mentions) {
+				t.Errorf("without it, want a gap at %s; got\n%s", c.mentions, report)
+			}
+		})
 	}
 }

@@ -57,13 +57,17 @@ func TestDashboardFollowsTheFixSet(t *testing.T) {
 		t.Run(set.String(), func(t *testing.T) {
 			tpl := synth(t, set.String(), synthOptions{})
 			body := text(tpl.one(t, "AWS::CloudWatch::Dashboard").prop("DashboardBody"))
+			onAlb := set.Has(spec.FixRetireCLB) || (set.Has(spec.FixALB) && !set.Has(spec.FixCache))
 			expect := map[string]bool{
-				`\"AWS/ApplicationELB\",\"RequestCountPerTarget\"`: set.Has(spec.FixALB),
-				`\"AWS/ELB\",\"SurgeQueueLength\"`:                 !set.Has(spec.FixALB),
+				// The metrics of the load balancer that gets the requests:
+				// the Classic one until retire-clb, with CloudFront in front.
+				`\"AWS/ApplicationELB\",\"RequestCountPerTarget\"`: onAlb,
+				`\"AWS/ELB\",\"SurgeQueueLength\"`:                 !onAlb,
 				`\"AWS/CloudFront\",\"CacheHitRate\"`:              set.Has(spec.FixCache),
 				`\"region\":\"us-east-1\"`:                         set.Has(spec.FixCache),
-				`\"ECS/ContainerInsights\",\"RunningTaskCount\"`:   set.Has(spec.FixFargate),
-				`\"AWS/AutoScaling\",\"GroupInServiceInstances\"`:  !set.Has(spec.FixFargate),
+				// The instances while there are any: they get the requests.
+				`\"ECS/ContainerInsights\",\"RunningTaskCount\"`:  set.Has(spec.FixRetireEC2),
+				`\"AWS/AutoScaling\",\"GroupInServiceInstances\"`: !set.Has(spec.FixRetireEC2),
 			}
 			for fragment, want := range expect {
 				if strings.Contains(body, fragment) != want {

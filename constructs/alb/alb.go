@@ -1,6 +1,8 @@
 // Package alb is the Application Load Balancer that replaces the Classic
-// one: an HTTP :80 listener forwarding to one target group that checks
-// /healthz and lets a request finish before a target leaves.
+// one: an HTTP :80 listener forwarding to a target group that checks
+// /healthz and lets a request finish before a target leaves. It holds a
+// group for EC2 instances, one for Fargate tasks, or both while the
+// service moves from one to the other.
 package alb
 
 import (
@@ -34,9 +36,16 @@ type Props struct {
 	// AllowFrom is who may connect to an internal load balancer.
 	// Default: the VPC's own address range. Ignored unless Internal.
 	AllowFrom awsec2.IPeer
-	// TargetType is INSTANCE for EC2 instances, IP for Fargate tasks.
-	// Default INSTANCE.
-	TargetType elbv2.TargetType
+	// Instances gives the load balancer a target group of EC2 instances
+	// (TargetGroup). Default true unless Tasks is set.
+	Instances bool
+	// Tasks gives it a target group of IP targets for Fargate tasks
+	// (TaskTargetGroup). With Instances too, the listener forwards every
+	// request to the instances and none to the tasks (weight 0): ECS
+	// creates a service only on a target group a load balancer uses, and
+	// the tasks must be in service before a later deploy gives them the
+	// requests. Default false.
+	Tasks bool
 	// TargetPort is where the service listens. Default 8080.
 	TargetPort int
 	// DeregistrationDelay is how long a leaving target keeps its
@@ -45,23 +54,24 @@ type Props struct {
 	DeregistrationDelay time.Duration
 }
 
-// ALB is the load balancer, its listener and the one target group.
+// ALB is the load balancer, its listener and its target groups.
 type ALB struct {
 	constructs.Construct
-	LoadBalancer elbv2.ApplicationLoadBalancer
-	Listener     elbv2.ApplicationListener
-	TargetGroup  elbv2.ApplicationTargetGroup
+	LoadBalancer    elbv2.ApplicationLoadBalancer
+	Listener        elbv2.ApplicationListener
+	TargetGroup     elbv2.ApplicationTargetGroup // instances; nil without
+	TaskTargetGroup elbv2.ApplicationTargetGroup // tasks; nil without
 
 	internal bool
 }
 
-// New creates the load balancer. Targets are attached by the caller, with
-// TargetGroup (an Auto Scaling group or an ECS service), which also opens
-// the targets' security group to the load balancer on TargetPort.
+// New creates the load balancer. Targets are attached by the caller, to
+// TargetGroup (an Auto Scaling group) or TaskTargetGroup (an ECS
+// service), which also opens the targets' security group to the load
+// balancer on TargetPort.
 func New(scope constructs.Construct, id string, props Props) *ALB {
 	a := &ALB{Construct: constructs.NewConstruct(scope, &id), internal: props.Internal}
 	port := cmp.Or(props.TargetPort, api.DefaultPort)
-	targetType := cmp.Or(props.TargetType, elbv2.TargetType_INSTANCE)
 	delay := cmp.Or(props.DeregistrationDelay, 30*time.Second)
 	subnets := props.Subnets
 	if subnets == nil {
@@ -79,27 +89,43 @@ func New(scope constructs.Construct, id string, props Props) *ALB {
 		// Requests with malformed headers never reach the service.
 		DropInvalidHeaderFields: jsii.Bool(true),
 	})
-	a.TargetGroup = elbv2.NewApplicationTargetGroup(a.Construct, jsii.String("TargetGroup"), &elbv2.ApplicationTargetGroupProps{
-		Vpc:                 props.Vpc,
-		TargetType:          targetType,
-		Port:                jsii.Number(port),
-		Protocol:            elbv2.ApplicationProtocol_HTTP,
-		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(math.Ceil(delay.Seconds()))),
-		HealthCheck: &elbv2.HealthCheck{
-			Path:                    jsii.String(api.HealthPath),
-			HealthyHttpCodes:        jsii.String("200"),
-			Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
-			Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
-			HealthyThresholdCount:   jsii.Number(2),
-			UnhealthyThresholdCount: jsii.Number(2),
-		},
-	})
-	a.Listener = a.LoadBalancer.AddListener(jsii.String("Http"), &elbv2.BaseApplicationListenerProps{
-		Port:                jsii.Number(ListenerPort),
-		Protocol:            elbv2.ApplicationProtocol_HTTP,
-		Open:                jsii.Bool(!props.Internal),
-		DefaultTargetGroups: &[]elbv2.IApplicationTargetGroup{a.TargetGroup},
-	})
+	group := func(id string, targetType elbv2.TargetType) elbv2.ApplicationTargetGroup {
+		return elbv2.NewApplicationTargetGroup(a.Construct, jsii.String(id), &elbv2.ApplicationTargetGroupProps{
+			Vpc:                 props.Vpc,
+			TargetType:          targetType,
+			Port:                jsii.Number(port),
+			Protocol:            elbv2.ApplicationProtocol_HTTP,
+			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(math.Ceil(delay.Seconds()))),
+			HealthCheck: &elbv2.HealthCheck{
+				Path:                    jsii.String(api.HealthPath),
+				HealthyHttpCodes:        jsii.String("200"),
+				Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
+				Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),
+				HealthyThresholdCount:   jsii.Number(2),
+				UnhealthyThresholdCount: jsii.Number(2),
+			},
+		})
+	}
+	if props.Instances || !props.Tasks {
+		a.TargetGroup = group("TargetGroup", elbv2.TargetType_INSTANCE)
+	}
+	if props.Tasks {
+		a.TaskTargetGroup = group("TaskTargetGroup", elbv2.TargetType_IP)
+	}
+	listener := &elbv2.BaseApplicationListenerProps{
+		Port:     jsii.Number(ListenerPort),
+		Protocol: elbv2.ApplicationProtocol_HTTP,
+		Open:     jsii.Bool(!props.Internal),
+	}
+	if a.TargetGroup != nil && a.TaskTargetGroup != nil {
+		listener.DefaultAction = elbv2.ListenerAction_WeightedForward(&[]*elbv2.WeightedTargetGroup{
+			{TargetGroup: a.TargetGroup, Weight: jsii.Number(1)},
+			{TargetGroup: a.TaskTargetGroup, Weight: jsii.Number(0)},
+		}, nil)
+	} else {
+		listener.DefaultTargetGroups = &[]elbv2.IApplicationTargetGroup{a.Serving()}
+	}
+	a.Listener = a.LoadBalancer.AddListener(jsii.String("Http"), listener)
 	if props.Internal {
 		from := props.AllowFrom
 		if from == nil {
@@ -113,6 +139,15 @@ func New(scope constructs.Construct, id string, props Props) *ALB {
 // URL is the address players send traffic to when nothing is in front.
 func (a *ALB) URL() *string {
 	return awscdk.Fn_Join(jsii.String(""), jsii.Strings("http://", *a.LoadBalancer.LoadBalancerDnsName(), "/"))
+}
+
+// Serving is the target group that gets the requests: the instances'
+// while there are any, else the tasks'.
+func (a *ALB) Serving() elbv2.ApplicationTargetGroup {
+	if a.TargetGroup != nil {
+		return a.TargetGroup
+	}
+	return a.TaskTargetGroup
 }
 
 // Internal reports whether the load balancer is off the internet.

@@ -103,7 +103,7 @@ func Start(ctx context.Context, cfg spec.Config, opt Options) (*Topology, error)
 	if opt.ServiceBinary == "" || opt.Dir == "" {
 		return nil, errors.New("local: ServiceBinary and Dir are required")
 	}
-	t := &Topology{Fixes: cfg.Fixes, HTTPCheck: !cfg.Fixes.Present(spec.FlawTCPHealthCheck)}
+	t := &Topology{Fixes: cfg.Fixes, HTTPCheck: !cfg.Fixes.Present(spec.FlawTCPHealthCheck) || cfg.Fixes.TrafficOnALB()}
 	started := func(p *Process, err error) error {
 		if err != nil {
 			t.Stop()

@@ -1,6 +1,7 @@
 // Command plan prints the update plan from one synthesized template to
 // another: what CloudFormation adds, updates in place, replaces (by the
-// CDK CLI's own replacement rules) and removes, in the order it runs them.
+// CDK CLI's own replacement rules) and removes, in the order it runs them;
+// then every moment of it at which the Endpoint reaches no target.
 //
 //	go run ./gates/cmd/plan out/none/UnicornRentals.template.json out/cache/UnicornRentals.template.json
 package main
@@ -38,6 +39,14 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Print(plan.Update(tpl[0], tpl[1], rules))
+	p := plan.Update(tpl[0], tpl[1], rules)
+	fmt.Print(p)
+	gaps, err := plan.Gaps(tpl[0], tpl[1], p)
+	if err != nil {
+		return err
+	}
+	if plan.Serves(tpl[0]) || plan.Serves(tpl[1]) {
+		fmt.Print(plan.GapReport(gaps))
+	}
 	return nil
 }
