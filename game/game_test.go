@@ -25,9 +25,17 @@ func TestPointsPerTier(t *testing.T) {
 			t.Errorf("%s earns %v, want %v", c.latency, got, c.want)
 		}
 	}
-	// $0.6912 an hour for a minute at 1,000 points a dollar.
-	if got := r.CostPoints(0.6912, time.Minute); math.Abs(got-11.52) > 1e-9 {
-		t.Errorf("a minute at $0.6912/h costs %v points, want 11.52", got)
+	// $0.6912 an hour for a minute at 200,000 points a dollar.
+	if got := r.CostPoints(0.6912, time.Minute); math.Abs(got-2304) > 1e-9 {
+		t.Errorf("a minute at $0.6912/h costs %v points, want 2,304", got)
+	}
+	// At speed 240 an answer stands for 240 of the day's; the bill does
+	// not change.
+	if s := r.Sample(240); s.Points(4*time.Millisecond) != 2400 || s.FailurePenalty != 1200 || s.CostPoints(0.6912, time.Minute) != r.CostPoints(0.6912, time.Minute) {
+		t.Errorf("sampled at 240: %v a fast answer, %v a failure", s.Points(4*time.Millisecond), s.FailurePenalty)
+	}
+	if r.Points(4*time.Millisecond) != 10 {
+		t.Error("Sample changed the rules it was called on")
 	}
 }
 

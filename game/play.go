@@ -149,7 +149,7 @@ func (s *scorer) add(r *vegeta.Result) {
 		s.seconds[sec] = w
 	}
 	s.sum.Sent++
-	o := w.Add(r, s.play.Rules)
+	o := w.Add(r, s.play.Rules.Sample(s.play.Speed))
 	us := Micros(r.Latency)
 	_ = s.all.RecordValue(us)
 	if o.Hit {

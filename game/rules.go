@@ -73,6 +73,26 @@ func (r Rules) Points(latency time.Duration) float64 {
 	return 0
 }
 
+// Sample is the rules of a game played at speed. Requests go out at the
+// scenario's rate per real second, so a game compressed speed times sends
+// one in speed of the day's requests: each stands for speed of them, and
+// its points or penalty count speed times. The bill runs on game time
+// (CostPoints). So every term of a compressed game's score estimates the
+// same term of the real day's, and their shares stay the same at every
+// speed (the calibration table in docs/game.md).
+func (r Rules) Sample(speed float64) Rules {
+	if speed <= 0 {
+		speed = 1
+	}
+	out := r
+	out.Tiers = make([]Tier, len(r.Tiers))
+	for i, t := range r.Tiers {
+		out.Tiers[i] = Tier{Below: t.Below, Points: t.Points * speed}
+	}
+	out.FailurePenalty = r.FailurePenalty * speed
+	return out
+}
+
 // CostPoints is what running at costPerHour for d takes away.
 func (r Rules) CostPoints(costPerHour float64, d time.Duration) float64 {
 	return costPerHour * d.Hours() * r.PointsPerDollar

@@ -41,8 +41,9 @@ type Board struct {
 	clock  *clock
 	hub    *hub
 
-	minutes int    // the game's length in minutes, the last one maybe partial
-	total   uint64 // requests the scenario sends each team
+	minutes  int       // the game's length in minutes, the last one maybe partial
+	total    uint64    // requests the scenario sends each team
+	bestHits []float64 // per minute: the hit ratio a template's cache is priced at
 
 	mu      sync.Mutex
 	meta    Meta
@@ -123,6 +124,7 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	length := meta.Scenario.Length()
 	b.minutes = int((length + time.Minute - 1) / time.Minute)
 	b.total = meta.Scenario.Requests(meta.Speed)
+	b.bestHits = game.BestHitRatios(meta.Scenario, meta.Speed, meta.Seed)
 	for _, t := range meta.Teams {
 		if err := b.addTeam(t); err != nil {
 			return nil, err

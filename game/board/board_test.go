@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,17 +30,21 @@ type fakeTeam struct {
 	mu     sync.Mutex
 	inputs []string
 	status int
+	// cacheHeader is the X-Cache header it claims; default a CloudFront hit.
+	cacheHeader string
 }
 
 func newFakeTeam(t *testing.T) *fakeTeam {
-	f := &fakeTeam{status: http.StatusOK}
+	f := &fakeTeam{status: http.StatusOK, cacheHeader: "Hit from cloudfront"}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := r.URL.Query().Get(api.Param)
 		f.mu.Lock()
 		f.inputs = append(f.inputs, in)
-		status := f.status
+		status, cache := f.status, f.cacheHeader
 		f.mu.Unlock()
-		w.Header().Set("X-Cache", "Hit from cloudfront")
+		if cache != "" {
+			w.Header().Set("X-Cache", cache)
+		}
 		w.WriteHeader(status)
 		if status == http.StatusOK {
 			w.Write([]byte(api.Hash(in)))
@@ -71,10 +77,10 @@ func (f *fakeTeam) setStatus(code int) {
 }
 
 // testScenario is three game minutes, a second each at speed 60: 160
-// requests a team.
+// requests a team, over key spaces 60 times smaller than the file's.
 func testScenario(t *testing.T) game.Scenario {
 	s, err := game.ParseScenario([]byte(`{"name": "test", "skew": 1.2, "timeout": "2s",
-		"phases": [{"name": "a", "duration": "2m", "rate": 40, "keys": 50}, {"name": "b", "duration": "1m", "rate": 80, "keys": 100}]}`), "test")
+		"phases": [{"name": "a", "duration": "2m", "rate": 40, "keys": 3000}, {"name": "b", "duration": "1m", "rate": 80, "keys": 6000}]}`), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,8 +165,9 @@ func TestEveryTeamIsAskedTheSameQuestionsAndScoredEveryMinute(t *testing.T) {
 			if team.Name == "c" {
 				wantCost = 1.2
 			}
-			if r.CostPerHour != wantCost || !near(r.Cost, wantCost*1000/60) {
-				t.Errorf("team %s minute %d: cost %v at $%v/h, want %v at $%v/h", team.Name, m, r.Cost, r.CostPerHour, wantCost*1000/60, wantCost)
+			perDollar := game.DefaultRules().PointsPerDollar
+			if r.CostPerHour != wantCost || !near(r.Cost, wantCost*perDollar/60) {
+				t.Errorf("team %s minute %d: cost %v at $%v/h, want %v at $%v/h", team.Name, m, r.Cost, r.CostPerHour, wantCost*perDollar/60, wantCost)
 			}
 			score += r.Points - r.Penalty - r.Cost
 			if !near(r.Score, score) {
@@ -213,7 +220,7 @@ func TestAnUnreachableTeamDoesNotSlowTheOthers(t *testing.T) {
 		}
 	}
 	for _, s := range b.Snapshot().Standings {
-		if s.Name != "good" && (s.OK != 0 || s.Failed != 160 || s.Penalty != 800) {
+		if s.Name != "good" && (s.OK != 0 || s.Failed != 160 || s.Penalty != 160*5*testSpeed) {
 			t.Errorf("team %s: %d ok, %d failed, penalty %v: want all 160 failed", s.Name, s.OK, s.Failed, s.Penalty)
 		}
 	}
@@ -266,8 +273,8 @@ func TestPauseHoldsTheClockAndTheLoad(t *testing.T) {
 	rows := b.Rows()
 	last := rows[len(rows)-1]
 	partial := played - time.Duration(last.Minute)*time.Minute
-	if state != Ended || partial <= 0 || partial >= time.Minute || !near(last.Cost, 600*partial.Hours()) {
-		t.Errorf("ended at %s (%s): the last minute, %s of it played, cost %v; want %v", played, state, partial, last.Cost, 600*partial.Hours())
+	if state != Ended || partial <= 0 || partial >= time.Minute || !near(last.Cost, 0.6*game.DefaultRules().PointsPerDollar*partial.Hours()) {
+		t.Errorf("ended at %s (%s): the last minute, %s of it played, cost %v; want %v", played, state, partial, last.Cost, 0.6*game.DefaultRules().PointsPerDollar*partial.Hours())
 	}
 	if b.Resume() != ErrGameOver {
 		t.Error("an ended game resumed")
@@ -454,5 +461,47 @@ func TestPlayAndTheBoardAskTheSameQuestions(t *testing.T) {
 	fromPlay := slices.Sorted(slices.Values(played.questions()))
 	if len(fromBoard) != 160 || sum.Sent != 160 || !slices.Equal(fromBoard, fromPlay) {
 		t.Errorf("the board asked %d questions, play %d (%d sent); the same ones: %v", len(fromBoard), len(fromPlay), sum.Sent, slices.Equal(fromBoard, fromPlay))
+	}
+}
+
+// A team's bill does not follow what its endpoint says of its cache: two
+// teams priced from the same template (CloudFront in front of a group
+// that scales with the requests the cache misses), one claiming every answer came from
+// CloudFront's cache, the other saying nothing, pay the same, at the best
+// hit ratio the game's questions allow.
+func TestATeamCannotSetItsOwnBill(t *testing.T) {
+	t.Parallel()
+	tpl := filepath.Join(t.TempDir(), "cdn.template.json")
+	if err := os.WriteFile(tpl, []byte(`{"Resources": {
+  "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {}},
+  "Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {"InstanceType": "m5.large"}}},
+  "Asg": {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": {
+    "MinSize": "1", "MaxSize": "100", "LaunchTemplate": {"LaunchTemplateId": {"Ref": "Lt"}}}},
+  "Policy": {"Type": "AWS::AutoScaling::ScalingPolicy", "Properties": {"TargetTrackingConfiguration": {"TargetValue": 1}}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	claims, silent := newFakeTeam(t), newFakeTeam(t)
+	silent.cacheHeader = ""
+	g := newGame(t, Team{Name: "claims", Endpoint: claims.srv.URL, Cost: tpl}, Team{Name: "silent", Endpoint: silent.srv.URL, Cost: tpl})
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
+	defer store.Close()
+	run(t, b)
+	best := game.BestHitRatios(g.Scenario, g.Speed, g.Seed)
+	raw, _ := os.ReadFile(tpl)
+	for m, c := range rowsOf(b.Rows(), "claims") {
+		s := rowsOf(b.Rows(), "silent")[m]
+		want, err := game.EstimateCost(raw, game.DefaultPrices(), game.Traffic{RPS: c.PerSecond, HitRatio: best[m]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.HitRatio() != 1 || s.HitRatio() >= 0 {
+			t.Fatalf("minute %d: the teams' headers say %v and %v: the test's fakes are wrong", m, c.HitRatio(), s.HitRatio())
+		}
+		if c.PerSecond == s.PerSecond && c.CostPerHour != s.CostPerHour {
+			t.Errorf("minute %d: the team claiming hits pays $%v/h, the silent one $%v/h", m, c.CostPerHour, s.CostPerHour)
+		}
+		if math.Abs(c.CostPerHour-want.Total) > 1e-12 {
+			t.Errorf("minute %d: $%v/h, want $%v/h at the best hit ratio %.2f", m, c.CostPerHour, want.Total, best[m])
+		}
 	}
 }

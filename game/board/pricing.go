@@ -8,12 +8,18 @@ import (
 )
 
 // costPerHour is the team's bill: a fixed price, or its template priced
-// with the traffic it served this minute.
+// with the traffic of this minute. A cache is priced at the best hit ratio
+// the minute's questions allow, the same for every team: never at what the
+// team's X-Cache headers claim, which the team controls.
 func (b *Board) costPerHour(t *team, row Minute) float64 {
 	if t.cost.template == "" {
 		return t.cost.perHour
 	}
-	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: max(row.HitRatio(), 0)})
+	hits := 0.0
+	if row.Minute < len(b.bestHits) {
+		hits = b.bestHits[row.Minute]
+	}
+	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: hits})
 	if err != nil {
 		b.log.Warn("cannot price the team's template: keeping its last cost", "team", t.name, "err", err)
 	}

@@ -140,7 +140,7 @@ func (b *Board) attack(t *team, base uint64, stop <-chan struct{}) {
 				continue
 			}
 			g, _ := b.clock.Now()
-			t.add(int(g/time.Minute), b.minutes, r, b.meta.Rules)
+			t.add(int(g/time.Minute), b.minutes, r, b.meta.Rules.Sample(b.meta.Speed))
 		}
 	}()
 }

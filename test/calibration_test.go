@@ -1,0 +1,141 @@
+package test
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/spec"
+)
+
+// calibrationSpeeds are the real day's speed and the local game's.
+var calibrationSpeeds = []float64{1, 240}
+
+// pathSetups are the steps of the canonical path as the calibration
+// models them: each fix set's own template, priced by the cost model.
+func pathSetups(t *testing.T) []game.Setup {
+	t.Helper()
+	cfg := spec.DefaultConfig()
+	var out []game.Setup
+	for i := 0; i <= len(spec.AllFixes); i++ {
+		set := spec.NewFixSet(spec.AllFixes[:i]...)
+		raw := []byte(text(synth(t, set.String(), synthOptions{}).raw))
+		s := game.Setup{
+			Name:        set.String(),
+			Cache:       set.Has(spec.FixCache),
+			Targets:     cfg.FleetSize,
+			PerTarget:   api.Capacity(cfg.Service.Work, cfg.Service.Concurrency) / 60,
+			MissLatency: cfg.Service.Work,
+			TargetUse:   spec.ScalingHeadroom,
+			Bill: func(tr game.Traffic) (float64, error) {
+				est, err := game.EstimateCost(raw, game.DefaultPrices(), tr)
+				return est.Total, err
+			},
+		}
+		if set.Has(spec.FixAutoscale) {
+			s.Autoscale, s.Targets, s.MinTargets = true, cfg.MaxCapacity, cfg.MinCapacity
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// calibrationTable renders the expected game of every step at each speed.
+func calibrationTable(t *testing.T, rows map[float64][]game.Expectation) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("| step | fix | score, speed 1 | points / penalties / bill, speed 1 | bill an hour | score, speed 240 | points / penalties / bill, speed 240 |\n|---|---|---|---|---|---|---|\n")
+	pct := func(e game.Expectation) string {
+		p, f, c := e.Shares()
+		return fmt.Sprintf("%.1f / %.1f / %.1f %%", p*100, f*100, c*100)
+	}
+	for i, e := range rows[1] {
+		c := rows[240][i]
+		name := "`none`"
+		if i > 0 {
+			name = "`+" + string(spec.AllFixes[i-1]) + "`"
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | $%.2f | %s | %s |\n", i, name, thousands(e.Score), pct(e), e.CostPerHour, thousands(c.Score), pct(c))
+	}
+	return b.String()
+}
+
+func thousands(v float64) string {
+	s := fmt.Sprintf("%.0f", math.Abs(v))
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if v < 0 {
+		s = "-" + s
+	}
+	return s
+}
+
+// The committed rules keep the seed's lessons on the real day, and a
+// compressed game is a faithful sample of it: the same scoring definition
+// gives each term the same share of the score at speed 1 and 240.
+func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
+	sc, rules := game.DefaultScenario(), game.DefaultRules()
+	rows := map[float64][]game.Expectation{}
+	for _, speed := range calibrationSpeeds {
+		for _, s := range pathSetups(t) {
+			e, err := game.Expect(sc, rules, speed, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows[speed] = append(rows[speed], e)
+		}
+	}
+	table := calibrationTable(t, rows)
+	t.Logf("\n%s", table)
+
+	day := rows[1]
+	base, cache, target := day[0], day[1], day[len(day)-1]
+	cleanup := day[2]
+	// The cache dominates: its step gains more than any other.
+	for i := 2; i < len(day); i++ {
+		if gain := day[i].Score - day[i-1].Score; gain >= cache.Score-base.Score {
+			t.Errorf("step %s gains %.0f, more than the cache's %.0f", day[i].Setup, gain, cache.Score-base.Score)
+		}
+	}
+	// The CTO's waste over four hours costs at least 5 % of what the
+	// winners' path earns, and the baseline's bill at least 15 %.
+	if waste := day[1].Cost - cleanup.Cost; waste < 0.05*target.Points {
+		t.Errorf("the waste costs %.0f points over the day, %.1f %% of the target's %.0f: want at least 5 %%", waste, 100*waste/target.Points, target.Points)
+	}
+	if base.Cost < 0.15*target.Points {
+		t.Errorf("the baseline's bill is %.0f points, %.1f %% of the target's %.0f: want at least 15 %%", base.Cost, 100*base.Cost/target.Points, target.Points)
+	}
+	// A compressed game keeps every term's share within 5 points.
+	for i := range day {
+		a, b := day[i], rows[240][i]
+		ap, af, ac := a.Shares()
+		bp, bf, bc := b.Shares()
+		if math.Abs(ap-bp) > 0.05 || math.Abs(af-bf) > 0.05 || math.Abs(ac-bc) > 0.05 {
+			t.Errorf("%s: shares %.3f/%.3f/%.3f at speed 1, %.3f/%.3f/%.3f at 240", a.Setup, ap, af, ac, bp, bf, bc)
+		}
+	}
+
+	doc, err := os.ReadFile("../docs/game.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start, end = "<!-- calibration table: written by make docs -->\n", "<!-- end of the calibration table -->"
+	i, j := strings.Index(string(doc), start), strings.Index(string(doc), end)
+	if i < 0 || j < i {
+		t.Fatalf("docs/game.md has no calibration table between %q and %q", start, end)
+	}
+	if got := string(doc[i+len(start) : j]); got != table {
+		if os.Getenv("UPDATE_DOCS") != "" {
+			if err := os.WriteFile("../docs/game.md", []byte(string(doc[:i+len(start)])+table+string(doc[j:])), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("docs/game.md's calibration table is not the model's (make docs writes it):\n%s", table)
+	}
+}
