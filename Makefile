@@ -28,7 +28,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: bench-service bench-tools lint-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: bench-service bench-tools lint-tools aws-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,12 @@ diff: tools ## offline diff of the game stack between two fix sets, and CloudFor
 
 check: tools lint-tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
 	go run ./gates/cmd/check -out $(OUT)/check $(SETS)
+
+aws-tools: ## install moto's server (the AWS API mock the live-bill tests start) with pip when it is missing
+	@command -v moto_server >/dev/null || { \
+	  echo "installing moto[server]"; \
+	  python3 -m pip install --quiet 'moto[server]' || { echo "moto_server is missing and pip could not install it: install Python 3 and run pip install 'moto[server]'" >&2; exit 1; }; \
+	}
 
 lint-tools: ## install cfn-lint, the CloudFormation linter, with pip when it is missing
 	@command -v cfn-lint >/dev/null || { \
@@ -131,7 +137,7 @@ local: tools local-tools ## the game on loopback, baseline and target side by si
 	@$(MAKE) --no-print-directory synth SETS="$(SETS)" >/dev/null
 	go run ./game/cmd/localgame --speed $(SPEED) --out $(OUT) $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(CHAOS),--chaos) -c stackName=$(STACK) $(SETS)
 
-test: tools local-tools browser-tools docs-tools lint-tools bench-tools test-service test-app ## run every test (what CI runs)
+test: tools local-tools browser-tools docs-tools lint-tools aws-tools bench-tools test-service test-app ## run every test (what CI runs)
 
 test-service: ## the hash service's tests
 	cd service && go test -count=1 ./...
@@ -162,8 +168,8 @@ binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	  ls -l bin/hashsvc-linux-$$arch; \
 	done
 
-deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none AMI=ami-...
-	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK)$(if $(AMI), -c ami=$(AMI)) --require-approval never $(STACK)
+deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none AMI=ami-... FACILITATOR=<scoreboard account ID>
+	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK)$(if $(AMI), -c ami=$(AMI))$(if $(FACILITATOR), -c facilitatorAccount=$(FACILITATOR)) --require-approval never $(STACK)
 
 deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
 	$(CDK) deploy -c stackName=$(STACK) $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos

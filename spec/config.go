@@ -36,6 +36,11 @@ type Config struct {
 	// ami-0123456789abcdef0). Default: the latest Amazon Linux 2023 from
 	// SSM, resolved at every deploy, so a new AMI would roll the fleet.
 	AMI string
+	// FacilitatorAccount is the 12-digit ID of the account the scoreboard
+	// runs in (context "facilitatorAccount"). Set, the game stack has a
+	// read-only role that account may assume to read the live bill.
+	// Default: none, no role.
+	FacilitatorAccount string
 }
 
 // ServiceSettings are the hash service's settings as the stack deploys
@@ -87,6 +92,7 @@ const ScalingHeadroom = 0.75
 const maxTargetRequestsPerMinute = 60000
 
 var (
+	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
 	stackNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 	amiPattern       = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
@@ -108,6 +114,12 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 			return cfg, fmt.Errorf("context ami %q: want an AMI ID such as ami-0123456789abcdef0 (the ImageId output of a deployed stack)", v)
 		}
 		cfg.AMI = v
+	}
+	if v, ok := contextString(get, "facilitatorAccount"); ok {
+		if !accountPattern.MatchString(v) {
+			return cfg, fmt.Errorf("context facilitatorAccount %q: want the 12-digit ID of the account the scoreboard runs in, such as 123456789012", v)
+		}
+		cfg.FacilitatorAccount = v
 	}
 	if v, ok := contextString(get, "fixes"); ok {
 		if cfg.Fixes, err = ParseFixSet(v); err != nil {

@@ -70,6 +70,7 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context chaosInterval "1m": want a duration from 5m0s to 168h`:    {"chaosInterval": "1m"},
 		`context chaosStart "tomorrow": want the game's start as RFC 3339`: {"chaosStart": "tomorrow"},
 		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,retire-clb,vpc-origin,harden", "fleetSize": "1"},
+		`context facilitatorAccount "12345": want the 12-digit ID`:         {"facilitatorAccount": "12345"},
 	}
 	for want, values := range cases {
 		if _, err := ConfigFromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {

@@ -62,3 +62,17 @@ func (c ChaosSchedule) CheckAt(now time.Time) error {
 	return fmt.Errorf("context chaosStart %s with chaosDuration %s: the monkey's window ended at %s; give this game's start, or chaosSchedule=off",
 		c.Start.UTC().Format(time.RFC3339), c.Duration, c.End().UTC().Format(time.RFC3339))
 }
+
+// BillReaderActions are the calls the live bill makes in a team's account
+// (game/accounts), and all the game stack's bill-reading role allows.
+var BillReaderActions = []string{
+	"ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces", "ec2:DescribeNatGateways",
+	"elasticloadbalancing:DescribeLoadBalancers",
+	"ecs:ListClusters", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
+	"cloudfront:ListDistributions",
+	"cloudwatch:GetMetricStatistics",
+}
+
+// BillReaderRoleOutput is the game stack's output naming that role: the
+// teams file's "live:<role ARN>".
+const BillReaderRoleOutput = "BillReaderRoleArn"

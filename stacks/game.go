@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/alb"
+	"github.com/unicorn-rentals/gameday/constructs/billreader"
 	"github.com/unicorn-rentals/gameday/constructs/binary"
 	"github.com/unicorn-rentals/gameday/constructs/cdn"
 	"github.com/unicorn-rentals/gameday/constructs/classiclb"
@@ -71,6 +72,7 @@ type GameStack struct {
 	Cdn         *cdn.CDN // with cache
 	Waste       *waste.Waste
 	Monitor     *monitor.Monitor
+	BillReader  *billreader.BillReader // with a facilitator account
 
 	image awsec2.IMachineImage // of every instance
 	fixes spec.FixSet
@@ -179,6 +181,14 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	}
 
 	s.observe()
+
+	if cfg.FacilitatorAccount != "" {
+		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{TrustedAccount: cfg.FacilitatorAccount, Actions: spec.BillReaderActions})
+		awscdk.NewCfnOutput(s.Stack, jsii.String(spec.BillReaderRoleOutput), &awscdk.CfnOutputProps{
+			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN> in the teams file"),
+			Value:       s.BillReader.Role.RoleArn(),
+		})
+	}
 
 	if s.Fleet != nil || s.Waste != nil {
 		awscdk.NewCfnOutput(s.Stack, jsii.String("ImageId"), &awscdk.CfnOutputProps{

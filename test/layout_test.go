@@ -26,3 +26,39 @@ func TestTheGameAndItsDomainImportNoCDK(t *testing.T) {
 		}
 	}
 }
+
+// Every call into a team's account goes through one package: only
+// game/accounts imports the AWS SDK's services, and the board does not
+// depend on it (the command gives it a LiveBill).
+func TestOnlyTheAccountsPackageCallsAWS(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	callers := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		for _, imp := range fields[1:] {
+			if strings.HasPrefix(imp, "github.com/aws/aws-sdk-go-v2/") {
+				if fields[0] != "github.com/unicorn-rentals/gameday/game/accounts" {
+					t.Errorf("%s imports %s: calls into team accounts belong in game/accounts", fields[0], imp)
+				}
+				callers++
+			}
+		}
+	}
+	if callers == 0 {
+		t.Fatal("no package imports the AWS SDK: the listing is broken")
+	}
+	cmd = exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./game/board")
+	cmd.Dir = ".."
+	deps, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	if strings.Contains(string(deps), "aws-sdk-go-v2") {
+		t.Error("game/board depends on the AWS SDK")
+	}
+}

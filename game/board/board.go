@@ -35,11 +35,13 @@ type NewGame struct {
 
 // Board is a game for many teams.
 type Board struct {
-	store  *Store
-	prices game.Prices
-	log    *slog.Logger
-	clock  *clock
-	hub    *hub
+	store     *Store
+	prices    game.Prices
+	live      LiveBill
+	liveEvery time.Duration
+	log       *slog.Logger
+	clock     *clock
+	hub       *hub
 
 	minutes  int       // the game's length in minutes, the last one maybe partial
 	total    uint64    // requests the scenario sends each team
@@ -61,6 +63,11 @@ type Options struct {
 	Prices *game.Prices
 	// Log gets what the facilitator should see; default discards.
 	Log *slog.Logger
+	// Live reads the accounts of teams whose cost is live. Required when
+	// one is.
+	Live LiveBill
+	// LiveEvery is how often a live bill is read. Default DefaultLiveEvery.
+	LiveEvery time.Duration
 }
 
 // team is one team's side of the game.
@@ -80,6 +87,7 @@ type team struct {
 	sent     atomic.Uint64
 	attacker *vegeta.Attacker
 	done     chan struct{}
+	live     liveState
 }
 
 type batch struct {
@@ -105,6 +113,10 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
+	}
+	b.live, b.liveEvery = opts.Live, opts.LiveEvery
+	if b.liveEvery <= 0 {
+		b.liveEvery = DefaultLiveEvery
 	}
 	if meta == nil {
 		if meta, err = create(g); err != nil {
@@ -221,6 +233,9 @@ func (b *Board) addTeam(t Team) error {
 	cost, err := b.storedCost(spec)
 	if err != nil {
 		return fmt.Errorf("team %s: %w", t.Name, err)
+	}
+	if cost.live && b.live == nil {
+		return fmt.Errorf("team %s: a live bill needs AWS access: run gameday board with AWS credentials (the board reads each team's account through its role)", t.Name)
 	}
 	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{})}
 	tm.target.Store(u)

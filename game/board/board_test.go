@@ -3,6 +3,7 @@ package board
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -503,5 +504,79 @@ func TestATeamCannotSetItsOwnBill(t *testing.T) {
 		if math.Abs(c.CostPerHour-want.Total) > 1e-12 {
 			t.Errorf("minute %d: $%v/h, want $%v/h at the best hit ratio %.2f", m, c.CostPerHour, want.Total, best[m])
 		}
+	}
+}
+
+// fakeBills answers live bills: each read returns the next of its
+// answers, the last one forever.
+type fakeBills struct {
+	mu      sync.Mutex
+	answers []func() (game.Estimate, error)
+	roles   []string
+}
+
+func (f *fakeBills) Bill(_ context.Context, role string) (game.Estimate, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.roles = append(f.roles, role)
+	next := f.answers[0]
+	if len(f.answers) > 1 {
+		f.answers = f.answers[1:]
+	}
+	return next()
+}
+
+// A live team is billed what its account runs; when a read fails, the
+// board keeps the last bill and shows why.
+func TestALiveBillIsReadAndKeptWhenAReadFails(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
+	est := game.Estimate{Total: 0.75, Lines: []game.Line{{Resource: "EC2 m5.large", Detail: "7 running", PerHour: 0.672}, {Resource: "EBS gp2", Detail: "560 GiB", PerHour: 0.078}}, Unpriced: []string{"i-1 (EC2 c5.xlarge: not in the price table)"}}
+	bills := &fakeBills{answers: []func() (game.Estimate, error){
+		func() (game.Estimate, error) { return est, nil },
+		func() (game.Estimate, error) {
+			return game.Estimate{}, errors.New("ec2:DescribeInstances throttled (RequestLimitExceeded) after 5 attempts")
+		},
+	}}
+	f := newFakeTeam(t)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	b, err := Open(store, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, b)
+	for _, r := range rowsOf(b.Rows(), "live") {
+		if r.CostPerHour != 0.75 {
+			t.Errorf("minute %d billed $%v/h, want the live bill's $0.75", r.Minute, r.CostPerHour)
+		}
+	}
+	s := b.Snapshot().Standings[0]
+	if s.CostPerHour != 0.75 || len(s.Bill) != 3 || !strings.Contains(s.Bill[0], "EC2 m5.large: $0.6720/h (7 running)") || !strings.Contains(s.Bill[2], "not priced: i-1") {
+		t.Errorf("standing: $%v/h, items %q", s.CostPerHour, s.Bill)
+	}
+	if !strings.Contains(s.BillNote, "throttled") || !strings.Contains(s.BillNote, "keeping the bill read at") || s.BillAt == "" {
+		t.Errorf("note %q (read at %q): want the failure and the bill kept", s.BillNote, s.BillAt)
+	}
+	if bills.roles[0] != role {
+		t.Errorf("read through %q, want the team's role", bills.roles[0])
+	}
+}
+
+func TestALiveTeamNeedsAWSAccess(t *testing.T) {
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	_, err = Open(store, newGame(t, Team{Name: "live", Endpoint: "http://127.0.0.1:1/", Cost: "live"}), Options{})
+	if err == nil || !strings.Contains(err.Error(), "AWS credentials") {
+		t.Errorf("error %v", err)
+	}
+	if _, err := parseCost("live:team-7"); err == nil || !strings.Contains(err.Error(), "BillReaderRoleArn") {
+		t.Errorf("a live cost with no role ARN: %v", err)
 	}
 }

@@ -78,6 +78,9 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		if cost, err = parseCost(c.Cost); err != nil {
 			return err
 		}
+		if cost.live && b.live == nil {
+			return fmt.Errorf("cost %q: this board has no AWS access to read live bills", c.Cost)
+		}
 	}
 	b.mu.Lock()
 	t, ok := b.byName[name]

@@ -12,6 +12,10 @@ import (
 // the minute's questions allow, the same for every team: never at what the
 // team's X-Cache headers claim, which the team controls.
 func (b *Board) costPerHour(t *team, row Minute) float64 {
+	if t.cost.live {
+		est, _, _ := t.live.get()
+		return est.Total
+	}
 	if t.cost.template == "" {
 		return t.cost.perHour
 	}

@@ -29,6 +29,9 @@ func (b *Board) Run(ctx context.Context) error {
 	// Which teams cannot be reached is news for the room, not a reason to
 	// hold the others back.
 	go b.checkEndpoints(ctx)
+	billCtx, stopBills := context.WithCancel(ctx)
+	defer stopBills()
+	go b.followBills(billCtx)
 
 	stop := make(chan struct{})
 	base := uint64(math.Ceil(b.meta.Scenario.Expected(b.clock.Start()) / b.meta.Speed))

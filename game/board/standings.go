@@ -24,6 +24,11 @@ type Standing struct {
 	ErrorRate   float64 `json:"error_rate"`
 	HitRatio    float64 `json:"hit_ratio"` // -1: the endpoint says nothing of a cache
 	CostPerHour float64 `json:"cost_per_hour"`
+	// Bill is a live bill's items, BillAt when it was read (RFC 3339),
+	// BillNote why it may be old. Empty for a team priced otherwise.
+	Bill     []string `json:"bill,omitempty"`
+	BillAt   string   `json:"bill_at,omitempty"`
+	BillNote string   `json:"bill_note,omitempty"`
 }
 
 // Rank orders the teams' totals, best score first, ties by name, from
@@ -105,6 +110,18 @@ func (b *Board) Snapshot() Snapshot {
 		s.Scores[t.name] = scores
 	}
 	s.Standings = Rank(b.rowsLocked(), b.meta.Teams)
+	for i := range s.Standings {
+		t := b.byName[s.Standings[i].Name]
+		if t == nil || !t.cost.live {
+			continue
+		}
+		est, at, note := t.live.get()
+		s.Standings[i].Bill, s.Standings[i].BillNote = billLines(est), note
+		if !at.IsZero() {
+			s.Standings[i].BillAt = at.UTC().Format(time.RFC3339)
+			s.Standings[i].CostPerHour = est.Total
+		}
+	}
 	s.Events = slices.Clone(b.events[max(len(b.events)-recentEvents, 0):])
 	return s
 }

@@ -20,9 +20,11 @@ type Team struct {
 	Name string `json:"name"`
 	// Endpoint is the team's stack's Endpoint output.
 	Endpoint string `json:"endpoint"`
-	// Cost is where the team's bill comes from: a number is USD an hour, anything
-	// else a synthesized template priced by the cost model with the traffic
-	// the team actually served. Empty means the board's default.
+	// Cost is where the team's bill comes from: a number is USD an hour;
+	// "live:<role ARN>" (or "live", the board's own credentials) what the
+	// team's account runs, read every minute; anything else a synthesized
+	// template priced by the cost model with the traffic of each minute.
+	// Empty means the board's default.
 	Cost string `json:"cost,omitempty"`
 }
 
@@ -108,11 +110,16 @@ type costSource struct {
 	perHour  float64
 	template string
 	raw      []byte
+	live     bool   // the account's live bill
+	role     string // the role to read it through; empty: the board's credentials
 }
 
 // spec is the cost as the game stores it: the price, or the template's
 // absolute path.
 func (c costSource) spec() string {
+	if c.live {
+		return strings.TrimSuffix("live:"+c.role, ":")
+	}
 	if c.template != "" {
 		return c.template
 	}
@@ -120,6 +127,13 @@ func (c costSource) spec() string {
 }
 
 func parseCost(s string) (costSource, error) {
+	if s == "live" || strings.HasPrefix(s, "live:") {
+		role := strings.TrimPrefix(strings.TrimPrefix(s, "live"), ":")
+		if role != "" && (!strings.HasPrefix(role, "arn:") || !strings.Contains(role, ":role/")) {
+			return costSource{}, fmt.Errorf("cost %q: want live:<role ARN>, the game stack's BillReaderRoleArn output, such as live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader", s)
+		}
+		return costSource{live: true, role: role}, nil
+	}
 	if v, err := strconv.ParseFloat(strings.TrimPrefix(s, "$"), 64); err == nil {
 		if v < 0 {
 			return costSource{}, fmt.Errorf("cost %q: want USD an hour of 0 or more", s)

@@ -37,7 +37,11 @@ function renderStandings(standings) {
     cell(tr, s.p99_ms >= 1000 ? fmt(s.p99_ms / 1000, 1) + " s" : fmt(s.p99_ms) + " ms", "num");
     cell(tr, fmt(s.error_rate * 100, 1) + "%", s.error_rate >= 0.1 ? "num bad" : "num");
     cell(tr, s.hit_ratio < 0 ? "–" : fmt(s.hit_ratio * 100) + "%", "num");
-    cell(tr, "$" + fmt(s.cost_per_hour, 3), "num");
+    const bill = cell(tr, "$" + fmt(s.cost_per_hour, 3) + (s.bill_note ? " ⚠" : ""), s.bill_note ? "num bad" : "num");
+    if (s.bill || s.bill_note) {
+      // The live bill's items, read from the team's account.
+      bill.title = (s.bill || []).join("\n") + (s.bill_at ? "\nread at " + s.bill_at : "") + (s.bill_note ? "\n" + s.bill_note : "");
+    }
     body.appendChild(tr);
   }
 }

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/game/accounts"
 	"github.com/unicorn-rentals/gameday/game/board"
 )
 
@@ -27,6 +28,9 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		perHour:  fs.Float64("cost-per-hour", -1, "the bill of teams whose line gives no cost, USD an hour"),
 		template: fs.String("template", "", "price teams whose line gives no cost from this synthesized template"),
 	}
+	region := fs.String("region", "", "AWS region of the teams' stacks, for live bills (default: us-east-1)")
+	profile := fs.String("profile", "", "AWS profile the board starts from to assume each team's role, for live bills (default: the SDK's chain)")
+	liveEvery := fs.Duration("live-every", board.DefaultLiveEvery, "how often a live bill reads the team's account")
 	paused := fs.Bool("paused", false, "start paused; start the clock with \"gameday ctl resume\" or the page")
 	exitWhenOver := fs.Bool("exit-when-over", false, "exit when the game ends, rather than keep showing the final standings")
 	if err := fs.Parse(args); err != nil {
@@ -47,7 +51,11 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("board: %w", err)
 	}
 	defer store.Close()
-	b, err := board.Open(store, g, board.Options{Log: slog.New(slog.NewTextHandler(stderr, nil))})
+	b, err := board.Open(store, g, board.Options{
+		Log: slog.New(slog.NewTextHandler(stderr, nil)),
+		// Teams whose cost is live:<role> are read through the AWS SDK.
+		Live: &accounts.Biller{Region: *region, Profile: *profile}, LiveEvery: *liveEvery,
+	})
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
 	}

@@ -1,0 +1,427 @@
+package accounts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
+
+	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/test/testkit"
+)
+
+// account is a team's account as moto holds it: a VPC with two subnets,
+// and whatever each test builds in it through the API.
+type account struct {
+	*Clients
+	calls   *recorder
+	subnets []string
+	vpc     string
+	image   string
+}
+
+func newAccount(t *testing.T) *account {
+	t.Helper()
+	rec := newRecorder(t, testkit.Moto(t))
+	c, err := Connect(context.Background(), Account{Endpoint: rec.url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// moto 5.2 speaks CloudWatch's query protocol, not the Smithy RPC v2
+	// CBOR the SDK uses by default; CloudWatch itself answers both
+	// (CloudWatch's SDK changelog, "introduces two additional protocols").
+	query := func(o *cloudwatch.Options) { o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801) }
+	c.CloudWatch = cloudwatch.New(c.CloudWatch.Options(), query)
+	c.regional = cloudwatch.New(c.regional.Options(), query)
+	a := &account{Clients: c, calls: rec}
+	vpc, err := c.EC2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.vpc = aws.ToString(vpc.Vpc.VpcId)
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		s, err := c.EC2.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId, CidrBlock: aws.String([]string{"10.0.0.0/24", "10.0.1.0/24"}[i]), AvailabilityZone: aws.String(az)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.subnets = append(a.subnets, aws.ToString(s.Subnet.SubnetId))
+	}
+	images, err := c.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	if err != nil || len(images.Images) == 0 {
+		t.Fatalf("moto lists no image: %v", err)
+	}
+	a.image = aws.ToString(images.Images[0].ImageId)
+	return a
+}
+
+// runInstances starts n instances, as a team might in the console.
+func (a *account) runInstances(t *testing.T, typ ec2types.InstanceType, n int32) []string {
+	t.Helper()
+	out, err := a.EC2.RunInstances(context.Background(), &ec2.RunInstancesInput{
+		ImageId: aws.String(a.image), InstanceType: typ, MinCount: aws.Int32(n), MaxCount: aws.Int32(n), SubnetId: aws.String(a.subnets[0]),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, i := range out.Instances {
+		ids = append(ids, aws.ToString(i.InstanceId))
+	}
+	return ids
+}
+
+func (a *account) bill(t *testing.T) game.Estimate {
+	t.Helper()
+	a.calls.start()
+	inv, err := a.Inventory(context.Background(), time.Now())
+	a.calls.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Price(inv, game.DefaultPrices())
+}
+
+func line(est game.Estimate, prefix string) (game.Line, bool) {
+	for _, l := range est.Lines {
+		if strings.HasPrefix(l.Resource, prefix) {
+			return l, true
+		}
+	}
+	return game.Line{}, false
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+// What the API built is billed as the price table says, line by line.
+func TestTheLiveBillPricesWhatTheAccountRuns(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	a.runInstances(t, ec2types.InstanceTypeM5Large, 2)
+	if _, err := a.EC2.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(100), VolumeType: ec2types.VolumeTypeGp2}); err != nil {
+		t.Fatal(err)
+	}
+	eip, err := a.EC2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	natEIP, err := a.EC2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EC2.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(a.subnets[0]), AllocationId: natEIP.AllocationId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ELB.CreateLoadBalancer(ctx, &elb.CreateLoadBalancerInput{LoadBalancerName: aws.String("clb"), AvailabilityZones: []string{"us-east-1a"},
+		Listeners: []elbtypes.Listener{{Protocol: aws.String("HTTP"), LoadBalancerPort: 80, InstancePort: aws.Int32(8080)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ELBv2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String("alb"), Subnets: a.subnets}); err != nil {
+		t.Fatal(err)
+	}
+	a.runTasks(t, 3)
+	dist := a.distribution(t)
+	// CloudFront's metrics: 3,000 requests and 1.5 MB in the last five minutes.
+	a.metric(t, "Requests", dist, 3000)
+	a.metric(t, "BytesDownloaded", dist, 1.5e6)
+	a.metric(t, "CacheHitRate", dist, 80)
+
+	est := a.bill(t)
+	p := game.DefaultPrices()
+	rootGiB := 0.0 // moto gives each instance a root volume: billed as EBS like any volume
+	inv, _ := a.Inventory(ctx, time.Now())
+	for _, v := range inv.Volumes {
+		if v.Type == "gp2" {
+			rootGiB += float64(v.SizeGiB)
+		}
+	}
+	if rootGiB < 100 {
+		t.Fatalf("volumes %+v: the 100 GiB one is missing", inv.Volumes)
+	}
+	want := map[string]float64{
+		"EC2 m5.large":                   2 * 0.096,
+		"EBS gp2":                        rootGiB * 0.10 / 730,
+		"NAT gateway":                    0.045,
+		"Classic Load Balancer":          0.025,
+		"ALB alb":                        0.0225,
+		"Fargate 0.25 vCPU 0.5 GB ARM64": 3 * (0.25*0.03238 + 0.5*0.00356),
+		"CloudFront " + dist:             3000.0/300*3600/10000*0.01 + 1.5e6/300*3600/1e9*0.085,
+	}
+	for what, perHour := range want {
+		l, ok := line(est, what)
+		if !ok || !near(l.PerHour, perHour) {
+			t.Errorf("%s: $%v/h (%v), want $%v/h", what, l.PerHour, ok, perHour)
+		}
+	}
+	// Two Elastic IPs, and whatever public addresses moto gave the
+	// instances and load balancers: each $0.005 an hour.
+	ips, ok := line(est, "public IPv4")
+	if !ok || ips.PerHour < 2*p.Hourly["public-ipv4"] || !strings.Contains(ips.Detail, "addresses") {
+		t.Errorf("public IPv4: %+v (EIP %s)", ips, aws.ToString(eip.PublicIp))
+	}
+	if !near(est.Total, sum(est)) {
+		t.Errorf("total $%v/h, lines add to $%v/h", est.Total, sum(est))
+	}
+	if l, _ := line(est, "CloudFront"); !strings.Contains(l.Detail, "80% hits") {
+		t.Errorf("CloudFront line %q: the hit ratio comes from CloudFront's CacheHitRate", l.Detail)
+	}
+}
+
+func sum(est game.Estimate) float64 {
+	total := 0.0
+	for _, l := range est.Lines {
+		total += l.PerHour
+	}
+	return total
+}
+
+// An instance started outside the stack is in the next bill; a stopped
+// one stops billing compute and keeps billing its volume.
+func TestTheLiveBillFollowsTheConsole(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	ids := a.runInstances(t, ec2types.InstanceTypeM5Large, 1)
+	first := a.bill(t)
+	a.runInstances(t, ec2types.InstanceTypeM5Large, 1) // "in the console"
+	second := a.bill(t)
+	if l, _ := line(second, "EC2 m5.large"); !near(l.PerHour, 2*0.096) || !strings.Contains(l.Detail, "2 running") {
+		t.Errorf("after a second instance: %+v", l)
+	}
+	if _, err := a.EC2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: ids}); err != nil {
+		t.Fatal(err)
+	}
+	third := a.bill(t)
+	if l, _ := line(third, "EC2 m5.large"); !near(l.PerHour, 0.096) {
+		t.Errorf("after stopping one: compute %+v, want one instance's $0.096/h", l)
+	}
+	v2, _ := line(second, "EBS")
+	v3, _ := line(third, "EBS")
+	if v3.PerHour == 0 || !near(v2.PerHour, v3.PerHour) {
+		t.Errorf("volumes: $%v/h before the stop, $%v/h after: a stopped instance's volume still bills", v2.PerHour, v3.PerHour)
+	}
+	if !near(second.Total-third.Total, 0.096) || !near(second.Total-first.Total, 0.096+v2.PerHour-firstEBS(first)) {
+		t.Errorf("totals $%v, $%v, $%v an hour", first.Total, second.Total, third.Total)
+	}
+}
+
+func firstEBS(est game.Estimate) float64 {
+	l, _ := line(est, "EBS")
+	return l.PerHour
+}
+
+// What the price table does not know is listed, not billed as zero
+// without a word.
+func TestTheLiveBillListsWhatItCannotPrice(t *testing.T) {
+	a := newAccount(t)
+	a.runInstances(t, ec2types.InstanceTypeC5Xlarge, 1)
+	est := a.bill(t)
+	if len(est.Unpriced) != 1 || !strings.Contains(est.Unpriced[0], "c5.xlarge") {
+		t.Errorf("unpriced %v, want the c5.xlarge", est.Unpriced)
+	}
+}
+
+// The AccessDenied an account answers when the role lacks a permission,
+// as the EC2 API reference documents its errors (moto grants everything,
+// so a test server answers in its place).
+func TestADeniedCallNamesThePermission(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>1</RequestID></Response>`))
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	c, err := Connect(context.Background(), Account{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Inventory(context.Background(), time.Now())
+	if err == nil || !strings.Contains(err.Error(), "ec2:DescribeInstances denied (UnauthorizedOperation)") || !strings.Contains(err.Error(), "facilitatorAccount") {
+		t.Errorf("error %v: want the denied call and how to grant it", err)
+	}
+}
+
+func TestARoleMustBeARoleARN(t *testing.T) {
+	_, err := Connect(context.Background(), Account{RoleARN: "team-7"})
+	if err == nil || !strings.Contains(err.Error(), "BillReaderRoleArn") {
+		t.Errorf("error %v", err)
+	}
+}
+
+// runTasks gives the account n running Fargate tasks of 0.25 vCPU and
+// 512 MiB on ARM64. moto 5.2 cannot run a Fargate task (its RunTask fails
+// on the awsvpc network interface it creates), so a test server answers
+// the four ECS calls the inventory makes, with the JSON the ECS API
+// reference documents for ListClusters, ListTasks, DescribeTasks and
+// DescribeTaskDefinition.
+func (a *account) runTasks(t *testing.T, n int) {
+	t.Helper()
+	const cluster, def = "arn:aws:ecs:us-east-1:123456789012:cluster/console", "arn:aws:ecs:us-east-1:123456789012:task-definition/hash:1"
+	var arns []string
+	var tasks []map[string]any
+	for i := range n {
+		arn := fmt.Sprintf("arn:aws:ecs:us-east-1:123456789012:task/console/%032d", i)
+		arns = append(arns, arn)
+		tasks = append(tasks, map[string]any{"taskArn": arn, "clusterArn": cluster, "taskDefinitionArn": def, "launchType": "FARGATE", "cpu": "256", "memory": "512", "lastStatus": "RUNNING", "desiredStatus": "RUNNING"})
+	}
+	answers := map[string]any{
+		"ListClusters":           map[string]any{"clusterArns": []string{cluster}},
+		"ListTasks":              map[string]any{"taskArns": arns},
+		"DescribeTasks":          map[string]any{"tasks": tasks, "failures": []any{}},
+		"DescribeTaskDefinition": map[string]any{"taskDefinition": map[string]any{"taskDefinitionArn": def, "runtimePlatform": map[string]any{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}}},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		body, ok := answers[op]
+		if !ok {
+			http.Error(w, `{"__type":"InvalidParameterException","message":"not in the stand-in"}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.BaseEndpoint = aws.String(srv.URL)
+	a.ECS = ecs.NewFromConfig(cfg)
+}
+
+func (a *account) distribution(t *testing.T) string {
+	t.Helper()
+	out, err := a.CloudFront.CreateDistribution(context.Background(), &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String("team"), Comment: aws.String(""), Enabled: aws.Bool(true),
+		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{Id: aws.String("lb"), DomainName: aws.String("lb.example.com"),
+			CustomOriginConfig: &cftypes.CustomOriginConfig{HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443), OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpOnly}}}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("lb"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Distribution.Id)
+}
+
+// metric puts one CloudFront data point, as CloudFront publishes them.
+func (a *account) metric(t *testing.T, name, dist string, v float64) {
+	t.Helper()
+	if _, err := a.CloudWatch.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/CloudFront"), MetricData: []cwtypes.MetricDatum{{
+		MetricName: aws.String(name), Value: aws.Float64(v), Timestamp: aws.Time(time.Now().Add(-time.Minute)),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String("DistributionId"), Value: aws.String(dist)}, {Name: aws.String("Region"), Value: aws.String("Global")}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recorder stands between the SDK and moto and notes, while on, the IAM
+// action of every call: the signing name of the request's credential
+// scope, and its operation (the query protocols' Action, the JSON
+// protocols' X-Amz-Target, CloudFront's REST path).
+type recorder struct {
+	url   string
+	mu    sync.Mutex
+	on    bool
+	calls map[string]bool
+}
+
+func newRecorder(t *testing.T, target string) *recorder {
+	r := &recorder{calls: map[string]bool{}}
+	to, _ := url.Parse(target)
+	proxy := httputil.NewSingleHostReverseProxy(to)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		_, scope, _ := strings.Cut(req.Header.Get("Authorization"), "Credential=")
+		parts := strings.Split(scope, "/")
+		service := ""
+		if len(parts) > 3 {
+			service = map[string]string{"monitoring": "cloudwatch"}[parts[3]]
+			if service == "" {
+				service = parts[3]
+			}
+		}
+		op := ""
+		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+			op = form.Get("Action")
+		} else if target := req.Header.Get("X-Amz-Target"); target != "" {
+			_, op, _ = strings.Cut(target, ".")
+		} else if service == "cloudfront" && req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/distribution") {
+			op = "ListDistributions"
+		} else {
+			op = req.Method + " " + req.URL.Path
+		}
+		r.mu.Lock()
+		if r.on {
+			r.calls[service+":"+op] = true
+		}
+		r.mu.Unlock()
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	return r
+}
+
+func (r *recorder) start() { r.mu.Lock(); r.on = true; r.mu.Unlock() }
+func (r *recorder) stop()  { r.mu.Lock(); r.on = false; r.mu.Unlock() }
+
+// The role the stack gives the facilitator allows every call the live
+// bill makes (spec.BillReaderActions), and the bill makes no other.
+func TestTheBillMakesOnlyTheCallsItsRoleAllows(t *testing.T) {
+	a := newAccount(t)
+	a.runInstances(t, ec2types.InstanceTypeM5Large, 1)
+	if _, err := a.ELBv2.CreateLoadBalancer(context.Background(), &elbv2.CreateLoadBalancerInput{Name: aws.String("alb"), Subnets: a.subnets}); err != nil {
+		t.Fatal(err)
+	}
+	a.runTasks(t, 1) // the ECS stand-in is not behind the recorder: its calls are added below
+	a.distribution(t)
+	a.bill(t)
+	for _, call := range []string{"ecs:ListClusters", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition"} {
+		a.calls.calls[call] = true
+	}
+	var made []string
+	for call := range a.calls.calls {
+		made = append(made, call)
+		if !slices.Contains(spec.BillReaderActions, call) {
+			t.Errorf("the bill calls %s, which the role does not allow", call)
+		}
+	}
+	for _, allowed := range spec.BillReaderActions {
+		if !a.calls.calls[allowed] {
+			t.Errorf("the role allows %s, which the bill never calls (made: %v)", allowed, made)
+		}
+	}
+}

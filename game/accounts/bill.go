@@ -1,0 +1,122 @@
+package accounts
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// hoursPerMonth turns monthly prices into hourly ones, as AWS bills EBS.
+const hoursPerMonth = 730
+
+// Price turns an inventory into an hourly bill with the game's price
+// table: one line a kind of resource, and, listed apart, whatever bills
+// but the table has no price for, never counted as zero without saying so.
+func Price(inv Inventory, p game.Prices) game.Estimate {
+	var est game.Estimate
+	add := func(what, detail string, perHour float64) {
+		est.Lines = append(est.Lines, game.Line{Resource: what, Detail: detail, PerHour: perHour})
+		est.Total += perHour
+	}
+
+	running := map[string]int{}
+	for _, i := range inv.Instances {
+		if !i.Running {
+			continue
+		}
+		if _, ok := p.Hourly["ec2:"+i.Type]; !ok {
+			est.Unpriced = append(est.Unpriced, fmt.Sprintf("%s (EC2 %s: not in the price table)", i.ID, i.Type))
+			continue
+		}
+		running[i.Type]++
+	}
+	for _, typ := range sortedKeys(running) {
+		n := running[typ]
+		add("EC2 "+typ, fmt.Sprintf("%d running", n), float64(n)*p.Hourly["ec2:"+typ])
+	}
+	if stopped := len(inv.Instances) - countRunning(inv.Instances); stopped > 0 {
+		add("EC2 stopped", fmt.Sprintf("%d stopped: their volumes bill, their compute does not", stopped), 0)
+	}
+
+	gib := map[string]int32{}
+	for _, v := range inv.Volumes {
+		if _, ok := p.Monthly["ebs-gb:"+v.Type]; !ok {
+			est.Unpriced = append(est.Unpriced, fmt.Sprintf("%s (EBS %s, %d GiB: not in the price table)", v.ID, v.Type, v.SizeGiB))
+			continue
+		}
+		gib[v.Type] += v.SizeGiB
+	}
+	for _, typ := range sortedKeys(gib) {
+		add("EBS "+typ, fmt.Sprintf("%d GiB", gib[typ]), float64(gib[typ])*p.Monthly["ebs-gb:"+typ]/hoursPerMonth)
+	}
+
+	if n := len(inv.PublicIPv4); n > 0 {
+		add("public IPv4", fmt.Sprintf("%d addresses", n), float64(n)*p.Hourly["public-ipv4"])
+	}
+	if n := len(inv.NatGateways); n > 0 {
+		add("NAT gateway", fmt.Sprintf("%d, hours (data processed not read)", n), float64(n)*p.Hourly["nat-gateway"])
+	}
+	if n := len(inv.ClassicLBs); n > 0 {
+		add("Classic Load Balancer", fmt.Sprintf("%d, hours", n), float64(n)*p.Hourly["classic-lb"])
+	}
+	for _, lb := range inv.LoadBalancers {
+		if lb.Type != "application" {
+			est.Unpriced = append(est.Unpriced, fmt.Sprintf("%s (%s load balancer: not in the price table)", lb.Name, lb.Type))
+			continue
+		}
+		add("ALB "+lb.Name, fmt.Sprintf("hours and %.2f LCU", lb.LCUs), p.Hourly["alb"]+lb.LCUs*p.Hourly["alb-lcu"])
+	}
+
+	type size struct {
+		vcpu, gb float64
+		arch     string
+	}
+	tasks := map[size]int{}
+	for _, t := range inv.Tasks {
+		if !t.Fargate {
+			continue // on EC2 instances, billed as the instances
+		}
+		if _, ok := p.Hourly["fargate-vcpu:"+t.Architecture]; !ok {
+			est.Unpriced = append(est.Unpriced, fmt.Sprintf("%s (Fargate %s: not in the price table)", t.ARN, t.Architecture))
+			continue
+		}
+		tasks[size{t.VCPU, t.GB, t.Architecture}]++
+	}
+	sizes := make([]size, 0, len(tasks))
+	for s := range tasks {
+		sizes = append(sizes, s)
+	}
+	sort.Slice(sizes, func(i, j int) bool { return fmt.Sprint(sizes[i]) < fmt.Sprint(sizes[j]) })
+	for _, s := range sizes {
+		n := float64(tasks[s])
+		per := s.vcpu*p.Hourly["fargate-vcpu:"+s.arch] + s.gb*p.Hourly["fargate-gb:"+s.arch]
+		add(fmt.Sprintf("Fargate %.2g vCPU %.2g GB %s", s.vcpu, s.gb, s.arch), fmt.Sprintf("%.0f tasks", n), n*per)
+	}
+
+	for _, d := range inv.Distributions {
+		requests := d.RPS * 3600 / 10000 * p.Usage["cloudfront-10k-https"]
+		out := d.BytesPerSecond * 3600 / 1e9 * p.Usage["cloudfront-gb-out"]
+		add("CloudFront "+d.ID, fmt.Sprintf("%.1f requests/s, %.0f%% hits (CloudFront's metrics); origin fetches free", d.RPS, d.HitRatio*100), requests+out)
+	}
+	return est
+}
+
+func countRunning(is []Instance) int {
+	n := 0
+	for _, i := range is {
+		if i.Running {
+			n++
+		}
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

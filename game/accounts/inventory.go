@@ -1,0 +1,345 @@
+package accounts
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+)
+
+// Inventory is what an account runs that bills by the hour, read through
+// Describe and List calls, whatever made it: the stack, the console or
+// the CLI.
+type Inventory struct {
+	Instances     []Instance
+	Volumes       []Volume
+	PublicIPv4    []string // every public IPv4 address: Elastic IPs, attached or not, and addresses AWS assigned
+	NatGateways   []string
+	ClassicLBs    []string
+	LoadBalancers []LoadBalancer // Application and Network Load Balancers
+	Tasks         []Task         // running ECS tasks
+	Distributions []Distribution
+}
+
+// Instance is an EC2 instance.
+type Instance struct {
+	ID, Type string
+	// Running: billed for compute (pending or running). A stopped
+	// instance bills only for its volumes.
+	Running bool
+}
+
+// Volume is an EBS volume, attached or not.
+type Volume struct {
+	ID, Type string
+	SizeGiB  int32
+}
+
+// LoadBalancer is an Application or Network Load Balancer.
+type LoadBalancer struct {
+	Name, Type string  // application or network
+	LCUs       float64 // consumed per hour, from CloudWatch's last five minutes
+}
+
+// Task is a running ECS task.
+type Task struct {
+	ARN          string
+	Fargate      bool
+	VCPU, GB     float64
+	Architecture string // ARM64 or X86_64
+}
+
+// Distribution is a CloudFront distribution and what it served lately.
+type Distribution struct {
+	ID string
+	// Requests a second, hits among them, and bytes out a second, from
+	// CloudFront's own metrics over the last five minutes: never from
+	// what the team's endpoint says.
+	RPS, HitRatio, BytesPerSecond float64
+}
+
+// window is how far back metrics are read: CloudFront and ELB publish a
+// point a minute, a few minutes late.
+const window = 5 * time.Minute
+
+// Inventory reads what the account runs now. The first call that fails
+// ends it: a partial inventory would be billed as less than it is.
+func (c *Clients) Inventory(ctx context.Context, now time.Time) (Inventory, error) {
+	var inv Inventory
+	for _, step := range []func(context.Context, *Inventory, time.Time) error{
+		c.instances, c.volumes, c.addresses, c.natGateways, c.classicLBs, c.loadBalancers, c.tasks, c.distributions,
+	} {
+		if err := step(ctx, &inv, now); err != nil {
+			return Inventory{}, err
+		}
+	}
+	return inv, nil
+}
+
+func (c *Clients) instances(ctx context.Context, inv *Inventory, _ time.Time) error {
+	p := ec2.NewDescribeInstancesPaginator(c.EC2, &ec2.DescribeInstancesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"ec2:DescribeInstances", err}
+		}
+		for _, r := range out.Reservations {
+			for _, i := range r.Instances {
+				state := ec2types.InstanceStateNameRunning
+				if i.State != nil {
+					state = i.State.Name
+				}
+				if state == ec2types.InstanceStateNameTerminated || state == ec2types.InstanceStateNameShuttingDown {
+					continue
+				}
+				inv.Instances = append(inv.Instances, Instance{
+					ID: aws.ToString(i.InstanceId), Type: string(i.InstanceType),
+					Running: state == ec2types.InstanceStateNameRunning || state == ec2types.InstanceStateNamePending,
+				})
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Clients) volumes(ctx context.Context, inv *Inventory, _ time.Time) error {
+	p := ec2.NewDescribeVolumesPaginator(c.EC2, &ec2.DescribeVolumesInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"ec2:DescribeVolumes", err}
+		}
+		for _, v := range out.Volumes {
+			if v.State == ec2types.VolumeStateDeleted || v.State == ec2types.VolumeStateDeleting {
+				continue
+			}
+			inv.Volumes = append(inv.Volumes, Volume{ID: aws.ToString(v.VolumeId), Type: string(v.VolumeType), SizeGiB: aws.ToInt32(v.Size)})
+		}
+	}
+	return nil
+}
+
+// addresses counts public IPv4 addresses, each billed by the hour whether
+// in use or not (https://aws.amazon.com/vpc/pricing/, "Public IPv4
+// Addresses"): Elastic IPs, and the addresses network interfaces carry
+// that are not Elastic IPs (instances', load balancers' nodes).
+func (c *Clients) addresses(ctx context.Context, inv *Inventory, _ time.Time) error {
+	out, err := c.EC2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
+	if err != nil {
+		return &CallError{"ec2:DescribeAddresses", err}
+	}
+	seen := map[string]bool{}
+	for _, a := range out.Addresses {
+		ip := aws.ToString(a.PublicIp)
+		seen[ip] = true
+		inv.PublicIPv4 = append(inv.PublicIPv4, ip)
+	}
+	p := ec2.NewDescribeNetworkInterfacesPaginator(c.EC2, &ec2.DescribeNetworkInterfacesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"ec2:DescribeNetworkInterfaces", err}
+		}
+		for _, ni := range page.NetworkInterfaces {
+			if ni.Association == nil {
+				continue
+			}
+			if ip := aws.ToString(ni.Association.PublicIp); ip != "" && !seen[ip] {
+				seen[ip] = true
+				inv.PublicIPv4 = append(inv.PublicIPv4, ip)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Clients) natGateways(ctx context.Context, inv *Inventory, _ time.Time) error {
+	p := ec2.NewDescribeNatGatewaysPaginator(c.EC2, &ec2.DescribeNatGatewaysInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"ec2:DescribeNatGateways", err}
+		}
+		for _, n := range out.NatGateways {
+			if n.State == ec2types.NatGatewayStateAvailable || n.State == ec2types.NatGatewayStatePending {
+				inv.NatGateways = append(inv.NatGateways, aws.ToString(n.NatGatewayId))
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Clients) classicLBs(ctx context.Context, inv *Inventory, _ time.Time) error {
+	p := elb.NewDescribeLoadBalancersPaginator(c.ELB, &elb.DescribeLoadBalancersInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"elasticloadbalancing:DescribeLoadBalancers (Classic)", err}
+		}
+		for _, lb := range out.LoadBalancerDescriptions {
+			inv.ClassicLBs = append(inv.ClassicLBs, aws.ToString(lb.LoadBalancerName))
+		}
+	}
+	return nil
+}
+
+func (c *Clients) loadBalancers(ctx context.Context, inv *Inventory, now time.Time) error {
+	p := elbv2.NewDescribeLoadBalancersPaginator(c.ELBv2, &elbv2.DescribeLoadBalancersInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"elasticloadbalancing:DescribeLoadBalancers", err}
+		}
+		for _, lb := range out.LoadBalancers {
+			l := LoadBalancer{Name: aws.ToString(lb.LoadBalancerName), Type: string(lb.Type)}
+			if lb.Type == "application" {
+				// The metric's dimension is the ARN's suffix: app/name/id.
+				_, suffix, _ := strings.Cut(aws.ToString(lb.LoadBalancerArn), ":loadbalancer/")
+				lcus, err := c.average(ctx, c.regional, "AWS/ApplicationELB", "ConsumedLCUs", map[string]string{"LoadBalancer": suffix}, now)
+				if err != nil {
+					return err
+				}
+				l.LCUs = lcus
+			}
+			inv.LoadBalancers = append(inv.LoadBalancers, l)
+		}
+	}
+	return nil
+}
+
+func (c *Clients) tasks(ctx context.Context, inv *Inventory, _ time.Time) error {
+	arch := map[string]string{} // by task definition
+	clusters := ecs.NewListClustersPaginator(c.ECS, &ecs.ListClustersInput{})
+	for clusters.HasMorePages() {
+		page, err := clusters.NextPage(ctx)
+		if err != nil {
+			return &CallError{"ecs:ListClusters", err}
+		}
+		for _, cluster := range page.ClusterArns {
+			tasks := ecs.NewListTasksPaginator(c.ECS, &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: "RUNNING"})
+			for tasks.HasMorePages() {
+				list, err := tasks.NextPage(ctx)
+				if err != nil {
+					return &CallError{"ecs:ListTasks", err}
+				}
+				if len(list.TaskArns) == 0 {
+					continue
+				}
+				out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
+				if err != nil {
+					return &CallError{"ecs:DescribeTasks", err}
+				}
+				for _, t := range out.Tasks {
+					task := Task{ARN: aws.ToString(t.TaskArn), Fargate: t.LaunchType == "FARGATE", VCPU: units(t.Cpu) / 1024, GB: units(t.Memory) / 1024}
+					def := aws.ToString(t.TaskDefinitionArn)
+					if _, ok := arch[def]; !ok && task.Fargate {
+						d, err := c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(def)})
+						if err != nil {
+							return &CallError{"ecs:DescribeTaskDefinition", err}
+						}
+						arch[def] = "X86_64"
+						if rp := d.TaskDefinition.RuntimePlatform; rp != nil && rp.CpuArchitecture != "" {
+							arch[def] = string(rp.CpuArchitecture)
+						}
+					}
+					task.Architecture = arch[def]
+					inv.Tasks = append(inv.Tasks, task)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Time) error {
+	p := cloudfront.NewListDistributionsPaginator(c.CloudFront, &cloudfront.ListDistributionsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"cloudfront:ListDistributions", err}
+		}
+		if out.DistributionList == nil {
+			continue
+		}
+		for _, d := range out.DistributionList.Items {
+			id := aws.ToString(d.Id)
+			dims := map[string]string{"DistributionId": id, "Region": "Global"}
+			requests, err := c.sum(ctx, "AWS/CloudFront", "Requests", dims, now)
+			if err != nil {
+				return err
+			}
+			bytes, err := c.sum(ctx, "AWS/CloudFront", "BytesDownloaded", dims, now)
+			if err != nil {
+				return err
+			}
+			hits, err := c.average(ctx, c.CloudWatch, "AWS/CloudFront", "CacheHitRate", dims, now)
+			if err != nil {
+				return err
+			}
+			inv.Distributions = append(inv.Distributions, Distribution{
+				ID: id, RPS: requests / window.Seconds(), BytesPerSecond: bytes / window.Seconds(), HitRatio: hits / 100,
+			})
+		}
+	}
+	return nil
+}
+
+// sum adds a CloudFront metric's points over the window.
+func (c *Clients) sum(ctx context.Context, ns, name string, dims map[string]string, now time.Time) (float64, error) {
+	points, err := c.statistics(ctx, c.CloudWatch, ns, name, dims, now, cwtypes.StatisticSum)
+	total := 0.0
+	for _, p := range points {
+		total += aws.ToFloat64(p.Sum)
+	}
+	return total, err
+}
+
+// average is a metric's mean over the window, 0 without points.
+func (c *Clients) average(ctx context.Context, cw *cloudwatch.Client, ns, name string, dims map[string]string, now time.Time) (float64, error) {
+	points, err := c.statistics(ctx, cw, ns, name, dims, now, cwtypes.StatisticAverage)
+	if len(points) == 0 {
+		return 0, err
+	}
+	total := 0.0
+	for _, p := range points {
+		total += aws.ToFloat64(p.Average)
+	}
+	return total / float64(len(points)), err
+}
+
+func (c *Clients) statistics(ctx context.Context, cw *cloudwatch.Client, ns, name string, dims map[string]string, now time.Time, stat cwtypes.Statistic) ([]cwtypes.Datapoint, error) {
+	var d []cwtypes.Dimension
+	for k, v := range dims {
+		d = append(d, cwtypes.Dimension{Name: aws.String(k), Value: aws.String(v)})
+	}
+	out, err := cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{
+		Namespace: aws.String(ns), MetricName: aws.String(name), Dimensions: d,
+		StartTime: aws.Time(now.Add(-window)), EndTime: aws.Time(now),
+		Period: aws.Int32(60), Statistics: []cwtypes.Statistic{stat},
+	})
+	if err != nil {
+		return nil, &CallError{"cloudwatch:GetMetricStatistics (" + ns + " " + name + ")", err}
+	}
+	return out.Datapoints, nil
+}
+
+// units reads an ECS task's CPU units or MiB ("256", "512").
+func units(s *string) float64 {
+	var v float64
+	for _, r := range aws.ToString(s) {
+		if r < '0' || r > '9' {
+			return 0
+		}
+		v = v*10 + float64(r-'0')
+	}
+	return v
+}

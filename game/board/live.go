@@ -1,0 +1,112 @@
+package board
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// LiveBill prices what a team's account runs now, whatever made it: the
+// live bill. The board calls it in the background, once a LiveEvery for
+// each team whose cost is "live" or "live:<role ARN>"; game/accounts
+// implements it with the AWS SDK, so the board itself calls no AWS API.
+type LiveBill interface {
+	Bill(ctx context.Context, role string) (game.Estimate, error)
+}
+
+// DefaultLiveEvery is how often a team's account is read: once a real
+// minute, whatever the speed, as the board's Describe and metric calls
+// cost the team's account nothing but count against its API rates.
+const DefaultLiveEvery = time.Minute
+
+// liveState is a team's last live bill and why it may be old.
+type liveState struct {
+	mu   sync.Mutex
+	est  game.Estimate
+	at   time.Time // when est was read; zero before the first
+	note string    // why the last read failed, if it did
+}
+
+func (l *liveState) set(est game.Estimate, at time.Time, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err == nil {
+		l.est, l.at, l.note = est, at, ""
+		return
+	}
+	kept := "no bill yet: billed $0 until one is read"
+	if !l.at.IsZero() {
+		kept = fmt.Sprintf("keeping the bill read at %s", l.at.UTC().Format("15:04:05"))
+	}
+	l.note = fmt.Sprintf("%v (%s)", err, kept)
+}
+
+func (l *liveState) get() (game.Estimate, time.Time, string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.est, l.at, l.note
+}
+
+// followBills reads every live team's bill now and then every LiveEvery,
+// until ctx ends. Which teams are live is read each time: ctl cost can
+// make a team live, or not, mid-game.
+func (b *Board) followBills(ctx context.Context) {
+	if b.live == nil {
+		return
+	}
+	read := func() {
+		type target struct {
+			t    *team
+			role string
+		}
+		var live []target
+		b.mu.Lock()
+		for _, t := range b.teams {
+			if t.cost.live {
+				live = append(live, target{t, t.cost.role})
+			}
+		}
+		b.mu.Unlock()
+		var wg sync.WaitGroup
+		for _, x := range live {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, cancel := context.WithTimeout(ctx, 45*time.Second)
+				defer cancel()
+				est, err := b.live.Bill(c, x.role)
+				x.t.live.set(est, time.Now(), err)
+				if err != nil {
+					b.log.Warn("cannot read the team's bill", "team", x.t.name, "err", err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	read()
+	ticker := time.NewTicker(b.liveEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			read()
+		}
+	}
+}
+
+// billLines are a live bill's items as the page lists them.
+func billLines(est game.Estimate) []string {
+	var out []string
+	for _, l := range est.Lines {
+		out = append(out, fmt.Sprintf("%s: $%.4f/h (%s)", l.Resource, l.PerHour, l.Detail))
+	}
+	for _, u := range est.Unpriced {
+		out = append(out, "not priced: "+u)
+	}
+	return out
+}
