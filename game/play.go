@@ -30,8 +30,10 @@ type Play struct {
 	// Seed fixes the sequence of inputs. Default 1.
 	Seed uint64
 	// Results gets one JSON line per second; Progress a human line per
-	// second. Either may be nil.
-	Results, Progress io.Writer
+	// second; Events a line per event of the scenario's script, at its
+	// game time (play announces chaos events, it starts no experiment:
+	// the board does). Any may be nil.
+	Results, Progress, Events io.Writer
 }
 
 // Second is one line of the results file: what completed during one real
@@ -44,6 +46,8 @@ type Second struct {
 	Scored
 	Cost  float64 `json:"cost"`
 	Score float64 `json:"score"`
+	// Events of the script that came due during the second.
+	Events []string `json:"events,omitempty"`
 }
 
 // Summary is the whole game.
@@ -128,6 +132,7 @@ type scorer struct {
 	start   time.Time
 	seconds map[int]*Window
 	next    int // the first second not yet written
+	fired   int // the script's events written so far
 	score   float64
 	sum     Summary
 	all     *hdrhistogram.Histogram
@@ -194,6 +199,13 @@ func (s *scorer) write(sec int) {
 	s.sum.Cost += line.Cost
 	s.sum.Score = s.score
 
+	for _, e := range s.play.Scenario.Due(s.fired, Compressed(s.play.Speed)(time.Duration(sec+1)*time.Second)) {
+		s.fired++
+		line.Events = append(line.Events, e.Text())
+		if s.play.Events != nil {
+			fmt.Fprintf(s.play.Events, "at %s: %s\n", time.Duration(e.At), e.Text())
+		}
+	}
 	if s.play.Results != nil && s.err == nil {
 		b, _ := json.Marshal(line)
 		if _, err := s.play.Results.Write(append(b, '\n')); err != nil {

@@ -220,3 +220,54 @@ func TestTheEngineCapsItsConnectionsToOneEndpoint(t *testing.T) {
 		t.Errorf("at most %d connections open at once, want the cap, %d", got, MaxConnectionsPerTeam)
 	}
 }
+
+// gameday play announces the script's events once each, in order, in the
+// second of the game they come due in.
+func TestPlayAnnouncesTheScriptOnTheGameClock(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, api.Hash(r.URL.Query().Get(api.Param)))
+	}))
+	defer ok.Close()
+	sc := short(5)
+	sc.Events = []Event{
+		{At: Duration(0), Announce: "CEO: good morning"},
+		{At: Duration(150 * time.Second), Chaos: &Chaos{Experiment: TerminateInstance}},
+		{At: Duration(5 * time.Minute), Announce: "CEO: five minutes"},
+	}
+	var events, results strings.Builder
+	p := Play{Target: mustURL(t, ok.URL+"/"), Scenario: sc, Rules: DefaultRules(), Speed: 120, Events: &events, Results: &results}
+	if _, err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := "at 0s: CEO: good morning\nat 2m30s: the Chaos Monkey strikes: terminate-instance\nat 5m0s: CEO: five minutes\n"
+	if events.String() != want {
+		t.Errorf("events:\n%s\nwant\n%s", events.String(), want)
+	}
+	// At speed 120 a real second is two game minutes: the chaos event at
+	// 2m30s comes due in the second second (game time 2m to 4m).
+	for _, line := range strings.Split(strings.TrimSpace(results.String()), "\n") {
+		var sec Second
+		if err := json.Unmarshal([]byte(line), &sec); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(sec.Events, "|")
+		want := map[int]string{0: "CEO: good morning", 1: "the Chaos Monkey strikes: terminate-instance", 2: "CEO: five minutes"}[sec.T]
+		if got != want {
+			t.Errorf("second %d: events %q, want %q", sec.T, got, want)
+		}
+	}
+}
+
+func TestScenarioEventsAreChecked(t *testing.T) {
+	for want, events := range map[string]string{
+		"want either announce or chaos": `[{"at": "1m"}]`,
+		`experiment "melt"`:             `[{"at": "1m", "chaos": {"experiment": "melt"}}]`,
+		"want it inside the game":       `[{"at": "9h", "announce": "late"}]`,
+		"before the event above it":     `[{"at": "2m", "announce": "b"}, {"at": "1m", "announce": "a"}]`,
+	} {
+		_, err := ParseScenario([]byte(`{"name": "t", "skew": 1.2, "timeout": "2s", "phases": [{"name": "a", "duration": "1h", "rate": 1, "keys": 10}], "events": `+events+`}`), "t.json")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", events, err, want)
+		}
+	}
+}

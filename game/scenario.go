@@ -40,6 +40,8 @@ type Scenario struct {
 	Surges []Surge `json:"surges"`
 	// Timeout is how long a customer waits for an answer.
 	Timeout Duration `json:"timeout"`
+	// Events are the day's script, in order of their time.
+	Events []Event `json:"events,omitempty"`
 }
 
 // Phase is a stretch of steady load.
@@ -104,6 +106,7 @@ func (s Scenario) check() error {
 	if s.Timeout <= 0 {
 		problems = append(problems, "timeout: want a duration such as \"30s\"")
 	}
+	problems = append(problems, s.checkEvents()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
 	}

@@ -73,6 +73,20 @@ var BillReaderActions = []string{
 	"cloudwatch:GetMetricStatistics",
 }
 
+// ExperimentRoleOutput is the chaos stack's output naming the role AWS FIS
+// runs the experiments as: the board passes it to the experiments it
+// starts.
+const ExperimentRoleOutput = "ExperimentRoleArn"
+
+// MonkeyActions are the calls the board makes to start and follow the
+// script's experiments (game/accounts' Monkey), beside the bill's: find
+// the targets, write a template, start it, read it, delete the template.
+var MonkeyActions = []string{
+	"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ecs:ListServices", "ecs:DescribeServices",
+	"cloudformation:DescribeStacks",
+	"fis:CreateExperimentTemplate", "fis:StartExperiment", "fis:GetExperiment", "fis:DeleteExperimentTemplate", "fis:TagResource",
+}
+
 // BillReaderRoleOutput is the game stack's output naming that role: the
 // teams file's "live:<role ARN>".
 const BillReaderRoleOutput = "BillReaderRoleArn"

@@ -40,7 +40,6 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 	monkey := chaos.Props{
 		StopAlarmArn: awscdk.Fn_ImportValue(jsii.String(spec.ErrorRateAlarmExport(cfg.StackName))),
 		ServiceTags:  map[string]string{spec.ComponentTag: spec.ComponentValue, spec.GameTag: spec.GameTagValue},
-		ServiceTag:   spec.ComponentTag,
 		SubnetTags:   map[string]string{spec.GameTag: spec.GameTagValue},
 	}
 	if s := cfg.Chaos; s.Enabled {
@@ -49,5 +48,9 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 		monkey.Schedule = &chaos.Schedule{Interval: s.Interval, FirstInstanceRun: instances, FirstTaskRun: tasks, End: s.End()}
 	}
 	c.Monkey = chaos.New(c.Stack, "Monkey", monkey)
+	awscdk.NewCfnOutput(c.Stack, jsii.String(spec.ExperimentRoleOutput), &awscdk.CfnOutputProps{
+		Description: jsii.String("The role AWS FIS runs the experiments as: the scoreboard passes it to the experiments it starts"),
+		Value:       c.Monkey.Role.RoleArn(),
+	})
 	return c
 }

@@ -183,7 +183,12 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	s.observe()
 
 	if cfg.FacilitatorAccount != "" {
-		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{TrustedAccount: cfg.FacilitatorAccount, Actions: spec.BillReaderActions})
+		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{
+			TrustedAccount: cfg.FacilitatorAccount, Actions: spec.BillReaderActions,
+			ExperimentActions: spec.MonkeyActions,
+			// The chaos stack's roles, by the names CloudFormation gives them.
+			ExperimentRoles: []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"+spec.ChaosStackName(cfg.StackName)+"-*"), nil)},
+		})
 		awscdk.NewCfnOutput(s.Stack, jsii.String(spec.BillReaderRoleOutput), &awscdk.CfnOutputProps{
 			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN> in the teams file"),
 			Value:       s.BillReader.Role.RoleArn(),

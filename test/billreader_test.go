@@ -2,14 +2,16 @@ package test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // With a facilitator account, the game stack has a role that account may
-// assume, allowing exactly the calls the live bill makes, and names it in
-// an output; without one, no role.
+// assume, allowing exactly the calls the live bill and the script's
+// experiments make, passing only the chaos stack's role to FIS, and names
+// it in an output; without one, no role.
 func TestTheBillReaderRole(t *testing.T) {
 	if roles := synth(t, "none", synthOptions{}).raw["Outputs"].(map[string]any)[spec.BillReaderRoleOutput]; roles != nil {
 		t.Error("a role without a facilitator account")
@@ -31,16 +33,29 @@ func TestTheBillReaderRole(t *testing.T) {
 			}
 		}
 		stmts := policy.prop("PolicyDocument", "Statement").([]any)
-		if len(stmts) != 1 {
-			t.Fatalf("%s: %d statements", set, len(stmts))
+		if len(stmts) != 3 {
+			t.Fatalf("%s: %d statements, want the bill's, the experiments' and passing the chaos role", set, len(stmts))
 		}
-		var actions []string
-		for _, a := range stmts[0].(map[string]any)["Action"].([]any) {
-			actions = append(actions, a.(string))
+		actionsOf := func(i int) []string {
+			var out []string
+			switch a := stmts[i].(map[string]any)["Action"].(type) {
+			case string:
+				out = append(out, a)
+			case []any:
+				for _, x := range a {
+					out = append(out, x.(string))
+				}
+			}
+			return slices.Sorted(slices.Values(out))
 		}
-		want := slices.Sorted(slices.Values(spec.BillReaderActions))
-		if !slices.Equal(slices.Sorted(slices.Values(actions)), want) || stmts[0].(map[string]any)["Effect"] != "Allow" {
-			t.Errorf("%s: the role allows %v, want exactly %v", set, actions, want)
+		for i, want := range [][]string{spec.BillReaderActions, spec.MonkeyActions, {"iam:PassRole"}} {
+			want = slices.Sorted(slices.Values(want))
+			if got := actionsOf(i); !slices.Equal(got, want) || stmts[i].(map[string]any)["Effect"] != "Allow" {
+				t.Errorf("%s: statement %d allows %v, want exactly %v", set, i, got, want)
+			}
+		}
+		if pass := text(stmts[2]); !strings.Contains(pass, `"iam:PassedToService":"fis.amazonaws.com"`) || !strings.Contains(pass, ":role/UnicornRentals-Chaos-*") {
+			t.Errorf("%s: passing roles %s: want only the chaos stack's, to FIS only", set, pass)
 		}
 		out := tpl.raw["Outputs"].(map[string]any)[spec.BillReaderRoleOutput]
 		if out == nil || !slices.Contains(refs(out), role.id) {

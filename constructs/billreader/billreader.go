@@ -1,6 +1,8 @@
-// Package billreader is the role the game's facilitator assumes to read
-// what a team's account runs, for the live bill: read-only, and only the
-// Describe, List and metric calls the bill makes.
+// Package billreader is the role the game's facilitator assumes in a
+// team's account: to read what the account runs, for the live bill (only
+// the Describe, List and metric calls the bill makes), and to start and
+// follow the script's chaos experiments with AWS FIS as the chaos stack's
+// role, and nothing else.
 package billreader
 
 import (
@@ -19,6 +21,12 @@ type Props struct {
 	// take no resource-level permissions. Required: the stack passes
 	// spec.BillReaderActions, the calls game/accounts makes.
 	Actions []string
+	// ExperimentActions start and follow the chaos experiments: the
+	// stack passes spec.MonkeyActions. Default none.
+	ExperimentActions []string
+	// ExperimentRoles are the roles FIS may be passed, as ARN patterns.
+	// Required with ExperimentActions.
+	ExperimentRoles []*string
 }
 
 // BillReader is the role.
@@ -39,5 +47,18 @@ func New(scope constructs.Construct, id string, props Props) *BillReader {
 		Actions:   jsii.Strings(props.Actions...),
 		Resources: jsii.Strings("*"),
 	}))
+	if len(props.ExperimentActions) > 0 {
+		b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("RunTheScriptsExperiments"),
+			Actions:   jsii.Strings(props.ExperimentActions...),
+			Resources: jsii.Strings("*"),
+		}))
+		b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AsTheChaosStacksRole"),
+			Actions:    jsii.Strings("iam:PassRole"),
+			Resources:  &props.ExperimentRoles,
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "fis.amazonaws.com"}},
+		}))
+	}
 	return b
 }

@@ -31,12 +31,9 @@ type Props struct {
 	// StopAlarmArn is the CloudWatch alarm that stops every experiment.
 	// Required.
 	StopAlarmArn *string
-	// ServiceTags find the service's instances and tasks (all must match);
-	// only resources with ServiceTag may be terminated or stopped. Required.
+	// ServiceTags find the service's instances and tasks (all must match)
+	// for the stack's own experiment templates. Required.
 	ServiceTags map[string]string
-	// ServiceTag is the tag key the role's permissions require on what it
-	// terminates or stops. Required, one of ServiceTags.
-	ServiceTag string
 	// SubnetTags find the subnets the zone outage cuts. Required.
 	SubnetTags map[string]string
 	// Outage is how long the zone outage cuts the network. Default 5m.
@@ -76,7 +73,7 @@ type (
 // New creates the four experiments and, if asked, their schedule.
 func New(scope constructs.Construct, id string, props Props) *Chaos {
 	c := &Chaos{Construct: constructs.NewConstruct(scope, &id), Experiments: map[string]awsfis.CfnExperimentTemplate{}}
-	c.Role = c.fisRole(props.ServiceTag, props.ServiceTags[props.ServiceTag])
+	c.Role = c.fisRole()
 	service, subnets := strings(props.ServiceTags), strings(props.SubnetTags)
 	c.experiment(props, TerminateInstance, "Terminate one instance of the hash service fleet",
 		targets{"Instance": {
@@ -133,15 +130,18 @@ func (c *Chaos) experiment(props Props, id, description string, t targets, a act
 }
 
 // fisRole may do what the four experiments do, and nothing else.
-func (c *Chaos) fisRole(tagKey, tagValue string) awsiam.Role {
+func (c *Chaos) fisRole() awsiam.Role {
 	arn := func(service, resource string) *string {
 		return awscdk.Fn_Sub(jsii.String(fmt.Sprintf("arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s", service, resource)), nil)
 	}
-	serviceTagged := &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + tagKey: tagValue}}
 	fisTagged := &map[string]any{"StringEquals": map[string]any{"ec2:ResourceTag/managedByFIS": "true"}}
 	statements := []*awsiam.PolicyStatementProps{
-		{Sid: jsii.String("TerminateTheServiceInstances"), Actions: jsii.Strings("ec2:TerminateInstances"), Resources: &[]*string{arn("ec2", "instance/*")}, Conditions: serviceTagged},
-		{Sid: jsii.String("StopTheServiceTasks"), Actions: jsii.Strings("ecs:StopTask"), Resources: &[]*string{arn("ecs", "task/*")}, Conditions: serviceTagged},
+		// Any instance or task: the scoreboard aims its experiments at what
+		// a team runs in its stack's VPC, whatever made it (a console-made
+		// group carries no tag of the kit's); the stack's own templates
+		// still select by tag.
+		{Sid: jsii.String("TerminateTheServiceInstances"), Actions: jsii.Strings("ec2:TerminateInstances"), Resources: &[]*string{arn("ec2", "instance/*")}},
+		{Sid: jsii.String("StopTheServiceTasks"), Actions: jsii.Strings("ecs:StopTask"), Resources: &[]*string{arn("ecs", "task/*")}},
 		// aws:ecs:task targets are resolved through their clusters, as in
 		// AWS's AWSFaultInjectionSimulatorECSAccess policy.
 		{Sid: jsii.String("FindTheServiceTasks"), Actions: jsii.Strings("ecs:DescribeClusters", "ecs:DescribeTasks"), Resources: &[]*string{arn("ecs", "cluster/*"), arn("ecs", "task/*")}},

@@ -1,7 +1,8 @@
 // Package accounts is every call the game makes into a team's AWS account,
 // with the AWS SDK for Go v2: one way to build clients, one way to assume
-// a team's role, one retry policy. Today it reads what the account runs
-// and prices it: the live bill the board deducts.
+// a team's role, one retry policy. It reads what the account runs and
+// prices it (the live bill the board deducts), and starts and follows the
+// script's chaos experiments with AWS FIS (the Monkey).
 package accounts
 
 import (
@@ -15,12 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/fis"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -52,10 +55,13 @@ type Clients struct {
 	ECS        *ecs.Client
 	CloudFront *cloudfront.Client
 	// CloudWatch in us-east-1, where CloudFront publishes its metrics.
-	CloudWatch *cloudwatch.Client
+	CloudWatch     *cloudwatch.Client
+	FIS            *fis.Client
+	CloudFormation *cloudformation.Client
 	// regional is CloudWatch in the account's region, for the load
 	// balancers' metrics.
 	regional *cloudwatch.Client
+	region   string
 }
 
 // maxAttempts is the one retry policy: the SDK's standard retryer
@@ -98,13 +104,16 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 	global := cfg.Copy()
 	global.Region = "us-east-1"
 	return &Clients{
-		EC2:        ec2.NewFromConfig(cfg),
-		ELB:        elb.NewFromConfig(cfg),
-		ELBv2:      elbv2.NewFromConfig(cfg),
-		ECS:        ecs.NewFromConfig(cfg),
-		CloudFront: cloudfront.NewFromConfig(global),
-		CloudWatch: cloudwatch.NewFromConfig(global),
-		regional:   cloudwatch.NewFromConfig(cfg),
+		EC2:            ec2.NewFromConfig(cfg),
+		ELB:            elb.NewFromConfig(cfg),
+		ELBv2:          elbv2.NewFromConfig(cfg),
+		ECS:            ecs.NewFromConfig(cfg),
+		CloudFront:     cloudfront.NewFromConfig(global),
+		CloudWatch:     cloudwatch.NewFromConfig(global),
+		FIS:            fis.NewFromConfig(cfg),
+		CloudFormation: cloudformation.NewFromConfig(cfg),
+		regional:       cloudwatch.NewFromConfig(cfg),
+		region:         region,
 	}, nil
 }
 

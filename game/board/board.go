@@ -39,6 +39,9 @@ type Board struct {
 	prices    game.Prices
 	live      LiveBill
 	liveEvery time.Duration
+	monkey    Monkey
+	chaosPoll time.Duration
+	fired     int // the script's events fired so far
 	log       *slog.Logger
 	clock     *clock
 	hub       *hub
@@ -68,6 +71,13 @@ type Options struct {
 	Live LiveBill
 	// LiveEvery is how often a live bill is read. Default DefaultLiveEvery.
 	LiveEvery time.Duration
+	// Monkey starts the script's chaos experiments in the accounts of the
+	// teams whose cost is live (the board reaches them through that
+	// role). Nil: chaos events are announced, and the board says it
+	// started nothing.
+	Monkey Monkey
+	// ChaosPoll is how often a running experiment is read. Default 15s.
+	ChaosPoll time.Duration
 }
 
 // team is one team's side of the game.
@@ -88,6 +98,7 @@ type team struct {
 	attacker *vegeta.Attacker
 	done     chan struct{}
 	live     liveState
+	chaos    string // the experiment running in the team's account, if one is
 }
 
 type batch struct {
@@ -117,6 +128,10 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	b.live, b.liveEvery = opts.Live, opts.LiveEvery
 	if b.liveEvery <= 0 {
 		b.liveEvery = DefaultLiveEvery
+	}
+	b.monkey, b.chaosPoll = opts.Monkey, opts.ChaosPoll
+	if b.chaosPoll <= 0 {
+		b.chaosPoll = 15 * time.Second
 	}
 	if meta == nil {
 		if meta, err = create(g); err != nil {
@@ -161,6 +176,11 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		t.closedBelow = b.closed
 	}
 	b.events = events
+	for _, e := range events {
+		if e.Kind == scriptKind {
+			b.fired++
+		}
+	}
 	at := time.Duration(b.closed) * time.Minute
 	if meta.State == Ended {
 		at = time.Duration(meta.Played)

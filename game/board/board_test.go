@@ -580,3 +580,126 @@ func TestALiveTeamNeedsAWSAccess(t *testing.T) {
 		t.Errorf("a live cost with no role ARN: %v", err)
 	}
 }
+
+// fakeMonkey starts experiments that end after one poll, or refuses.
+type fakeMonkey struct {
+	mu      sync.Mutex
+	started []string
+	refuse  error
+}
+
+func (m *fakeMonkey) Start(_ context.Context, role string, c game.Chaos) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refuse != nil {
+		return "", m.refuse
+	}
+	m.started = append(m.started, role+" "+c.Experiment)
+	return fmt.Sprintf("EXP%d", len(m.started)), nil
+}
+
+func (m *fakeMonkey) State(context.Context, string, string) (string, bool, error) {
+	return "completed", true, nil
+}
+
+// scriptedGame is the test scenario with a script: an announcement at
+// the start, chaos in the second minute, an announcement in the third.
+func scriptedGame(t *testing.T, teams ...Team) NewGame {
+	g := newGame(t, teams...)
+	g.Scenario.Events = []game.Event{
+		{At: 0, Announce: "CEO: good morning"},
+		{At: game.Duration(70 * time.Second), Chaos: &game.Chaos{Experiment: game.TerminateInstance}},
+		{At: game.Duration(150 * time.Second), Announce: "CEO: almost done"},
+	}
+	return g
+}
+
+func scriptEvents(b *Board, kind string) []string {
+	var out []string
+	for _, e := range b.Events() {
+		if e.Kind == kind {
+			out = append(out, fmt.Sprintf("%d %s", e.Minute, e.Text))
+		}
+	}
+	return out
+}
+
+// The script fires on the game clock, each event once, never during a
+// pause; chaos starts in every live team's account and is followed to its
+// end, and the minute it ran in records it.
+func TestTheScriptFiresOnTheGameClockAndHoldsDuringAPause(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
+	f := newFakeTeam(t)
+	monkey := &fakeMonkey{}
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}}
+	g := scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live:" + role})
+	g.Paused = true
+	b, err := Open(store, g, Options{Live: bills, Monkey: monkey, ChaosPoll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		done <- b.Run(ctx)
+	}()
+	// Paused at 0: not even the event at 0 fires.
+	time.Sleep(300 * time.Millisecond)
+	if got := scriptEvents(b, scriptKind); len(got) != 0 {
+		t.Fatalf("fired while paused: %v", got)
+	}
+	b.Resume()
+	time.Sleep(1300 * time.Millisecond) // about 1m18s of game time: two events due
+	b.Pause()
+	paused := scriptEvents(b, scriptKind)
+	time.Sleep(1200 * time.Millisecond) // a pause longer than the rest of the game
+	if got := scriptEvents(b, scriptKind); strings.Join(got, "|") != strings.Join(paused, "|") {
+		t.Errorf("fired during the pause: %v, then %v", paused, got)
+	}
+	if len(paused) != 2 {
+		t.Errorf("before the pause: %v, want the first two events", paused)
+	}
+	b.Resume()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0 at 0s: CEO: good morning", "1 at 1m10s: the Chaos Monkey strikes: terminate-instance", "2 at 2m30s: CEO: almost done"}
+	if got := scriptEvents(b, scriptKind); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("script %v, want each once at its minute: %v", got, want)
+	}
+	if len(monkey.started) != 1 || monkey.started[0] != role+" terminate-instance" {
+		t.Errorf("experiments started: %v", monkey.started)
+	}
+	chaos := strings.Join(scriptEvents(b, "chaos"), "|")
+	if !strings.Contains(chaos, "a: terminate-instance started, experiment EXP1") || !strings.Contains(chaos, "(experiment EXP1) completed") {
+		t.Errorf("chaos events: %s", chaos)
+	}
+}
+
+// A refused start is on the board with its reason.
+func TestAFailedExperimentStartIsShown(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	monkey := &fakeMonkey{refuse: errors.New("fis:StartExperiment denied (AccessDeniedException)")}
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}}
+	b, err := Open(store, scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live"}), Options{Live: bills, Monkey: monkey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, b)
+	if chaos := strings.Join(scriptEvents(b, "chaos"), "|"); !strings.Contains(chaos, "a: terminate-instance did not start: fis:StartExperiment denied (AccessDeniedException)") {
+		t.Errorf("chaos events: %s", chaos)
+	}
+}

@@ -169,16 +169,23 @@ func (b *Board) event(minute int, team, kind, text string) Event {
 }
 
 // note records and announces an event at once.
-func (b *Board) note(team, kind, text string) {
+func (b *Board) note(team, kind, text string) { b.noteAt(-1, team, kind, text) }
+
+// noteAt posts an event of game minute minute; -1 is the minute being
+// played.
+func (b *Board) noteAt(minute int, team, kind, text string) {
 	b.mu.Lock()
+	if minute < 0 {
+		minute = b.closed
+	}
 	if b.pending != nil {
 		// Keep the sequence: the event goes out with the pending minute.
-		e := b.event(b.closed, team, kind, text)
+		e := b.event(minute, team, kind, text)
 		b.pending.events = append(b.pending.events, e)
 		b.mu.Unlock()
 		return
 	}
-	e := b.event(b.closed, team, kind, text)
+	e := b.event(minute, team, kind, text)
 	b.events = append(b.events, e)
 	b.mu.Unlock()
 	if err := b.store.Write(nil, nil, []Event{e}); err != nil {

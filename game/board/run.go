@@ -57,6 +57,9 @@ func (b *Board) Run(ctx context.Context) error {
 		if err := b.flushPending(); err != nil {
 			continue // still failing: the game is paused, try again next tick
 		}
+		if state != Paused {
+			b.fireEvents(ctx, g)
+		}
 		// The last minute is scored by finish, once the answers still in
 		// flight at the end have landed in it.
 		for b.Minute() < min(int(g/time.Minute), b.minutes-1) {

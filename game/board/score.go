@@ -37,7 +37,7 @@ func (b *Board) score(m int, played time.Duration) {
 		delete(t.open, m)
 		t.closedBelow = m + 1
 		t.mu.Unlock()
-		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String()}
+		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String(), Chaos: t.chaosNow()}
 		if w != nil {
 			row.Scored = w.Scored()
 		}

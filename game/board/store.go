@@ -30,6 +30,9 @@ type Minute struct {
 	CostPerHour float64 `json:"cost_per_hour"`
 	// Score is the team's total at the end of this minute.
 	Score float64 `json:"score"`
+	// Chaos is the experiment running in the team's account when the
+	// minute closed, if one was: the score curve shows when chaos hit.
+	Chaos string `json:"chaos,omitempty"`
 }
 
 // Event is something the room should know: the game paused, a team's

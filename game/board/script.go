@@ -1,0 +1,106 @@
+package board
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// Monkey starts and follows chaos experiments in teams' accounts.
+// game/accounts implements it with AWS FIS, so the board calls no AWS API.
+type Monkey interface {
+	// Start starts the experiment in the account reached through role, on
+	// what the team's stack runs at this moment, and returns its ID.
+	Start(ctx context.Context, role string, c game.Chaos) (id string, err error)
+	// State is the experiment's state (running, completed, failed...) and,
+	// once it is over, done.
+	State(ctx context.Context, role, id string) (state string, done bool, err error)
+}
+
+// scriptKind marks the board events that are the scenario's script: how
+// many are stored says how far a resumed game's script got.
+const scriptKind = "script"
+
+// fireEvents fires the script's events that came due by game time g, each
+// once: a paused clock does not move, so nothing fires during a pause, and
+// a resumed one fires what came due, in order.
+func (b *Board) fireEvents(ctx context.Context, g time.Duration) {
+	b.mu.Lock()
+	due := b.meta.Scenario.Due(b.fired, g)
+	b.fired += len(due)
+	b.mu.Unlock()
+	for _, e := range due {
+		b.noteAt(int(time.Duration(e.At)/time.Minute), "", scriptKind, fmt.Sprintf("at %s: %s", time.Duration(e.At), e.Text()))
+		if e.Chaos != nil {
+			b.unleash(ctx, *e.Chaos)
+		}
+	}
+}
+
+// unleash starts the experiment in every team's account that the board
+// can reach, and follows each to its end, in the background.
+func (b *Board) unleash(ctx context.Context, c game.Chaos) {
+	if b.monkey == nil {
+		b.note("", "chaos", "no experiment started: this board has no AWS access (run it with credentials to start the Chaos Monkey's experiments)")
+		return
+	}
+	b.mu.Lock()
+	type target struct {
+		t    *team
+		role string
+	}
+	var targets []target
+	for _, t := range b.teams {
+		if t.cost.live {
+			targets = append(targets, target{t, t.cost.role})
+		}
+	}
+	b.mu.Unlock()
+	for _, x := range targets {
+		go func() {
+			id, err := b.monkey.Start(ctx, x.role, c)
+			if err != nil {
+				b.note(x.t.name, "chaos", fmt.Sprintf("%s: %s did not start: %v", x.t.name, c.Experiment, err))
+				return
+			}
+			x.t.setChaos(c.Experiment + " " + id)
+			b.note(x.t.name, "chaos", fmt.Sprintf("%s: %s started, experiment %s", x.t.name, c.Experiment, id))
+			b.follow(ctx, x.t, x.role, id, c.Experiment)
+		}()
+	}
+}
+
+// follow polls an experiment until it ends, and posts its end.
+func (b *Board) follow(ctx context.Context, t *team, role, id, name string) {
+	defer t.setChaos("")
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(b.chaosPoll):
+		}
+		state, done, err := b.monkey.State(ctx, role, id)
+		if err != nil {
+			b.log.Warn("cannot read an experiment", "team", t.name, "id", id, "err", err)
+			continue
+		}
+		if done {
+			b.note(t.name, "chaos", fmt.Sprintf("%s: %s (experiment %s) %s", t.name, name, id, state))
+			return
+		}
+	}
+}
+
+func (t *team) setChaos(s string) {
+	t.mu.Lock()
+	t.chaos = s
+	t.mu.Unlock()
+}
+
+func (t *team) chaosNow() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.chaos
+}
