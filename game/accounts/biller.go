@@ -8,21 +8,45 @@ import (
 	"github.com/unicorn-rentals/gameday/game"
 )
 
-// Biller reads and prices teams' accounts for the board
-// (board.LiveBill): it connects once a role and reuses the clients.
-type Biller struct {
+// Pool connects to teams' accounts once a role and keeps the clients: the
+// board reaches every team the same way, for the bill and the monkey.
+type Pool struct {
 	// Region, Profile and Endpoint as in Account, for every team.
 	Region, Profile, Endpoint string
-	// Prices; default game.DefaultPrices.
-	Prices *game.Prices
 
 	mu      sync.Mutex
 	clients map[string]*Clients
 }
 
+// Connect returns the clients of the account reached through role.
+func (p *Pool) Connect(ctx context.Context, role string) (*Clients, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.clients[role]; ok {
+		return c, nil
+	}
+	c, err := Connect(ctx, Account{RoleARN: role, Region: p.Region, Profile: p.Profile, Endpoint: p.Endpoint})
+	if err != nil {
+		return nil, err
+	}
+	if p.clients == nil {
+		p.clients = map[string]*Clients{}
+	}
+	p.clients[role] = c
+	return c, nil
+}
+
+// Biller reads and prices teams' accounts for the board
+// (board.LiveBill).
+type Biller struct {
+	*Pool
+	// Prices; default game.DefaultPrices.
+	Prices *game.Prices
+}
+
 // Bill reads what the account reached through role runs and prices it.
 func (b *Biller) Bill(ctx context.Context, role string) (game.Estimate, error) {
-	c, err := b.connect(ctx, role)
+	c, err := b.Connect(ctx, role)
 	if err != nil {
 		return game.Estimate{}, err
 	}
@@ -35,21 +59,4 @@ func (b *Biller) Bill(ctx context.Context, role string) (game.Estimate, error) {
 		prices = *b.Prices
 	}
 	return Price(inv, prices), nil
-}
-
-func (b *Biller) connect(ctx context.Context, role string) (*Clients, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if c, ok := b.clients[role]; ok {
-		return c, nil
-	}
-	c, err := Connect(ctx, Account{RoleARN: role, Region: b.Region, Profile: b.Profile, Endpoint: b.Endpoint})
-	if err != nil {
-		return nil, err
-	}
-	if b.clients == nil {
-		b.clients = map[string]*Clients{}
-	}
-	b.clients[role] = c
-	return c, nil
 }

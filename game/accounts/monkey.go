@@ -153,19 +153,17 @@ func (c *Clients) services(ctx context.Context, inVPC map[string]string) ([]Serv
 // experiment template for them, starts it, and deletes the template once
 // the experiment has ended.
 type Monkey struct {
-	// Region, Profile and Endpoint as in Account, for every team.
-	Region, Profile, Endpoint string
+	*Pool
 	// StackName of the teams' game stacks. Default UnicornRentals.
 	StackName string
 
 	mu        sync.Mutex
-	clients   map[string]*Clients
 	templates map[string]string // experiment ID -> its template, to delete
 }
 
 // Start starts experiment c in the account reached through role.
 func (m *Monkey) Start(ctx context.Context, role string, c game.Chaos) (string, error) {
-	cl, err := m.connect(ctx, role)
+	cl, err := m.Connect(ctx, role)
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +208,7 @@ func (m *Monkey) Start(ctx context.Context, role string, c game.Chaos) (string, 
 
 // State reads an experiment; once it has ended, its template is deleted.
 func (m *Monkey) State(ctx context.Context, role, id string) (string, bool, error) {
-	cl, err := m.connect(ctx, role)
+	cl, err := m.Connect(ctx, role)
 	if err != nil {
 		return "", false, err
 	}
@@ -295,21 +293,4 @@ func (c *Clients) experimentRole(ctx context.Context, stack string) (string, err
 		}
 	}
 	return "", fmt.Errorf("stack %s has no %s output: deploy the chaos stack (make deploy-chaos) for the board to start experiments", name, spec.ExperimentRoleOutput)
-}
-
-func (m *Monkey) connect(ctx context.Context, role string) (*Clients, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c, ok := m.clients[role]; ok {
-		return c, nil
-	}
-	c, err := Connect(ctx, Account{RoleARN: role, Region: m.Region, Profile: m.Profile, Endpoint: m.Endpoint})
-	if err != nil {
-		return nil, err
-	}
-	if m.clients == nil {
-		m.clients = map[string]*Clients{}
-	}
-	m.clients[role] = c
-	return c, nil
 }

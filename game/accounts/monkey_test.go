@@ -173,7 +173,7 @@ func TestTheMonkeyStartsFollowsAndTidiesAnExperiment(t *testing.T) {
 	}
 	cfg.BaseEndpoint = aws.String(srv.URL)
 	a.FIS = fis.NewFromConfig(cfg)
-	m := &Monkey{clients: map[string]*Clients{"team-role": a.Clients}}
+	m := &Monkey{Pool: &Pool{clients: map[string]*Clients{"team-role": a.Clients}}}
 	a.calls.start()
 	defer func() {
 		if !a.calls.calls["cloudformation:DescribeStacks"] {

@@ -52,13 +52,14 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("board: %w", err)
 	}
 	defer store.Close()
+	teams := &accounts.Pool{Region: *region, Profile: *profile}
 	b, err := board.Open(store, g, board.Options{
 		Log: slog.New(slog.NewTextHandler(stderr, nil)),
 		// Teams whose cost is live:<role> are read through the AWS SDK.
-		Live: &accounts.Biller{Region: *region, Profile: *profile}, LiveEvery: *liveEvery,
+		Live: &accounts.Biller{Pool: teams}, LiveEvery: *liveEvery,
 		// The script's chaos events start FIS experiments in the same
 		// teams' accounts, through the same role.
-		Monkey: &accounts.Monkey{Region: *region, Profile: *profile, StackName: *stack},
+		Monkey: &accounts.Monkey{Pool: teams, StackName: *stack},
 	})
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
