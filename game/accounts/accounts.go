@@ -24,6 +24,8 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/fis"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -58,6 +60,8 @@ type Clients struct {
 	CloudWatch     *cloudwatch.Client
 	FIS            *fis.Client
 	CloudFormation *cloudformation.Client
+	IAM            *iam.Client
+	Quotas         *servicequotas.Client
 	// regional is CloudWatch in the account's region, for the load
 	// balancers' metrics.
 	regional *cloudwatch.Client
@@ -112,6 +116,8 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 		CloudWatch:     cloudwatch.NewFromConfig(global),
 		FIS:            fis.NewFromConfig(cfg),
 		CloudFormation: cloudformation.NewFromConfig(cfg),
+		IAM:            iam.NewFromConfig(cfg),
+		Quotas:         servicequotas.NewFromConfig(cfg),
 		regional:       cloudwatch.NewFromConfig(cfg),
 		region:         region,
 	}, nil

@@ -8,6 +8,7 @@
 //	gameday board --teams FILE [--db FILE] [--listen ADDR] [flags]
 //	gameday ctl [--server URL] [--token T] pause|resume|end|move|cost|chaos|note
 //	gameday export (--db FILE | --server URL) [--format csv|json]
+//	gameday accounts preflight|deploy|teardown --accounts FILE [flags]
 package main
 
 import (
@@ -25,6 +26,8 @@ const usage = `usage:
   gameday board --teams FILE [flags]  play every team at once, with a live scoreboard
   gameday ctl ACTION                  pause, resume or end the board's game, move a team
   gameday export [flags]              the board's results as CSV or JSON
+  gameday accounts preflight|deploy|teardown --accounts FILE
+                                      check, deploy or tear down every team's account
 run "gameday COMMAND -h" for the flags`
 
 func main() { cli.Main("gameday", run) }
@@ -44,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return ctl(ctx, args[1:], stdout, stderr)
 	case "export":
 		return export(ctx, args[1:], stdout, stderr)
+	case "accounts":
+		return accountsCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -1,0 +1,279 @@
+package accounts
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/spec"
+)
+
+// Team is one team's account, as the accounts file names it.
+type Team struct {
+	Name string
+	Account
+}
+
+var teamLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
+
+// ParseTeams reads an accounts file: a team a line, "name access
+// [region]", where access is an AWS profile or a role ARN to assume from
+// the facilitator's credentials; # starts a comment.
+func ParseTeams(r io.Reader, name string) ([]Team, error) {
+	var out []Team
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || len(f) > 3 || !teamLine.MatchString(f[0]) {
+			return nil, fmt.Errorf("%s:%d: %q: want \"name profile-or-role-ARN [region]\", e.g. \"team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole us-east-1\"", name, n, line)
+		}
+		t := Team{Name: f[0]}
+		if strings.HasPrefix(f[1], "arn:") {
+			t.RoleARN = f[1]
+		} else {
+			t.Profile = f[1]
+		}
+		if len(f) == 3 {
+			t.Region = f[2]
+		}
+		out = append(out, t)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no teams: want a line per team, \"name profile-or-role-ARN [region]\"", name)
+	}
+	return out, nil
+}
+
+// DeployOptions say how to deploy every team's stack.
+type DeployOptions struct {
+	// Dir holds one folder per team: its cloud assembly, outputs and log.
+	Dir string
+	// Context is the app's -c values (fixes, ami, facilitatorAccount...).
+	Context map[string]string
+	// Stack is the game stack's name. Default UnicornRentals.
+	Stack string
+	// Parallel deploys at once. Default 5.
+	Parallel int
+	// Attempts per team when CloudFormation or the CLI is throttled.
+	// Default 3.
+	Attempts int
+	// Progress gets a line per team and attempt.
+	Progress io.Writer
+}
+
+// Deployed is one team's deploy.
+type Deployed struct {
+	Team     string
+	Endpoint string
+	Role     string // the stack's BillReaderRoleArn output, if it has one
+	Err      error
+	Took     time.Duration
+}
+
+// throttled output of the CDK CLI or CloudFormation, worth a new attempt.
+var throttledOutput = regexp.MustCompile(`(?i)throttl|rate exceeded|too many requests`)
+
+// Deploy deploys the game stack to every team's account at once (at most
+// Parallel), each with its own cloud assembly so deploys do not collide,
+// through `npx --no-install cdk deploy` with the team's credentials. It
+// returns each team's result in the file's order.
+func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
+	if o.Stack == "" {
+		o.Stack = "UnicornRentals"
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 5
+	}
+	if o.Attempts <= 0 {
+		o.Attempts = 3
+	}
+	var progress sync.Mutex
+	say := func(format string, a ...any) {
+		if o.Progress != nil {
+			progress.Lock()
+			fmt.Fprintf(o.Progress, format+"\n", a...)
+			progress.Unlock()
+		}
+	}
+	out := make([]Deployed, len(teams))
+	slots := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for i, t := range teams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			start := time.Now()
+			out[i] = deployOne(ctx, t, o, say)
+			out[i].Took = time.Since(start).Round(time.Second)
+			if out[i].Err != nil {
+				say("%-12s failed after %s: %v", t.Name, out[i].Took, out[i].Err)
+			} else {
+				say("%-12s deployed in %s: %s", t.Name, out[i].Took, out[i].Endpoint)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ...any)) Deployed {
+	d := Deployed{Team: t.Name}
+	dir := filepath.Join(o.Dir, t.Name)
+	outputs := filepath.Join(dir, "outputs.json")
+	args := []string{"deploy", "-c", "stackName=" + o.Stack}
+	for k, v := range o.Context {
+		args = append(args, "-c", k+"="+v)
+	}
+	args = append(args, "--output", filepath.Join(dir, "cdk.out"), "--outputs-file", outputs, "--require-approval", "never", "--progress", "events", o.Stack)
+	if d.Err = runCDK(ctx, t, dir, args, o.Attempts, say); d.Err != nil {
+		return d
+	}
+	raw, err := os.ReadFile(outputs)
+	if err != nil {
+		d.Err = fmt.Errorf("the deploy wrote no outputs: %w", err)
+		return d
+	}
+	var stacks map[string]map[string]string
+	if err := json.Unmarshal(raw, &stacks); err != nil {
+		d.Err = fmt.Errorf("%s: %w", outputs, err)
+		return d
+	}
+	d.Endpoint, d.Role = stacks[o.Stack]["Endpoint"], stacks[o.Stack][spec.BillReaderRoleOutput]
+	if d.Endpoint == "" {
+		d.Err = fmt.Errorf("%s: no Endpoint output for stack %s", outputs, o.Stack)
+	}
+	return d
+}
+
+// runCDK runs the CDK CLI for one team, with its credentials, logging to
+// its folder, and tries again when it was throttled.
+func runCDK(ctx context.Context, t Team, dir string, args []string, attempts int, say func(string, ...any)) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	env, err := credentialsEnv(ctx, t.Account)
+	if err != nil {
+		return err
+	}
+	verb := args[0]
+	var last error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		say("%-12s cdk %s, attempt %d of %d", t.Name, verb, attempt, attempts)
+		cmd := exec.CommandContext(ctx, "npx", append([]string{"--no-install", "cdk"}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		logged, err := cmd.CombinedOutput()
+		log := filepath.Join(dir, verb+".log")
+		_ = os.WriteFile(log, logged, 0o644)
+		if err == nil {
+			return nil
+		}
+		last = fmt.Errorf("cdk %s: %v (log: %s)", verb, err, log)
+		if !throttledOutput.Match(logged) || ctx.Err() != nil {
+			return last
+		}
+		time.Sleep(time.Duration(attempt) * backoff)
+	}
+	return last
+}
+
+// Destroy deletes every team's chaos stack and game stack, in parallel,
+// and returns each team's error, if any, in the file's order.
+func Destroy(ctx context.Context, teams []Team, o DeployOptions) []error {
+	if o.Stack == "" {
+		o.Stack = "UnicornRentals"
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 5
+	}
+	if o.Attempts <= 0 {
+		o.Attempts = 3
+	}
+	var mu sync.Mutex
+	say := func(format string, a ...any) {
+		if o.Progress != nil {
+			mu.Lock()
+			fmt.Fprintf(o.Progress, format+"\n", a...)
+			mu.Unlock()
+		}
+	}
+	out := make([]error, len(teams))
+	slots := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for i, t := range teams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			args := []string{"destroy", "--force", "-c", "stackName=" + o.Stack, "--output", filepath.Join(o.Dir, t.Name, "cdk.out"), spec.ChaosStackName(o.Stack), o.Stack}
+			out[i] = runCDK(ctx, t, filepath.Join(o.Dir, t.Name), args, o.Attempts, say)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// backoff is the wait before a throttled deploy's next attempt, times
+// the attempt number.
+var backoff = 30 * time.Second
+
+// credentialsEnv is the environment that gives the CDK CLI a team's
+// credentials: its profile, or temporary credentials of its role.
+func credentialsEnv(ctx context.Context, a Account) ([]string, error) {
+	region := a.Region
+	if region == "" {
+		region = DefaultRegion
+	}
+	env := []string{"AWS_REGION=" + region, "AWS_DEFAULT_REGION=" + region, "CDK_DEFAULT_REGION=" + region}
+	if a.RoleARN == "" {
+		if a.Profile != "" {
+			env = append(env, "AWS_PROFILE="+a.Profile)
+		}
+		return env, nil
+	}
+	c, err := Connect(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := c.EC2.Options().Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("assuming %s: %w", a.RoleARN, err)
+	}
+	return append(env, "AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey, "AWS_SESSION_TOKEN="+creds.SessionToken), nil
+}
+
+// TeamsFile writes the board's teams file from the deploys that worked:
+// "name endpoint live:<role>" when the stack has the bill-reading role.
+func TeamsFile(w io.Writer, deployed []Deployed) error {
+	for _, d := range deployed {
+		if d.Err != nil {
+			continue
+		}
+		line := d.Team + " " + d.Endpoint
+		if d.Role != "" {
+			line += " live:" + d.Role
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/game/accounts"
+	"github.com/unicorn-rentals/gameday/spec"
+)
+
+// contextFlags collect repeated -c key=value, as the CDK CLI takes them.
+type contextFlags map[string]string
+
+func (c contextFlags) String() string { return fmt.Sprint(map[string]string(c)) }
+func (c contextFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("-c %q: want key=value, such as -c fixes=none", v)
+	}
+	c[k] = val
+	return nil
+}
+
+func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "preflight" && args[0] != "deploy" && args[0] != "teardown") {
+		return fmt.Errorf("accounts: want preflight, deploy or teardown, then --accounts FILE")
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("accounts "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("accounts", "", "accounts file: one \"name profile-or-role-ARN [region]\" a line")
+	dir := fs.String("out", "out/teams", "a folder per team: its cloud assembly, outputs and logs")
+	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
+	stack := fs.String("stack", "UnicornRentals", "the game stack's name")
+	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
+	cdkContext := contextFlags{"fixes": "none"}
+	fs.Var(cdkContext, "c", "context for the app, as cdk takes it (repeat): -c ami=ami-... -c facilitatorAccount=123456789012")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *path == "" {
+		return fmt.Errorf("accounts %s: --accounts FILE is required", verb)
+	}
+	f, err := os.Open(*path)
+	if err != nil {
+		return fmt.Errorf("accounts %s: %w", verb, err)
+	}
+	teams, err := accounts.ParseTeams(f, *path)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("accounts %s: %w", verb, err)
+	}
+	opts := accounts.DeployOptions{Dir: *dir, Context: cdkContext, Stack: *stack, Parallel: *parallel, Progress: stderr}
+	switch verb {
+	case "preflight":
+		return preflight(ctx, teams, stdout)
+	case "deploy":
+		done := accounts.Deploy(ctx, teams, opts)
+		out, err := os.Create(*teamsOut)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		if err := accounts.TeamsFile(out, done); err != nil {
+			return err
+		}
+		failed := 0
+		for _, d := range done {
+			if d.Err != nil {
+				failed++
+				fmt.Fprintf(stdout, "%-12s FAILED %v\n", d.Team, d.Err)
+			} else {
+				fmt.Fprintf(stdout, "%-12s ok     %s (%s)\n", d.Team, d.Endpoint, d.Took)
+			}
+		}
+		fmt.Fprintf(stdout, "%d of %d teams deployed; the board's teams file: %s\n", len(done)-failed, len(done), *teamsOut)
+		if failed > 0 {
+			return fmt.Errorf("accounts deploy: %d teams failed: run it again for them (a deploy that worked is a no-op)", failed)
+		}
+		return nil
+	}
+	errs := accounts.Destroy(ctx, teams, opts)
+	return teardownReport(ctx, teams, errs, stdout)
+}
+
+// preflight checks every account at once and prints the checklist.
+func preflight(ctx context.Context, teams []accounts.Team, stdout io.Writer) error {
+	cfg := spec.DefaultConfig()
+	need := accounts.Needs{VCPUs: 2*cfg.MaxCapacity + 2, ElasticIPs: 3, VPCs: 1}
+	results := make([][]accounts.Check, len(teams))
+	errs := make([]error, len(teams))
+	var wg sync.WaitGroup
+	for i, t := range teams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := accounts.Connect(ctx, t.Account)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			results[i] = c.Preflight(ctx, need)
+		}()
+	}
+	wg.Wait()
+	failed := 0
+	for i, t := range teams {
+		fmt.Fprintf(stdout, "%s\n", t.Name)
+		if errs[i] != nil {
+			failed++
+			fmt.Fprintf(stdout, "  FAIL  access: %v\n", errs[i])
+			continue
+		}
+		for _, c := range results[i] {
+			mark := "ok  "
+			if !c.OK {
+				mark = "FAIL"
+				failed++
+			}
+			fmt.Fprintf(stdout, "  %s  %s: %s\n", mark, c.Name, c.Detail)
+			if c.Fix != "" {
+				fmt.Fprintf(stdout, "        fix: %s\n", c.Fix)
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("accounts preflight: %d checks failed: fix them before the deploy", failed)
+	}
+	return nil
+}
+
+// teardownReport lists, per team, the teardown's error and what still
+// bills in the account.
+func teardownReport(ctx context.Context, teams []accounts.Team, errs []error, stdout io.Writer) error {
+	left := 0
+	for i, t := range teams {
+		if errs[i] != nil {
+			fmt.Fprintf(stdout, "%-12s destroy failed: %v\n", t.Name, errs[i])
+		}
+		c, err := accounts.Connect(ctx, t.Account)
+		var items []string
+		if err == nil {
+			items, err = c.Leftovers(ctx, game.DefaultPrices())
+		}
+		switch {
+		case err != nil:
+			fmt.Fprintf(stdout, "%-12s cannot list what still bills: %v\n", t.Name, err)
+			left++
+		case len(items) == 0:
+			fmt.Fprintf(stdout, "%-12s nothing left that bills\n", t.Name)
+		default:
+			left++
+			fmt.Fprintf(stdout, "%-12s still bills:\n", t.Name)
+			for _, it := range items {
+				fmt.Fprintf(stdout, "  %s\n", it)
+			}
+		}
+	}
+	if left > 0 {
+		return fmt.Errorf("accounts teardown: %d accounts still bill or could not be read: delete what is listed", left)
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/unicorn-rentals/gameday/game/accounts"
+	"github.com/unicorn-rentals/gameday/test/testkit"
+)
+
+// gameday accounts teardown destroys every team's stacks (a stand-in npx
+// here) and then lists, from the live inventory in moto's account, what
+// still bills: a leftover instance, with its price.
+func TestTeardownListsALeftoverInstance(t *testing.T) {
+	moto := testkit.Moto(t)
+	t.Setenv("AWS_ENDPOINT_URL", moto) // the SDK's own setting: every call to moto
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "npx"), []byte("#!/bin/sh\necho \"$@\" >> "+bin+"/calls\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	ctx := context.Background()
+	c, err := accounts.Connect(ctx, accounts.Account{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	images, err := c.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	if err != nil || len(images.Images) == 0 {
+		t.Fatalf("moto lists no image: %v", err)
+	}
+	if _, err := c.EC2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: images.Images[0].ImageId, InstanceType: ec2types.InstanceTypeM5Large, MinCount: aws.Int32(1), MaxCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "accounts.txt")
+	os.WriteFile(file, []byte("team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole\n"), 0o644)
+	var stdout, stderr strings.Builder
+	err = run(ctx, []string{"accounts", "teardown", "--accounts", file, "--out", t.TempDir()}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "still bill") {
+		t.Errorf("error %v: want the account that still bills", err)
+	}
+	if out := stdout.String(); !strings.Contains(out, "team-01      still bills:") || !strings.Contains(out, "EC2 m5.large: $0.0960/h (1 running)") {
+		t.Errorf("report:\n%s%s", out, stderr.String())
+	}
+	calls, _ := os.ReadFile(filepath.Join(bin, "calls"))
+	if !strings.Contains(string(calls), "cdk destroy --force -c stackName=UnicornRentals") || !strings.Contains(string(calls), "UnicornRentals-Chaos UnicornRentals") {
+		t.Errorf("npx calls: %s", calls)
+	}
+}
