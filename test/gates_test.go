@@ -2,8 +2,8 @@ package test
 
 import (
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/unicorn-rentals/gameday/gates"
