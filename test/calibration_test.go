@@ -107,6 +107,7 @@ func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
 	if waste := day[1].Cost - cleanup.Cost; waste < 0.05*target.Points {
 		t.Errorf("the waste costs %.0f points over the day, %.1f %% of the target's %.0f: want at least 5 %%", waste, 100*waste/target.Points, target.Points)
 	}
+	t.Logf("on the day: the waste costs %.1f %% of the target's points, the baseline's bill %.1f %%", 100*(day[1].Cost-cleanup.Cost)/target.Points, 100*base.Cost/target.Points)
 	if base.Cost < 0.15*target.Points {
 		t.Errorf("the baseline's bill is %.0f points, %.1f %% of the target's %.0f: want at least 15 %%", base.Cost, 100*base.Cost/target.Points, target.Points)
 	}
