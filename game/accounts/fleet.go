@@ -82,6 +82,7 @@ type Deployed struct {
 	Team     string
 	Endpoint string
 	Role     string // the stack's BillReaderRoleArn output, if it has one
+	Stack    string
 	Err      error
 	Took     time.Duration
 }
@@ -135,7 +136,7 @@ func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
 }
 
 func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ...any)) Deployed {
-	d := Deployed{Team: t.Name}
+	d := Deployed{Team: t.Name, Stack: o.Stack}
 	dir := filepath.Join(o.Dir, t.Name)
 	outputs := filepath.Join(dir, "outputs.json")
 	args := []string{"deploy", "-c", "stackName=" + o.Stack}
@@ -261,7 +262,8 @@ func credentialsEnv(ctx context.Context, a Account) ([]string, error) {
 }
 
 // TeamsFile writes the board's teams file from the deploys that worked:
-// "name endpoint live:<role>" when the stack has the bill-reading role.
+// "name endpoint live:<role> [stack]" when the stack has the bill-reading
+// role (the stack's name when it is not the default one).
 func TeamsFile(w io.Writer, deployed []Deployed) error {
 	for _, d := range deployed {
 		if d.Err != nil {
@@ -270,6 +272,9 @@ func TeamsFile(w io.Writer, deployed []Deployed) error {
 		line := d.Team + " " + d.Endpoint
 		if d.Role != "" {
 			line += " live:" + d.Role
+			if d.Stack != "" && d.Stack != "UnicornRentals" {
+				line += " " + d.Stack
+			}
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {
 			return err

@@ -154,20 +154,24 @@ func (c *Clients) services(ctx context.Context, inVPC map[string]string) ([]Serv
 // the experiment has ended.
 type Monkey struct {
 	*Pool
-	// StackName of the teams' game stacks. Default UnicornRentals.
+	// StackName of the teams' game stacks when the teams file gives none.
+	// Default UnicornRentals.
 	StackName string
 
 	mu        sync.Mutex
 	templates map[string]string // experiment ID -> its template, to delete
 }
 
-// Start starts experiment c in the account reached through role.
-func (m *Monkey) Start(ctx context.Context, role string, c game.Chaos) (string, error) {
+// Start starts experiment c in the account reached through role, in the
+// VPC of stack (empty: StackName).
+func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (string, error) {
 	cl, err := m.Connect(ctx, role)
 	if err != nil {
 		return "", err
 	}
-	stack := m.StackName
+	if stack == "" {
+		stack = m.StackName
+	}
 	if stack == "" {
 		stack = "UnicornRentals"
 	}

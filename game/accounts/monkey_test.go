@@ -186,7 +186,7 @@ func TestTheMonkeyStartsFollowsAndTidiesAnExperiment(t *testing.T) {
 		}
 	}()
 
-	id, err := m.Start(ctx, "team-role", game.Chaos{Experiment: game.TerminateInstance})
+	id, err := m.Start(ctx, "team-role", "", game.Chaos{Experiment: game.TerminateInstance})
 	if err != nil {
 		t.Fatal(err)
 	}

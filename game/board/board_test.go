@@ -588,13 +588,13 @@ type fakeMonkey struct {
 	refuse  error
 }
 
-func (m *fakeMonkey) Start(_ context.Context, role string, c game.Chaos) (string, error) {
+func (m *fakeMonkey) Start(_ context.Context, role, stack string, c game.Chaos) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.refuse != nil {
 		return "", m.refuse
 	}
-	m.started = append(m.started, role+" "+c.Experiment)
+	m.started = append(m.started, role+" "+stack+" "+c.Experiment)
 	return fmt.Sprintf("EXP%d", len(m.started)), nil
 }
 
@@ -638,7 +638,7 @@ func TestTheScriptFiresOnTheGameClockAndHoldsDuringAPause(t *testing.T) {
 	}
 	defer store.Close()
 	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}}
-	g := scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live:" + role})
+	g := scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live:" + role, Stack: "Team07"})
 	g.Paused = true
 	b, err := Open(store, g, Options{Live: bills, Monkey: monkey, ChaosPoll: 10 * time.Millisecond})
 	if err != nil {
@@ -674,7 +674,7 @@ func TestTheScriptFiresOnTheGameClockAndHoldsDuringAPause(t *testing.T) {
 	if got := scriptEvents(b, scriptKind); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("script %v, want each once at its minute: %v", got, want)
 	}
-	if len(monkey.started) != 1 || monkey.started[0] != role+" terminate-instance" {
+	if len(monkey.started) != 1 || monkey.started[0] != role+" Team07 terminate-instance" {
 		t.Errorf("experiments started: %v", monkey.started)
 	}
 	chaos := strings.Join(scriptEvents(b, "chaos"), "|")

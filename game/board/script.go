@@ -12,8 +12,9 @@ import (
 // game/accounts implements it with AWS FIS, so the board calls no AWS API.
 type Monkey interface {
 	// Start starts the experiment in the account reached through role, on
-	// what the team's stack runs at this moment, and returns its ID.
-	Start(ctx context.Context, role string, c game.Chaos) (id string, err error)
+	// what runs at this moment in the VPC of the team's stack (empty: the
+	// default one), and returns its ID.
+	Start(ctx context.Context, role, stack string, c game.Chaos) (id string, err error)
 	// State is the experiment's state (running, completed, failed...) and,
 	// once it is over, done.
 	State(ctx context.Context, role, id string) (state string, done bool, err error)
@@ -48,19 +49,19 @@ func (b *Board) unleash(ctx context.Context, c game.Chaos) {
 	}
 	b.mu.Lock()
 	type target struct {
-		t    *team
-		role string
+		t           *team
+		role, stack string
 	}
 	var targets []target
-	for _, t := range b.teams {
+	for i, t := range b.teams {
 		if t.cost.live {
-			targets = append(targets, target{t, t.cost.role})
+			targets = append(targets, target{t, t.cost.role, b.meta.Teams[i].Stack})
 		}
 	}
 	b.mu.Unlock()
 	for _, x := range targets {
 		go func() {
-			id, err := b.monkey.Start(ctx, x.role, c)
+			id, err := b.monkey.Start(ctx, x.role, x.stack, c)
 			if err != nil {
 				b.note(x.t.name, "chaos", fmt.Sprintf("%s: %s did not start: %v", x.t.name, c.Experiment, err))
 				return

@@ -26,11 +26,16 @@ type Team struct {
 	// template priced by the cost model with the traffic of each minute.
 	// Empty means the board's default.
 	Cost string `json:"cost,omitempty"`
+	// Stack is the team's game stack, whose VPC the script's chaos
+	// experiments hit. Empty: the board's --stack (UnicornRentals). Teams
+	// sharing an account each need their own.
+	Stack string `json:"stack,omitempty"`
 }
 
 var teamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
 
-// ParseTeams reads a teams file: one team a line, "name endpoint [cost]",
+// ParseTeams reads a teams file: one team a line, "name endpoint [cost
+// [stack]]",
 // separated by spaces; blank lines and lines starting with # are skipped.
 // name says where the file came from, for errors, which name the line at
 // fault.
@@ -46,12 +51,15 @@ func ParseTeams(r io.Reader, name string) ([]Team, error) {
 			continue
 		}
 		fields := strings.Fields(text)
-		if len(fields) < 2 || len(fields) > 3 {
-			return nil, fmt.Errorf("%s:%d: %q: want \"name endpoint [cost]\", e.g. \"team-1 https://d111111abcdef8.cloudfront.net/ 0.18\"", name, line, text)
+		if len(fields) < 2 || len(fields) > 4 {
+			return nil, fmt.Errorf("%s:%d: %q: want \"name endpoint [cost [stack]]\", e.g. \"team-1 https://d111111abcdef8.cloudfront.net/ 0.18\"", name, line, text)
 		}
 		t := Team{Name: fields[0], Endpoint: fields[1]}
-		if len(fields) == 3 {
+		if len(fields) >= 3 {
 			t.Cost = fields[2]
+		}
+		if len(fields) == 4 {
+			t.Stack = fields[3]
 		}
 		if err := t.check(); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
@@ -66,7 +74,7 @@ func ParseTeams(r io.Reader, name string) ([]Team, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(teams) == 0 {
-		return nil, fmt.Errorf("%s: no teams: want one line per team, \"name endpoint [cost]\"", name)
+		return nil, fmt.Errorf("%s: no teams: want one line per team, \"name endpoint [cost [stack]]\"", name)
 	}
 	return teams, nil
 }

@@ -38,8 +38,8 @@ team-3    https://d222222abcdef8.cloudfront.net/
 
 func TestAMalformedTeamsFileIsRefusedWithTheLineAtFault(t *testing.T) {
 	for name, c := range map[string]struct{ file, want string }{
-		"one field":      {"# teams\nteam-1\n", `teams.txt:2: "team-1": want "name endpoint [cost]"`},
-		"four fields":    {"a http://x/ 1 2\n", `teams.txt:1: "a http://x/ 1 2": want "name endpoint [cost]"`},
+		"one field":      {"# teams\nteam-1\n", `teams.txt:2: "team-1": want "name endpoint [cost [stack]]"`},
+		"five fields":    {"a http://x/ 1 Team07 2\n", `teams.txt:1: "a http://x/ 1 Team07 2": want "name endpoint [cost [stack]]"`},
 		"bad name":       {"a http://x/\nteam one! http://y/\n", `teams.txt:2:`},
 		"name with a /":  {"a/b http://x/\n", `teams.txt:1: team name "a/b"`},
 		"not a URL":      {"a http://x/\nb d111.cloudfront.net\n", `teams.txt:2: team b: endpoint "d111.cloudfront.net": want the stack's Endpoint output`},

@@ -20,7 +20,7 @@ const defaultServer = "http://127.0.0.1:8080"
 func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("board", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	teamsPath := fs.String("teams", "", "teams file: one \"name endpoint [cost]\" a line (needed to start a game, not to resume one)")
+	teamsPath := fs.String("teams", "", "teams file: one \"name endpoint [cost [stack]]\" a line (needed to start a game, not to resume one)")
 	dbPath := fs.String("db", "out/board/game.db", "the game's database: scores are kept here minute by minute; start again with the same --db to resume")
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the scoreboard page; 0.0.0.0:8080 to show it to other machines")
 	gf := addGameFlags(fs)
