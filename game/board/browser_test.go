@@ -124,6 +124,10 @@ func TestThePageShowsTheTeamsAndTheChartMovesInHeadlessChromium(t *testing.T) {
 	if canvases, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#chart canvas").length`)); err != nil || canvases == 0 {
 		t.Errorf("no chart canvas on the page (%v)", err)
 	}
+	// The chaos posted at minute 0 is marked on the chart.
+	if marked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("chart").dataset.chaos`)); err != nil || !slices.Contains(strings.Split(marked, ","), "0") {
+		t.Errorf("chaos marked at minutes %q (%v), want minute 0", marked, err)
+	}
 
 	// The facilitator pauses the game from the page with the token.
 	for i, step := range []chromedp.Action[chromedp.Void]{

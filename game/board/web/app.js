@@ -4,7 +4,7 @@
 
 const palette = ["#58a6ff", "#3fb950", "#ff7b72", "#d2a8ff", "#ffa657", "#79c0ff", "#f778ba", "#a5d6ff", "#7ee787", "#e3b341",
   "#ffdcd7", "#56d4dd", "#bc8cff", "#ff9bce", "#b1bac4", "#ffa198", "#aff5b4", "#cae8ff", "#f2cc60", "#e2c5ff"];
-const view = { teams: [], scores: {}, minutes: 0, chart: null, updates: 0 };
+const view = { teams: [], scores: {}, minutes: 0, chart: null, updates: 0, chaos: new Set() };
 const $ = (id) => document.getElementById(id);
 
 function colour(name) { return palette[view.teams.indexOf(name) % palette.length]; }
@@ -56,7 +56,17 @@ function renderClock(u) {
   $("minutes").textContent = "minute " + view.minutes + " of " + (view.length || "?");
 }
 
+// isChaos: an experiment started, ended or failed in a team's account, or
+// the script's strike: the chart marks its minute.
+function isChaos(e) {
+  return e.kind === "chaos" || (e.kind === "script" && e.text.includes("Chaos Monkey"));
+}
+
 function addEvent(e, prepend = true) {
+  if (isChaos(e) && !view.chaos.has(e.minute)) {
+    view.chaos.add(e.minute);
+    if (view.chart) { view.chart.redraw(); chartUpdated(); }
+  }
   const li = document.createElement("li");
   const when = document.createElement("span");
   when.className = "when";
@@ -86,6 +96,23 @@ function drawChart() {
     axes: [{ ...axis, label: "game minute" }, { ...axis, size: 80 }],
     series: [{ label: "minute" }, ...view.teams.map((t) => ({ label: t, stroke: colour(t), width: 3 }))],
     legend: { show: false },
+    // A dashed red line at each minute chaos hit, so the curves can be
+    // read against it.
+    hooks: { draw: [(u) => {
+      const ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = "#f85149";
+      ctx.lineWidth = 2;
+      ctx.setLineDash([8, 6]);
+      for (const m of view.chaos) {
+        const x = u.valToPos(m + 1, "x", true);
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+      }
+      ctx.restore();
+    }] },
   }, chartData(), el);
   chartUpdated();
 }
@@ -94,6 +121,7 @@ function chartUpdated() {
   const el = $("chart");
   el.dataset.updates = ++view.updates;
   el.dataset.points = view.minutes;
+  el.dataset.chaos = [...view.chaos].sort((a, b) => a - b).join(",");
 }
 
 function onState(s) {
@@ -104,6 +132,7 @@ function onState(s) {
   renderClock(s);
   renderStandings(s.standings);
   $("events").replaceChildren();
+  view.chaos = new Set();
   for (const e of s.events || []) addEvent(e);
   const team = $("team");
   team.replaceChildren(...view.teams.map((t) => new Option(t, t)));
