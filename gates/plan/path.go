@@ -100,7 +100,7 @@ var pathTypes = []string{
 	"AWS::ECS::Service",
 }
 
-// Stage is where one resource is at a moment of the update.
+// stage is where one resource is at a moment of the update.
 type stage int
 
 const (
