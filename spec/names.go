@@ -67,6 +67,7 @@ func (c ChaosSchedule) CheckAt(now time.Time) error {
 // (game/accounts), and all the game stack's bill-reading role allows.
 var BillReaderActions = []string{
 	"ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces", "ec2:DescribeNatGateways",
+	"ec2:DescribeVpcEndpoints", "cloudwatch:DescribeAlarms", "cloudwatch:ListDashboards",
 	"elasticloadbalancing:DescribeLoadBalancers",
 	"ecs:ListClusters", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
 	"cloudfront:ListDistributions",

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
@@ -28,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // DefaultRegion is where the game runs unless a team's account says
@@ -107,18 +110,27 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 	}
 	global := cfg.Copy()
 	global.Region = "us-east-1"
+	// CloudWatch answers the Smithy RPC v2 CBOR protocol the SDK uses by
+	// default and the older query protocol too (the SDK's CloudWatch
+	// changelog: "introduces two additional protocols"); an endpoint that
+	// is not AWS's (moto, a local emulator) often speaks only the query
+	// one, so it is used whenever the endpoint is overridden.
+	var cwOpts []func(*cloudwatch.Options)
+	if a.Endpoint != "" || os.Getenv("AWS_ENDPOINT_URL") != "" || os.Getenv("AWS_ENDPOINT_URL_CLOUDWATCH") != "" {
+		cwOpts = append(cwOpts, func(o *cloudwatch.Options) { o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801) })
+	}
 	return &Clients{
 		EC2:            ec2.NewFromConfig(cfg),
 		ELB:            elb.NewFromConfig(cfg),
 		ELBv2:          elbv2.NewFromConfig(cfg),
 		ECS:            ecs.NewFromConfig(cfg),
 		CloudFront:     cloudfront.NewFromConfig(global),
-		CloudWatch:     cloudwatch.NewFromConfig(global),
+		CloudWatch:     cloudwatch.NewFromConfig(global, cwOpts...),
 		FIS:            fis.NewFromConfig(cfg),
 		CloudFormation: cloudformation.NewFromConfig(cfg),
 		IAM:            iam.NewFromConfig(cfg),
 		Quotas:         servicequotas.NewFromConfig(cfg),
-		regional:       cloudwatch.NewFromConfig(cfg),
+		regional:       cloudwatch.NewFromConfig(cfg, cwOpts...),
 		region:         region,
 	}, nil
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -30,8 +29,6 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-
-	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/spec"
@@ -56,12 +53,6 @@ func newAccount(t *testing.T) *account {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	// moto 5.2 speaks CloudWatch's query protocol, not the Smithy RPC v2
-	// CBOR the SDK uses by default; CloudWatch itself answers both
-	// (CloudWatch's SDK changelog, "introduces two additional protocols").
-	query := func(o *cloudwatch.Options) { o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801) }
-	c.CloudWatch = cloudwatch.New(c.CloudWatch.Options(), query)
-	c.regional = cloudwatch.New(c.regional.Options(), query)
 	a := &account{Clients: c, calls: rec}
 	vpc, err := c.EC2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 	if err != nil {
@@ -148,6 +139,21 @@ func TestTheLiveBillPricesWhatTheAccountRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.runTasks(t, 3)
+	if _, err := a.EC2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: aws.String(a.vpc), ServiceName: aws.String("com.amazonaws.us-east-1.ecr.api"),
+		VpcEndpointType: ec2types.VpcEndpointTypeInterface, SubnetIds: a.subnets}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"errors", "latency"} {
+		if _, err := a.regional.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String(name), MetricName: aws.String("Errors"), Namespace: aws.String("Game"),
+			Statistic: cwtypes.StatisticSum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1), ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanThreshold}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		if _, err := a.regional.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(fmt.Sprint("board-", i)), DashboardBody: aws.String(`{"widgets":[]}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dist := a.distribution(t)
 	// CloudFront's metrics: 3,000 requests and 1.5 MB in the last five minutes.
 	a.metric(t, "Requests", dist, 3000)
@@ -174,6 +180,9 @@ func TestTheLiveBillPricesWhatTheAccountRuns(t *testing.T) {
 		"ALB alb":                        0.0225,
 		"Fargate 0.25 vCPU 0.5 GB ARM64": 3 * (0.25*0.03238 + 0.5*0.00356),
 		"CloudFront " + dist:             3000.0/300*3600/10000*0.01 + 1.5e6/300*3600/1e9*0.085,
+		"VPC interface endpoints":        2 * 0.01,
+		"CloudWatch alarms":              2 * 0.10 / 730,
+		"CloudWatch dashboards":          2 * 3.0 / 730, // 5, of which 3 are free
 	}
 	for what, perHour := range want {
 		l, ok := line(est, what)
@@ -422,6 +431,27 @@ func TestTheBillMakesOnlyTheCallsItsRoleAllows(t *testing.T) {
 	for _, allowed := range spec.BillReaderActions {
 		if !a.calls.calls[allowed] {
 			t.Errorf("the role allows %s, which the bill never calls (made: %v)", allowed, made)
+		}
+	}
+}
+
+// Against AWS, CloudWatch speaks the SDK's default protocol; against an
+// overridden endpoint (moto), the query protocol.
+func TestCloudWatchSpeaksQueryOnlyToAnOverriddenEndpoint(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	for endpoint, want := range map[string]string{"": "rpcv2Cbor", "http://127.0.0.1:5000": "awsQuery"} {
+		c, err := Connect(context.Background(), Account{Endpoint: endpoint})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cw := range []*cloudwatch.Client{c.CloudWatch, c.regional} {
+			if got := cw.Options().Protocol.ID().Name; got != want {
+				t.Errorf("endpoint %q: CloudWatch speaks %s, want %s", endpoint, got, want)
+			}
 		}
 	}
 }

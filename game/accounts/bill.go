@@ -10,6 +10,9 @@ import (
 // hoursPerMonth turns monthly prices into hourly ones, as AWS bills EBS.
 const hoursPerMonth = 730
 
+// freeDashboards are the CloudWatch dashboards an account has at no charge.
+const freeDashboards = 3
+
 // Price turns an inventory into an hourly bill with the game's price
 // table: one line a kind of resource, and, listed apart, whatever bills
 // but the table has no price for, never counted as zero without saying so.
@@ -92,6 +95,17 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		n := float64(tasks[s])
 		per := s.vcpu*p.Hourly["fargate-vcpu:"+s.arch] + s.gb*p.Hourly["fargate-gb:"+s.arch]
 		add(fmt.Sprintf("Fargate %.2g vCPU %.2g GB %s", s.vcpu, s.gb, s.arch), fmt.Sprintf("%.0f tasks", n), n*per)
+	}
+
+	if inv.InterfaceEndpointAZs > 0 {
+		add("VPC interface endpoints", fmt.Sprintf("%d endpoint-AZs (data processed not read)", inv.InterfaceEndpointAZs), float64(inv.InterfaceEndpointAZs)*p.Hourly["interface-endpoint-az"])
+	}
+	if inv.Alarms > 0 {
+		add("CloudWatch alarms", fmt.Sprintf("%d, at the standard alarm's price", inv.Alarms), float64(inv.Alarms)*p.Monthly["cloudwatch-alarm"]/hoursPerMonth)
+	}
+	// AWS gives every account 3 dashboards free (https://aws.amazon.com/cloudwatch/pricing/).
+	if n := inv.Dashboards - freeDashboards; n > 0 {
+		add("CloudWatch dashboards", fmt.Sprintf("%d beyond the %d free", n, freeDashboards), float64(n)*p.Monthly["cloudwatch-dashboard"]/hoursPerMonth)
 	}
 
 	for _, d := range inv.Distributions {

@@ -28,6 +28,12 @@ type Inventory struct {
 	LoadBalancers []LoadBalancer // Application and Network Load Balancers
 	Tasks         []Task         // running ECS tasks
 	Distributions []Distribution
+	// InterfaceEndpointAZs counts, over every interface VPC endpoint, the
+	// Availability Zones it has a network interface in: each bills by the
+	// hour.
+	InterfaceEndpointAZs int
+	// Alarms and Dashboards of CloudWatch in the account's region.
+	Alarms, Dashboards int
 }
 
 // Instance is an EC2 instance.
@@ -77,6 +83,7 @@ func (c *Clients) Inventory(ctx context.Context, now time.Time) (Inventory, erro
 	var inv Inventory
 	for _, step := range []func(context.Context, *Inventory, time.Time) error{
 		c.instances, c.volumes, c.addresses, c.natGateways, c.classicLBs, c.loadBalancers, c.tasks, c.distributions,
+		c.endpoints, c.monitoring,
 	} {
 		if err := step(ctx, &inv, now); err != nil {
 			return Inventory{}, err
@@ -342,4 +349,40 @@ func units(s *string) float64 {
 		v = v*10 + float64(r-'0')
 	}
 	return v
+}
+
+func (c *Clients) endpoints(ctx context.Context, inv *Inventory, _ time.Time) error {
+	p := ec2.NewDescribeVpcEndpointsPaginator(c.EC2, &ec2.DescribeVpcEndpointsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return &CallError{"ec2:DescribeVpcEndpoints", err}
+		}
+		for _, e := range out.VpcEndpoints {
+			if e.VpcEndpointType == ec2types.VpcEndpointTypeInterface {
+				inv.InterfaceEndpointAZs += len(e.SubnetIds)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Clients) monitoring(ctx context.Context, inv *Inventory, _ time.Time) error {
+	alarms := cloudwatch.NewDescribeAlarmsPaginator(c.regional, &cloudwatch.DescribeAlarmsInput{})
+	for alarms.HasMorePages() {
+		out, err := alarms.NextPage(ctx)
+		if err != nil {
+			return &CallError{"cloudwatch:DescribeAlarms", err}
+		}
+		inv.Alarms += len(out.MetricAlarms) + len(out.CompositeAlarms)
+	}
+	dashboards := cloudwatch.NewListDashboardsPaginator(c.regional, &cloudwatch.ListDashboardsInput{})
+	for dashboards.HasMorePages() {
+		out, err := dashboards.NextPage(ctx)
+		if err != nil {
+			return &CallError{"cloudwatch:ListDashboards", err}
+		}
+		inv.Dashboards += len(out.DashboardEntries)
+	}
+	return nil
 }
