@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -455,3 +456,6 @@ func TestCloudWatchSpeaksQueryOnlyToAnOverriddenEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// One moto server serves the package's tests, reset before each.
+func TestMain(m *testing.M) { os.Exit(testkit.MotoMain(m)) }

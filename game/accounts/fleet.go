@@ -95,6 +95,23 @@ var throttledOutput = regexp.MustCompile(`(?i)throttl|rate exceeded|too many req
 // through `npx --no-install cdk deploy` with the team's credentials. It
 // returns each team's result in the file's order.
 func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
+	out := make([]Deployed, len(teams))
+	fanOut(teams, &o, func(i int, t Team, say func(string, ...any)) {
+		start := time.Now()
+		out[i] = deployOne(ctx, t, o, say)
+		out[i].Took = time.Since(start).Round(time.Second)
+		if out[i].Err != nil {
+			say("%-12s failed after %s: %v", t.Name, out[i].Took, out[i].Err)
+		} else {
+			say("%-12s deployed in %s: %s", t.Name, out[i].Took, out[i].Endpoint)
+		}
+	})
+	return out
+}
+
+// fanOut fills o's defaults and runs do for every team, at most
+// o.Parallel at once, each with a progress writer of its own line.
+func fanOut(teams []Team, o *DeployOptions, do func(i int, t Team, say func(string, ...any))) {
 	if o.Stack == "" {
 		o.Stack = "UnicornRentals"
 	}
@@ -104,15 +121,14 @@ func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
 	if o.Attempts <= 0 {
 		o.Attempts = 3
 	}
-	var progress sync.Mutex
+	var mu sync.Mutex
 	say := func(format string, a ...any) {
 		if o.Progress != nil {
-			progress.Lock()
+			mu.Lock()
 			fmt.Fprintf(o.Progress, format+"\n", a...)
-			progress.Unlock()
+			mu.Unlock()
 		}
 	}
-	out := make([]Deployed, len(teams))
 	slots := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
 	for i, t := range teams {
@@ -121,18 +137,10 @@ func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
 			defer wg.Done()
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			start := time.Now()
-			out[i] = deployOne(ctx, t, o, say)
-			out[i].Took = time.Since(start).Round(time.Second)
-			if out[i].Err != nil {
-				say("%-12s failed after %s: %v", t.Name, out[i].Took, out[i].Err)
-			} else {
-				say("%-12s deployed in %s: %s", t.Name, out[i].Took, out[i].Endpoint)
-			}
+			do(i, t, say)
 		}()
 	}
 	wg.Wait()
-	return out
 }
 
 func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ...any)) Deployed {
@@ -198,37 +206,11 @@ func runCDK(ctx context.Context, t Team, dir string, args []string, attempts int
 // Destroy deletes every team's chaos stack and game stack, in parallel,
 // and returns each team's error, if any, in the file's order.
 func Destroy(ctx context.Context, teams []Team, o DeployOptions) []error {
-	if o.Stack == "" {
-		o.Stack = "UnicornRentals"
-	}
-	if o.Parallel <= 0 {
-		o.Parallel = 5
-	}
-	if o.Attempts <= 0 {
-		o.Attempts = 3
-	}
-	var mu sync.Mutex
-	say := func(format string, a ...any) {
-		if o.Progress != nil {
-			mu.Lock()
-			fmt.Fprintf(o.Progress, format+"\n", a...)
-			mu.Unlock()
-		}
-	}
 	out := make([]error, len(teams))
-	slots := make(chan struct{}, o.Parallel)
-	var wg sync.WaitGroup
-	for i, t := range teams {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			args := []string{"destroy", "--force", "-c", "stackName=" + o.Stack, "--output", filepath.Join(o.Dir, t.Name, "cdk.out"), spec.ChaosStackName(o.Stack), o.Stack}
-			out[i] = runCDK(ctx, t, filepath.Join(o.Dir, t.Name), args, o.Attempts, say)
-		}()
-	}
-	wg.Wait()
+	fanOut(teams, &o, func(i int, t Team, say func(string, ...any)) {
+		args := []string{"destroy", "--force", "-c", "stackName=" + o.Stack, "--output", filepath.Join(o.Dir, t.Name, "cdk.out"), spec.ChaosStackName(o.Stack), o.Stack}
+		out[i] = runCDK(ctx, t, filepath.Join(o.Dir, t.Name), args, o.Attempts, say)
+	})
 	return out
 }
 
