@@ -57,7 +57,7 @@ type ServiceSettings struct {
 // DefaultConfig is the baseline as every team inherits it.
 func DefaultConfig() Config {
 	return Config{
-		StackName:   "UnicornRentals",
+		StackName:   DefaultStackName,
 		FleetSize:   4,
 		MinCapacity: 2,
 		MaxCapacity: 20,

@@ -63,6 +63,10 @@ func (c ChaosSchedule) CheckAt(now time.Time) error {
 		c.Start.UTC().Format(time.RFC3339), c.Duration, c.End().UTC().Format(time.RFC3339))
 }
 
+// DefaultStackName is the game stack's name unless context stackName
+// (or a teams or accounts file) says otherwise.
+const DefaultStackName = "UnicornRentals"
+
 // BillReaderActions are the calls the live bill makes in a team's account
 // (game/accounts), and all the game stack's bill-reading role allows.
 var BillReaderActions = []string{

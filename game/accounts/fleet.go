@@ -113,7 +113,7 @@ func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
 // o.Parallel at once, each with a progress writer of its own line.
 func fanOut(teams []Team, o *DeployOptions, do func(i int, t Team, say func(string, ...any))) {
 	if o.Stack == "" {
-		o.Stack = "UnicornRentals"
+		o.Stack = spec.DefaultStackName
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 5
@@ -254,7 +254,7 @@ func TeamsFile(w io.Writer, deployed []Deployed) error {
 		line := d.Team + " " + d.Endpoint
 		if d.Role != "" {
 			line += " live:" + d.Role
-			if d.Stack != "" && d.Stack != "UnicornRentals" {
+			if d.Stack != "" && d.Stack != spec.DefaultStackName {
 				line += " " + d.Stack
 			}
 		}

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -341,13 +342,7 @@ func (c *Clients) statistics(ctx context.Context, cw *cloudwatch.Client, ns, nam
 
 // units reads an ECS task's CPU units or MiB ("256", "512").
 func units(s *string) float64 {
-	var v float64
-	for _, r := range aws.ToString(s) {
-		if r < '0' || r > '9' {
-			return 0
-		}
-		v = v*10 + float64(r-'0')
-	}
+	v, _ := strconv.ParseFloat(aws.ToString(s), 64)
 	return v
 }
 

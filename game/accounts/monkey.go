@@ -173,7 +173,7 @@ func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (s
 		stack = m.StackName
 	}
 	if stack == "" {
-		stack = "UnicornRentals"
+		stack = spec.DefaultStackName
 	}
 	targets, err := cl.FindTargets(ctx, stack, c.Experiment)
 	if err != nil {

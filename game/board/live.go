@@ -58,20 +58,8 @@ func (b *Board) followBills(ctx context.Context) {
 		return
 	}
 	read := func() {
-		type target struct {
-			t    *team
-			role string
-		}
-		var live []target
-		b.mu.Lock()
-		for _, t := range b.teams {
-			if t.cost.live {
-				live = append(live, target{t, t.cost.role})
-			}
-		}
-		b.mu.Unlock()
 		var wg sync.WaitGroup
-		for _, x := range live {
+		for _, x := range b.liveTeams() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -97,6 +85,26 @@ func (b *Board) followBills(ctx context.Context) {
 			read()
 		}
 	}
+}
+
+// liveTeam is a team the board reaches in its own account: through role,
+// in the VPC of stack.
+type liveTeam struct {
+	t           *team
+	role, stack string
+}
+
+// liveTeams are the teams whose cost is live, now.
+func (b *Board) liveTeams() []liveTeam {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []liveTeam
+	for i, t := range b.teams {
+		if t.cost.live {
+			out = append(out, liveTeam{t, t.cost.role, b.meta.Teams[i].Stack})
+		}
+	}
+	return out
 }
 
 // billLines are a live bill's items as the page lists them.

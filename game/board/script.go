@@ -47,19 +47,7 @@ func (b *Board) unleash(ctx context.Context, c game.Chaos) {
 		b.note("", "chaos", "no experiment started: this board has no AWS access (run it with credentials to start the Chaos Monkey's experiments)")
 		return
 	}
-	b.mu.Lock()
-	type target struct {
-		t           *team
-		role, stack string
-	}
-	var targets []target
-	for i, t := range b.teams {
-		if t.cost.live {
-			targets = append(targets, target{t, t.cost.role, b.meta.Teams[i].Stack})
-		}
-	}
-	b.mu.Unlock()
-	for _, x := range targets {
+	for _, x := range b.liveTeams() {
 		go func() {
 			id, err := b.monkey.Start(ctx, x.role, x.stack, c)
 			if err != nil {

@@ -37,7 +37,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	path := fs.String("accounts", "", "accounts file: one \"name profile-or-role-ARN [region]\" a line")
 	dir := fs.String("out", "out/teams", "a folder per team: its cloud assembly, outputs and logs")
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
-	stack := fs.String("stack", "UnicornRentals", "the game stack's name")
+	stack := fs.String("stack", spec.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
 	cdkContext := contextFlags{"fixes": "none"}
 	fs.Var(cdkContext, "c", "context for the app, as cdk takes it (repeat): -c ami=ami-... -c facilitatorAccount=123456789012")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/unicorn-rentals/gameday/game/accounts"
 	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/spec"
 )
 
 const defaultServer = "http://127.0.0.1:8080"
@@ -31,7 +32,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	region := fs.String("region", "", "AWS region of the teams' stacks, for live bills (default: us-east-1)")
 	profile := fs.String("profile", "", "AWS profile the board starts from to assume each team's role, for live bills (default: the SDK's chain)")
 	liveEvery := fs.Duration("live-every", board.DefaultLiveEvery, "how often a live bill reads the team's account")
-	stack := fs.String("stack", "UnicornRentals", "the teams' game stack name: the script's chaos experiments hit what runs in its VPC")
+	stack := fs.String("stack", spec.DefaultStackName, "the teams' game stack name: the script's chaos experiments hit what runs in its VPC")
 	paused := fs.Bool("paused", false, "start paused; start the clock with \"gameday ctl resume\" or the page")
 	exitWhenOver := fs.Bool("exit-when-over", false, "exit when the game ends, rather than keep showing the final standings")
 	if err := fs.Parse(args); err != nil {
