@@ -58,6 +58,7 @@ type Board struct {
 	events  []Event
 	pending *batch // a minute scored but not yet stored
 	resumed bool
+	workers *workerPool // nil: the board plays the teams itself
 }
 
 // Options are the board's surroundings.
@@ -78,6 +79,12 @@ type Options struct {
 	Monkey Monkey
 	// ChaosPoll is how often a running experiment is read. Default 15s.
 	ChaosPoll time.Duration
+	// Workers, when set, has remote workers play the teams and report
+	// their minutes; nil: the board plays them itself.
+	Workers *Workers
+	// Token, when set, is the control token whatever the database holds
+	// (one kept in AWS Secrets Manager); at least 16 characters.
+	Token string
 }
 
 // team is one team's side of the game.
@@ -98,7 +105,8 @@ type team struct {
 	attacker *vegeta.Attacker
 	done     chan struct{}
 	live     liveState
-	chaos    string // the experiment running in the team's account, if one is
+	chaos    string     // the experiment running in the team's account, if one is
+	w        workerSide // its lease and reports, when workers play
 }
 
 type batch struct {
@@ -129,6 +137,14 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	if b.liveEvery <= 0 {
 		b.liveEvery = DefaultLiveEvery
 	}
+	if opts.Workers != nil {
+		if b.workers, err = newWorkerPool(*opts.Workers); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Token != "" && len(opts.Token) < 16 {
+		return nil, fmt.Errorf("control token: %d characters; want at least 16 (openssl rand -hex 16)", len(opts.Token))
+	}
 	b.monkey, b.chaosPoll = opts.Monkey, opts.ChaosPoll
 	if b.chaosPoll <= 0 {
 		b.chaosPoll = 15 * time.Second
@@ -148,6 +164,9 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		}
 	}
 	b.meta = *meta
+	if opts.Token != "" {
+		b.meta.Token = opts.Token
+	}
 	length := meta.Scenario.Length()
 	b.minutes = int((length + time.Minute - 1) / time.Minute)
 	b.total = meta.Scenario.Requests(meta.Speed)
@@ -186,6 +205,9 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		at = time.Duration(meta.Played)
 	}
 	b.clock = newClock(meta.Speed, length, min(at, length), meta.State)
+	if b.workers != nil {
+		b.clock.Hold() // until the workers have leased the teams
+	}
 	return b, nil
 }
 
@@ -257,7 +279,8 @@ func (b *Board) addTeam(t Team) error {
 	if cost.live && b.live == nil {
 		return fmt.Errorf("team %s: a live bill needs AWS access: run gameday board with AWS credentials (the board reads each team's account through its role)", t.Name)
 	}
-	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{})}
+	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{}),
+		w: workerSide{reports: map[int]game.Scored{}, missing: map[int]string{}, unheld: time.Now()}}
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm

@@ -3,11 +3,8 @@ package board
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/unicorn-rentals/gameday/game"
 )
@@ -34,11 +31,14 @@ func (b *Board) Run(ctx context.Context) error {
 	go b.followBills(billCtx)
 
 	stop := make(chan struct{})
-	base := uint64(math.Ceil(b.meta.Scenario.Expected(b.clock.Start()) / b.meta.Speed))
-	for _, t := range b.teams {
-		b.attack(t, base, stop)
-	}
 	defer close(stop)
+	from := b.clock.Start()
+	if b.workers == nil {
+		p := b.player()
+		for _, t := range b.teams {
+			p.attack(t, from, stop)
+		}
+	}
 
 	// Score often enough that each minute is closed soon after it ends.
 	tick := min(max(time.Duration(float64(time.Minute)/b.meta.Speed/4), 10*time.Millisecond), 250*time.Millisecond)
@@ -53,6 +53,10 @@ func (b *Board) Run(ctx context.Context) error {
 			return b.flushPending()
 		case <-ticker.C:
 		}
+		if b.workers != nil {
+			b.releaseWhenLeased(time.Now())
+			b.expireWorkers()
+		}
 		g, state := b.clock.Now()
 		if err := b.flushPending(); err != nil {
 			continue // still failing: the game is paused, try again next tick
@@ -63,6 +67,9 @@ func (b *Board) Run(ctx context.Context) error {
 		// The last minute is scored by finish, once the answers still in
 		// flight at the end have landed in it.
 		for b.Minute() < min(int(g/time.Minute), b.minutes-1) {
+			if b.workers != nil && !b.reportsIn(b.Minute(), time.Now()) {
+				break
+			}
 			b.score(b.Minute(), time.Minute)
 			if b.flushPending() != nil {
 				break
@@ -93,6 +100,13 @@ func (b *Board) finish(ctx context.Context) error {
 	}
 	scored := false
 	for m := b.Minute(); m < b.minutes && time.Duration(m)*time.Minute < played; m = b.Minute() {
+		for b.workers != nil && !b.reportsIn(m, time.Now()) {
+			select {
+			case <-time.After(20 * time.Millisecond):
+			case <-ctx.Done():
+				return b.flushPending()
+			}
+		}
 		b.score(m, min(played-time.Duration(m)*time.Minute, time.Minute))
 		if err := b.flushPending(); err != nil {
 			return err
@@ -113,44 +127,6 @@ func (b *Board) finish(ctx context.Context) error {
 	return nil
 }
 
-// attack starts sending a team its requests, from request number base.
-func (b *Board) attack(t *team, base uint64, stop <-chan struct{}) {
-	t.attacker = game.NewAttacker(time.Duration(b.meta.Scenario.Timeout))
-	next := base
-	var nextMu sync.Mutex
-	targeter := func(tg *vegeta.Target) error {
-		// A request ticked just before a pause waits for the resume.
-		if !b.waitRunning(stop) {
-			return vegeta.ErrNoTargets
-		}
-		nextMu.Lock()
-		n := next
-		next++
-		nextMu.Unlock()
-		t.sent.Add(1)
-		tg.Method, tg.URL = "GET", game.RequestURL(t.target.Load(), game.Input(game.KeyOf(b.meta.Scenario, b.meta.Speed, b.meta.Seed, n)))
-		return nil
-	}
-	// Every team gets the same request numbers at the same game time,
-	// none while paused.
-	pace := game.Pacer{
-		Scenario: b.meta.Scenario, Speed: b.meta.Speed, Base: base,
-		Now:  func(time.Duration) time.Duration { g, _ := b.clock.Now(); return g },
-		Wait: func() bool { return b.waitRunning(stop) },
-	}
-	results := t.attacker.Attack(targeter, pace, 0, t.name)
-	go func() {
-		defer close(t.done)
-		for r := range results {
-			if r.Error == vegeta.ErrNoTargets.Error() {
-				continue
-			}
-			g, _ := b.clock.Now()
-			t.add(int(g/time.Minute), b.minutes, r, b.meta.Rules.Sample(b.meta.Speed))
-		}
-	}()
-}
-
 // warnIfFewFiles warns when the process may open fewer files than the
 // engine may hold: every team's connections at their cap, and a margin for
 // the database, the page's viewers and the Go runtime.
@@ -159,25 +135,6 @@ func (b *Board) warnIfFewFiles(limit uint64, known bool) {
 	if known && limit < need {
 		b.log.Warn("slow endpoints may need more connections than this process may open: raise the limit (ulimit -n) before the game",
 			"teams", len(b.teams), "files_needed", need, "limit", limit)
-	}
-}
-
-// waitRunning blocks while the game is paused; false when it is over.
-func (b *Board) waitRunning(stop <-chan struct{}) bool {
-	for {
-		changed := b.clock.Changed()
-		_, state := b.clock.Now()
-		switch state {
-		case Running:
-			return true
-		case Ended:
-			return false
-		}
-		select {
-		case <-changed:
-		case <-stop:
-			return false
-		}
 	}
 }
 

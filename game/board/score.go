@@ -22,6 +22,19 @@ func (t *team) add(minute, minutes int, r *vegeta.Result, rules game.Rules) {
 	w.Add(r, rules)
 }
 
+// take closes minute m of a team played here and returns its score.
+func (t *team) take(m int) game.Scored {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.open[m]
+	delete(t.open, m)
+	t.closedBelow = m + 1
+	if w == nil {
+		return game.Scored{}
+	}
+	return w.Scored()
+}
+
 // score closes minute m for every team, played being how much of it the
 // game lasted, and queues it to be stored.
 func (b *Board) score(m int, played time.Duration) {
@@ -32,14 +45,11 @@ func (b *Board) score(m int, played time.Duration) {
 	}
 	p := &batch{minute: m}
 	for _, t := range b.teams {
-		t.mu.Lock()
-		w := t.open[m]
-		delete(t.open, m)
-		t.closedBelow = m + 1
-		t.mu.Unlock()
 		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String(), Chaos: t.chaosNow()}
-		if w != nil {
-			row.Scored = w.Scored()
+		if b.workers == nil {
+			row.Scored = t.take(m)
+		} else {
+			row.Scored, row.Missing = t.reported(m)
 		}
 		row.PerSecond = float64(row.Answers) / (time.Minute.Seconds() / b.meta.Speed)
 		row.CostPerHour = b.costPerHour(t, row)

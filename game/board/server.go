@@ -28,6 +28,21 @@ func (b *Board) Handler() http.Handler {
 	for pattern, change := range b.changes() {
 		mux.Handle(pattern, b.authorized(change))
 	}
+	mux.HandleFunc("GET /api/workers", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, b.WorkerStatuses()) })
+	mux.Handle("POST /api/workers/lease", b.workerCall(func(r *http.Request) (any, error) {
+		var req struct{ Worker string }
+		if err := decode(r, &req); err != nil {
+			return nil, err
+		}
+		return b.Lease(req.Worker)
+	}))
+	mux.Handle("POST /api/workers/minutes", b.workerCall(func(r *http.Request) (any, error) {
+		var req Reports
+		if err := decodeUpTo(r, &req, 4<<20); err != nil {
+			return nil, err
+		}
+		return b.Report(req)
+	}))
 	return secure(mux)
 }
 
@@ -80,13 +95,37 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 	}
 }
 
+// tokenOK says whether the request bears the game's token, and answers
+// 401 when it does not.
+func (b *Board) tokenOK(w http.ResponseWriter, r *http.Request) bool {
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(b.meta.Token)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gameday"`)
+		writeJSON(w, http.StatusUnauthorized, apiError{"this changes the game: send the token gameday board printed at start-up as Authorization: Bearer TOKEN"})
+		return false
+	}
+	return true
+}
+
+// workerCall answers a worker bearing the game's token.
+func (b *Board) workerCall(call func(*http.Request) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !b.tokenOK(w, r) {
+			return
+		}
+		v, err := call(r)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	})
+}
+
 // authorized runs change only for a request bearing the game's token.
 func (b *Board) authorized(change func(*http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := bearerToken(r.Header.Get("Authorization"))
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(b.meta.Token)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="gameday"`)
-			writeJSON(w, http.StatusUnauthorized, apiError{"this changes the game: send the token gameday board printed at start-up as Authorization: Bearer TOKEN"})
+		if !b.tokenOK(w, r) {
 			return
 		}
 		err := change(r)
@@ -107,8 +146,11 @@ type apiError struct {
 	Error string `json:"error"`
 }
 
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 4096))
+func decode(r *http.Request, v any) error { return decodeUpTo(r, v, 4096) }
+
+// decodeUpTo decodes a JSON body of at most limit bytes.
+func decodeUpTo(r *http.Request, v any, limit int64) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return errors.New("body: want a JSON object: " + err.Error())

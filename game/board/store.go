@@ -33,6 +33,10 @@ type Minute struct {
 	// Chaos is the experiment running in the team's account when the
 	// minute closed, if one was: the score curve shows when chaos hit.
 	Chaos string `json:"chaos,omitempty"`
+	// Missing says what of the minute was not played or not reported:
+	// a worker was lost and another took the team over. Its score is
+	// what was reported, if anything was.
+	Missing string `json:"missing,omitempty"`
 }
 
 // Event is something the room should know: the game paused, a team's

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +24,10 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("board", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	teamsPath := fs.String("teams", "", "teams file: one \"name endpoint [cost [stack]]\" a line (needed to start a game, not to resume one)")
+	teamsEnv := fs.String("teams-env", "", "read the teams file's text from this environment variable instead (a container's configuration)")
+	workers := fs.Int("workers", 0, "share the teams among this many \"gameday worker\" processes, which send the load; 0: the board sends it")
+	lease := fs.Duration("lease", board.DefaultLease, "with --workers: a worker not heard from for this long has its teams handed to another")
+	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the control token, at least 16 characters (default $GAMEDAY_TOKEN; when neither, the game makes one)")
 	dbPath := fs.String("db", "out/board/game.db", "the game's database: scores are kept here minute by minute; start again with the same --db to resume")
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the scoreboard page; 0.0.0.0:8080 to show it to other machines")
 	gf := addGameFlags(fs)
@@ -41,9 +47,24 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return fmt.Errorf("board: unexpected argument %q", fs.Arg(0))
 	}
+	if *teamsPath != "" && *teamsEnv != "" {
+		return errors.New("board: give --teams or --teams-env, not both")
+	}
+	if *workers < 0 || *lease <= 0 {
+		return fmt.Errorf("board: --workers %d --lease %s: want 0 or more workers and a positive lease", *workers, *lease)
+	}
 	g, err := newBoardGame(gf, bill, *teamsPath, *paused)
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
+	}
+	if *teamsEnv != "" {
+		text, ok := os.LookupEnv(*teamsEnv)
+		if !ok {
+			return fmt.Errorf("board: --teams-env %s: no such environment variable", *teamsEnv)
+		}
+		if g.Teams, err = board.ParseTeams(strings.NewReader(text), "$"+*teamsEnv); err != nil {
+			return fmt.Errorf("board: %w", err)
+		}
 	}
 	if _, err := os.Stat(*dbPath); err != nil && g.Teams == nil {
 		return fmt.Errorf("board: no game in %s yet: give a teams file with --teams to start one", *dbPath)
@@ -54,7 +75,12 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer store.Close()
 	teams := &accounts.Pool{Region: *region, Profile: *profile}
+	var shared *board.Workers
+	if *workers > 0 {
+		shared = &board.Workers{Expected: *workers, Lease: *lease}
+	}
 	b, err := board.Open(store, g, board.Options{
+		Workers: shared, Token: *token,
 		Log: slog.New(slog.NewTextHandler(stderr, nil)),
 		// Teams whose cost is live:<role> are read through the AWS SDK.
 		Live: &accounts.Biller{Pool: teams}, LiveEvery: *liveEvery,
@@ -74,6 +100,9 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "resuming the game in %s from minute %d; its teams, scenario and speed are the stored ones\n", *dbPath, b.Minute())
 	}
 	fmt.Fprintf(stderr, "scoreboard: %s/\ncontrol token: %s\n  export GAMEDAY_TOKEN=%s  # for gameday ctl\n", page, b.Token(), b.Token())
+	if *workers > 0 {
+		fmt.Fprintf(stderr, "waiting for %d workers: gameday worker --board %s (with GAMEDAY_TOKEN set)\n", *workers, page)
+	}
 	if err := b.Run(ctx); err != nil {
 		return fmt.Errorf("board: %w", err)
 	}

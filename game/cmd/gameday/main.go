@@ -5,7 +5,8 @@
 //	             [--cost-per-hour USD | --template FILE --rps N --hit-ratio H]
 //	             [--results FILE]
 //	gameday cost [--rps N] [--hit-ratio H] TEMPLATE
-//	gameday board --teams FILE [--db FILE] [--listen ADDR] [flags]
+//	gameday board --teams FILE [--db FILE] [--listen ADDR] [--workers N] [flags]
+//	gameday worker --board URL [--id NAME]
 //	gameday ctl [--server URL] [--token T] pause|resume|end|move|cost|chaos|note
 //	gameday export (--db FILE | --server URL) [--format csv|json]
 //	gameday accounts preflight|deploy|teardown --accounts FILE [flags]
@@ -24,6 +25,7 @@ const usage = `usage:
   gameday play --target URL [flags]   play the scenario against a team's endpoint
   gameday cost [flags] TEMPLATE       estimate a synthesized template's cost an hour
   gameday board --teams FILE [flags]  play every team at once, with a live scoreboard
+  gameday worker --board URL          play the teams a board with --workers leases this worker
   gameday ctl ACTION                  pause, resume or end the board's game, move a team
   gameday export [flags]              the board's results as CSV or JSON
   gameday accounts preflight|deploy|teardown --accounts FILE
@@ -43,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cost(args[1:], stdout, stderr)
 	case "board":
 		return boardCmd(ctx, args[1:], stdout, stderr)
+	case "worker":
+		return workerCmd(ctx, args[1:], stderr)
 	case "ctl":
 		return ctl(ctx, args[1:], stdout, stderr)
 	case "export":

@@ -1,0 +1,275 @@
+package board
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// Worker plays the teams a board leases it and reports each of their
+// minutes to the board, which scores them: the board's load, shared among
+// machines. Workers hold no state worth keeping: one that dies is
+// replaced, and its teams go to another when its lease runs out.
+type Worker struct {
+	// Board is the board's address, such as http://board.internal:8080.
+	Board string
+	// Token is the game's control token.
+	Token string
+	// ID names the worker on the board; default the host name and the
+	// process ID.
+	ID string
+	// Client talks to the board; default a client with a 10 s timeout.
+	Client *http.Client
+	// Log gets what the worker does; default discards.
+	Log *slog.Logger
+	// ExitWhenOver returns from Run once the game is over and every
+	// minute reported; otherwise the worker waits for the next game.
+	ExitWhenOver bool
+}
+
+// workerGame is one board run as a worker plays it.
+type workerGame struct {
+	run     string
+	player  *player
+	playing map[string]*playedTeam
+	queue   []MinuteReport // scored minutes the board has not yet answered
+}
+
+type playedTeam struct {
+	team *team
+	stop chan struct{}
+	over bool // every minute reported after the end
+}
+
+// Run leases teams and plays them until ctx is done.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.defaults(); err != nil {
+		return err
+	}
+	var g *workerGame
+	defer func() { g.stopAll() }()
+	renew := time.NewTimer(0)
+	defer renew.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-renew.C:
+			l, err := w.lease(ctx)
+			if err != nil {
+				if !failing {
+					w.Log.Warn("cannot reach the board: the teams play on; trying again", "err", err)
+				}
+				failing = true
+				renew.Reset(time.Second)
+				continue
+			}
+			if failing {
+				w.Log.Info("board reached again")
+			}
+			failing = false
+			g = w.apply(g, l)
+			renew.Reset(max(time.Duration(l.Renew), 10*time.Millisecond))
+		case <-tick.C:
+			if g == nil {
+				continue
+			}
+			over := g.closeMinutes()
+			if err := w.flush(ctx, g); err != nil {
+				continue
+			}
+			if over && w.ExitWhenOver && len(g.queue) == 0 {
+				w.Log.Info("game over: every minute reported")
+				return nil
+			}
+		}
+	}
+}
+
+func (w *Worker) defaults() error {
+	u, err := url.Parse(w.Board)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("board %q: want the board's http:// or https:// address", w.Board)
+	}
+	w.Board = strings.TrimSuffix(w.Board, "/")
+	if w.Token == "" {
+		return fmt.Errorf("no control token: set GAMEDAY_TOKEN to the token the board printed, or its secret")
+	}
+	if w.ID == "" {
+		host, _ := os.Hostname()
+		w.ID = fmt.Sprintf("%s-%d", cmp.Or(host, "worker"), os.Getpid())
+	}
+	if err := checkWorkerID(w.ID); err != nil {
+		return err
+	}
+	if w.Client == nil {
+		w.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if w.Log == nil {
+		w.Log = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// apply takes the board's answer: a new board run starts afresh, the
+// clock follows the board's, new teams start, teams no longer leased stop.
+func (w *Worker) apply(g *workerGame, l Lease) *workerGame {
+	if g == nil || g.run != l.Run {
+		if g != nil {
+			w.Log.Warn("the board restarted: playing afresh from its minute", "game_time", time.Duration(l.GameTime))
+			g.stopAll()
+		}
+		length := l.Scenario.Length()
+		p := &player{
+			clock: newClock(l.Speed, length, time.Duration(l.GameTime), l.State), scenario: l.Scenario, rules: l.Rules,
+			speed: l.Speed, seed: l.Seed, minutes: int((length + time.Minute - 1) / time.Minute),
+		}
+		g = &workerGame{run: l.Run, player: p, playing: map[string]*playedTeam{}}
+	} else {
+		g.player.clock.Sync(time.Duration(l.GameTime), l.State)
+	}
+	leased := map[string]bool{}
+	for _, lt := range l.Teams {
+		leased[lt.Name] = true
+		u, err := url.Parse(lt.Endpoint)
+		if err != nil {
+			w.Log.Error("the board leased a team with a bad endpoint", "team", lt.Name, "endpoint", lt.Endpoint)
+			continue
+		}
+		if pt, ok := g.playing[lt.Name]; ok {
+			pt.team.target.Store(u)
+			continue
+		}
+		from := time.Duration(lt.From)
+		t := &team{name: lt.Name, open: map[int]*game.Window{}, done: make(chan struct{}), closedBelow: int(from / time.Minute)}
+		t.target.Store(u)
+		pt := &playedTeam{team: t, stop: make(chan struct{})}
+		g.playing[lt.Name] = pt
+		g.player.attack(t, from, pt.stop)
+		w.Log.Info("playing a team", "team", lt.Name, "from", from)
+	}
+	for name, pt := range g.playing {
+		if !leased[name] {
+			w.Log.Warn("team no longer leased to this worker: stopped", "team", name)
+			pt.halt()
+			delete(g.playing, name)
+			g.queue = dropTeam(g.queue, name)
+		}
+	}
+	return g
+}
+
+func (pt *playedTeam) halt() {
+	close(pt.stop)
+	pt.team.attacker.Stop()
+}
+
+func (g *workerGame) stopAll() {
+	if g == nil {
+		return
+	}
+	for _, pt := range g.playing {
+		pt.halt()
+	}
+}
+
+func dropTeam(q []MinuteReport, name string) []MinuteReport {
+	out := q[:0]
+	for _, r := range q {
+		if r.Team != name {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// closeMinutes queues every minute the clock has passed; once the game is
+// over and a team's last answers are in, its last minutes too. It says
+// whether every team is over.
+func (g *workerGame) closeMinutes() bool {
+	now, state := g.player.clock.Now()
+	last := min(int(now/time.Minute), g.player.minutes-1) // the minute being played
+	over := state == Ended
+	for _, pt := range g.playing {
+		t := pt.team
+		upTo := last // minutes below it are over
+		if state == Ended {
+			select {
+			case <-t.done:
+				upTo = last + 1
+			default:
+			}
+		}
+		for m := t.closedBelow; m < upTo; m++ {
+			g.queue = append(g.queue, MinuteReport{Team: t.name, Minute: m, Scored: t.take(m)})
+		}
+		pt.over = state == Ended && upTo > last
+		over = over && pt.over
+	}
+	return over
+}
+
+// flush sends the queued minutes; what the board could not be asked is
+// sent again at the next tick.
+func (w *Worker) flush(ctx context.Context, g *workerGame) error {
+	if len(g.queue) == 0 {
+		return nil
+	}
+	var a ReportsAnswer
+	if err := w.call(ctx, "/api/workers/minutes", Reports{Worker: w.ID, Minutes: g.queue}, &a); err != nil {
+		return err
+	}
+	for _, why := range a.Refused {
+		w.Log.Warn("the board refused a minute", "why", why)
+	}
+	g.queue = nil
+	return nil
+}
+
+func (w *Worker) lease(ctx context.Context) (Lease, error) {
+	var l Lease
+	err := w.call(ctx, "/api/workers/lease", map[string]string{"worker": w.ID}, &l)
+	return l, err
+}
+
+// call posts body to the board and decodes its answer into out.
+func (w *Worker) call(ctx context.Context, path string, body, out any) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Board+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+w.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := w.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e apiError
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
+			e.Error = strings.TrimSpace(string(raw))
+		}
+		return fmt.Errorf("%s: %s: %s", path, resp.Status, e.Error)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}

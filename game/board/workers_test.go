@@ -1,0 +1,180 @@
+package board
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+func openShared(t *testing.T, w Workers, g NewGame) *Board {
+	t.Helper()
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	b, err := Open(store, g, Options{Workers: &w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func someTeams(t *testing.T, n int) []Team {
+	var teams []Team
+	for i := range n {
+		teams = append(teams, Team{Name: fmt.Sprintf("team%02d", i), Endpoint: newFakeTeam(t).srv.URL})
+	}
+	return teams
+}
+
+func leased(l Lease) []string {
+	var names []string
+	for _, t := range l.Teams {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+func TestTheBoardSharesTheTeamsAmongTheExpectedWorkers(t *testing.T) {
+	t.Parallel()
+	g := newGame(t, someTeams(t, 7)...)
+	g.Paused = true
+	b := openShared(t, Workers{Expected: 3, Lease: time.Hour}, g)
+	seen := map[string]string{}
+	for _, w := range []string{"a", "b", "c", "d", "a"} {
+		l, err := b.Lease(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{"a": 3, "b": 3, "c": 1, "d": 0}[w]
+		if len(l.Teams) != want {
+			t.Errorf("worker %s leased %v, want %d teams (7 among 3 expected workers, in turn)", w, leased(l), want)
+		}
+		for _, lt := range l.Teams {
+			if other, ok := seen[lt.Name]; ok && other != w {
+				t.Errorf("team %s leased to %s and %s", lt.Name, other, w)
+			}
+			seen[lt.Name] = w
+			if lt.From != 0 {
+				t.Errorf("team %s from %s, want the start of the held clock", lt.Name, time.Duration(lt.From))
+			}
+		}
+		if l.State != Paused || l.Speed != testSpeed || l.Seed != 7 || l.Scenario.Name != "test" {
+			t.Errorf("lease %+v: want the game's scenario, speed, seed and state", l)
+		}
+	}
+	if _, err := b.Lease("not a name"); err == nil {
+		t.Error("a worker name with spaces was accepted")
+	}
+}
+
+func TestAMinuteIsKeptOnceAndOnlyFromTheTeamsWorker(t *testing.T) {
+	t.Parallel()
+	g := newGame(t, someTeams(t, 2)...)
+	g.Paused = true
+	b := openShared(t, Workers{Expected: 2, Lease: time.Hour}, g)
+	la, _ := b.Lease("a")
+	lb, _ := b.Lease("b")
+	mine, theirs := la.Teams[0].Name, lb.Teams[0].Name
+	ok := game.Scored{Points: 10}
+	ok.Answers, ok.OK = 1, 1
+	a, err := b.Report(Reports{Worker: "a", Minutes: []MinuteReport{
+		{Team: mine, Minute: 0, Scored: ok},
+		{Team: mine, Minute: 0, Scored: ok},   // again
+		{Team: theirs, Minute: 0, Scored: ok}, // not a's
+		{Team: "nobody", Minute: 0, Scored: ok},
+		{Team: mine, Minute: 3, Scored: ok}, // the game has 3 minutes: 0 to 2
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Accepted != 1 || len(a.Refused) != 4 {
+		t.Fatalf("accepted %d, refused %q; want 1 and 4", a.Accepted, a.Refused)
+	}
+	for i, want := range []string{"already reported", "not leased to a", "not in the game", "closed"} {
+		if !strings.Contains(a.Refused[i], want) {
+			t.Errorf("refusal %d: %q, want %q", i, a.Refused[i], want)
+		}
+	}
+	// A board that plays its teams itself has no workers to hear.
+	solo, _ := openBoard(t, filepath.Join(t.TempDir(), "solo.db"), newGame(t, someTeams(t, 1)...))
+	if _, err := solo.Lease("a"); err == nil || !strings.Contains(err.Error(), "--workers") {
+		t.Errorf("lease from a board without workers: %v, want an error naming --workers", err)
+	}
+}
+
+// Workers in this process: one is stopped mid-game without a word, as a
+// killed task would be. (The failover between processes is tested with
+// the gameday command, game/cmd/gameday.)
+func TestALostWorkersTeamsAreTakenOverAndTheMinuteMarked(t *testing.T) {
+	t.Parallel()
+	g := newGame(t, someTeams(t, 4)...)
+	g.Paused = true
+	lease := 400 * time.Millisecond
+	b := openShared(t, Workers{Expected: 2, Lease: lease}, g)
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+
+	victimCtx, kill := context.WithCancel(ctx)
+	for i, wctx := range []context.Context{victimCtx, ctx} {
+		w := &Worker{Board: srv.URL, Token: b.Token(), ID: fmt.Sprintf("w%d", i), ExitWhenOver: true}
+		go w.Run(wctx)
+	}
+	waitFor(t, func() bool {
+		s := b.WorkerStatuses()
+		return len(s) == 2 && len(s[0].Teams) == 2 && len(s[1].Teams) == 2
+	})
+	victims := b.WorkerStatuses()[0].Teams
+	if err := b.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	// Lose w0 in the middle of minute 1 (a game minute is a second).
+	waitFor(t, func() bool { g, _ := b.clock.Now(); return g >= 90*time.Second })
+	kill()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rows := b.Rows()
+	missing := map[string][]int{}
+	for _, name := range []string{"team00", "team01", "team02", "team03"} {
+		mine := rowsOf(rows, name)
+		if len(mine) != 3 {
+			t.Fatalf("%s has %d minutes, want 3", name, len(mine))
+		}
+		for _, r := range mine {
+			if r.Missing != "" {
+				missing[name] = append(missing[name], r.Minute)
+			} else if r.Answers == 0 {
+				t.Errorf("%s minute %d: no answers and not marked missing", name, r.Minute)
+			}
+		}
+	}
+	for _, name := range []string{"team00", "team01", "team02", "team03"} {
+		if !slices.Contains(victims, name) && len(missing[name]) > 0 {
+			t.Errorf("%s, whose worker lived, has minutes %v marked missing", name, missing[name])
+		}
+		if slices.Contains(victims, name) && (len(missing[name]) == 0 || len(missing[name]) > 2) {
+			t.Errorf("%s, whose worker was lost at 1:30, has minutes %v marked missing; want minute 1, and 2 at most if the takeover came after it", name, missing[name])
+		}
+	}
+	var lost, took bool
+	for _, e := range b.Events() {
+		lost = lost || strings.Contains(e.Text, "worker w0 lost")
+		took = took || strings.Contains(e.Text, "worker w1 took over")
+	}
+	if !lost || !took {
+		t.Errorf("events %v: want the loss of w0 and the takeover by w1", b.Events())
+	}
+}
