@@ -28,7 +28,7 @@ CDK      := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: bench-service bench-tools lint-tools aws-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean
+.PHONY: bench-service bench-tools lint-tools aws-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean deploy-facilitator destroy-facilitator
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -176,6 +176,14 @@ deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it):
 
 destroy: tools ## delete the chaos stack, then the game stack and everything in it (needs AWS credentials)
 	$(CDK) destroy -c stackName=$(STACK) --force $(STACK)-Chaos $(STACK)
+
+deploy-facilitator: tools ## deploy the scoreboard and its workers to the facilitator's account: make deploy-facilitator TEAMS=out/teams.txt [WORKERS=n]
+	@test -n "$(TEAMS)" || { echo "give the teams file gameday accounts deploy wrote: make deploy-facilitator TEAMS=out/teams.txt"; exit 2; }
+	$(CDK) deploy -c boardTeams=$(abspath $(TEAMS))$(if $(WORKERS), -c boardWorkers=$(WORKERS)) --require-approval never UnicornRentals-Facilitator
+
+destroy-facilitator: tools ## delete the facilitator stack (its database's file system is kept: export first)
+	@test -n "$(TEAMS)" || { echo "give the teams file the stack was deployed with: make destroy-facilitator TEAMS=out/teams.txt"; exit 2; }
+	$(CDK) destroy -c boardTeams=$(abspath $(TEAMS)) --force UnicornRentals-Facilitator
 
 clean: ## remove build output
 	rm -rf $(OUT) cdk.out bin

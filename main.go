@@ -28,10 +28,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "unicorn-rentals:", err)
 		os.Exit(1)
 	}
-	stack := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", Env: deployEnv(), Now: now}).Game
+	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", RootDir: ".", Env: deployEnv(), Now: now})
 	assembly := app.Synth(nil)
-	if template, ok := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any); ok {
+	if template, ok := assembly.GetStackArtifact(built.Game.ArtifactId()).Template().(map[string]any); ok {
 		fmt.Fprintln(os.Stderr, "synthesized", spec.Summary(cfg, template))
+	}
+	if b := cfg.Board; b != nil {
+		fmt.Fprintf(os.Stderr, "synthesized %s: the scoreboard for %d teams, %d workers of %d CPU units\n", spec.FacilitatorStackName, b.TeamCount, b.Size.Workers, b.Size.WorkerCPU)
 	}
 	jsii.Close()
 }

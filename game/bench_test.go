@@ -2,9 +2,11 @@ package game
 
 import (
 	"context"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -17,7 +19,8 @@ import (
 // endpoint and reports the answers per second the engine sustained, its
 // latency figures and the CPU the whole process used. The rate comes from
 // GAMEDAY_BENCH_RATE (default 10000), how long it plays from
-// GAMEDAY_BENCH_SECONDS (default 10); run it once:
+// GAMEDAY_BENCH_SECONDS (default 10); GAMEDAY_BENCH_TLS=1 serves HTTPS, as
+// CloudFront does, so the figure includes TLS. Run it once:
 //
 //	go test -run ^$ -bench EngineRate -benchtime 1x ./game
 func BenchmarkEngineRate(b *testing.B) {
@@ -25,9 +28,16 @@ func BenchmarkEngineRate(b *testing.B) {
 	if v, err := strconv.ParseFloat(os.Getenv("GAMEDAY_BENCH_RATE"), 64); err == nil {
 		rate = v
 	}
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
-	}))
+	})
+	fast := httptest.NewUnstartedServer(answer)
+	if os.Getenv("GAMEDAY_BENCH_TLS") == "1" {
+		fast.StartTLS()
+		trustOnly(b, fast)
+	} else {
+		fast.Start()
+	}
 	defer fast.Close()
 	target, _ := http.NewRequest(http.MethodGet, fast.URL+"/", nil)
 	seconds := benchSeconds(10)
@@ -49,6 +59,19 @@ func BenchmarkEngineRate(b *testing.B) {
 		b.ReportMetric(float64(sum.P99.Microseconds()), "p99-µs")
 		b.ReportMetric(cpu.Seconds()/sum.Elapsed.Seconds(), "cores")
 	}
+}
+
+// trustOnly makes the test server's certificate the process's only root:
+// the engine's transport reads the system roots, which SSL_CERT_FILE
+// names, on its first TLS connection.
+func trustOnly(b *testing.B, srv *httptest.Server) {
+	path := filepath.Join(b.TempDir(), "root.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv("SSL_CERT_FILE", path)
+	b.Setenv("SSL_CERT_DIR", b.TempDir())
 }
 
 // benchSeconds is GAMEDAY_BENCH_SECONDS, or def when it is not set.

@@ -90,12 +90,24 @@ func Guard(root, template string) ([]Failure, []byte, error) {
 	return out, raw, nil
 }
 
+// UnexceptedFacilitator is Unexcepted for the facilitator's stack: the
+// target's exceptions and the facilitator's own apply.
+func UnexceptedFacilitator(failures []Failure, exceptions []Exception) []Failure {
+	var out []Failure
+	for _, f := range failures {
+		if !slices.ContainsFunc(exceptions, func(e Exception) bool { return e.Control == f.Control && !e.Steps }) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Unexcepted returns the failures no exception covers; steps says whether
 // the exceptions for intermediate fix sets count.
 func Unexcepted(failures []Failure, exceptions []Exception, steps bool) []Failure {
 	var out []Failure
 	for _, f := range failures {
-		if !slices.ContainsFunc(exceptions, func(e Exception) bool { return e.Control == f.Control && (steps || !e.Steps) }) {
+		if !slices.ContainsFunc(exceptions, func(e Exception) bool { return e.Control == f.Control && (steps || !e.Steps) && !e.Facilitator }) {
 			out = append(out, f)
 		}
 	}

@@ -14,7 +14,9 @@ import (
 type Exception struct {
 	Control string `json:"control"`
 	Steps   bool   `json:"steps,omitempty"`
-	Reason  string `json:"reason"`
+	// Facilitator excepts the control in the facilitator's stack only.
+	Facilitator bool   `json:"facilitator,omitempty"`
+	Reason      string `json:"reason"`
 }
 
 //go:embed control-tower-exceptions.json

@@ -38,6 +38,8 @@ type Suppression struct {
 	AppliesTo string // for rules with findings per item, e.g. "Resource::*"; empty: all
 	Reason    string
 	Chaos     bool // in the chaos stack, not the game stack
+	// Facilitator is in the facilitator's stack, not the game stack.
+	Facilitator bool
 }
 
 // NagContext is the app context for a synth with cdk-nag applied: the

@@ -59,6 +59,9 @@ cdk-nag error. These findings are accepted wherever their resource exists
 		if s.Chaos {
 			path = "chaos stack: " + path
 		}
+		if s.Facilitator {
+			path = "facilitator stack: " + path
+		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", rule, path, s.Reason)
 	}
 	b.WriteString(`
@@ -74,6 +77,9 @@ target, and pass in the target:
 		where := "target"
 		if e.Steps {
 			where = "steps only"
+		}
+		if e.Facilitator {
+			where = "facilitator stack"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Control, where, e.Reason)
 	}

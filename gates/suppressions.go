@@ -20,7 +20,29 @@ var NagSuppressions = append([]Suppression{
 		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository and log group"},
 	{Path: "Network/Vpc/Resource", Rule: "AwsSolutions-VPC7",
 		Reason: "Flow logs would cost $0.50 per GB ingested in every team account for traffic nobody reads during a 4-hour game; CloudTrail and the load balancer metrics answer the game's questions"},
-}, fisRoleSuppressions()...)
+}, append(fisRoleSuppressions(), facilitatorSuppressions...)...)
+
+// facilitatorSuppressions are the facilitator stack's accepted findings.
+var facilitatorSuppressions = []Suppression{
+	{Path: "Scoreboard/Distribution/Resource", Rule: "AwsSolutions-CFR3", Facilitator: true,
+		Reason: "The scoreboard's page is read by one room for a day; access logs would need an S3 bucket with ACLs for requests nobody reads"},
+	{Path: "Scoreboard/Distribution/Resource", Rule: "AwsSolutions-CFR4", Facilitator: true,
+		Reason: "The scoreboard has no domain, so the distribution uses the default *.cloudfront.net certificate, whose minimum protocol cannot be raised"},
+	{Path: "Scoreboard/Alb/LoadBalancer/Resource", Rule: "AwsSolutions-ELB2", Facilitator: true,
+		Reason: "The internal ALB is reached only by CloudFront and the workers; the board logs every change of the game, without a log bucket"},
+	{Path: "Scoreboard/BoardTask/Resource", Rule: "AwsSolutions-ECS2", Facilitator: true,
+		Reason: "The environment holds the teams file: team names, endpoints and role ARNs, none of them secret; the control token comes from Secrets Manager"},
+	{Path: "Scoreboard/BoardTask/ExecutionRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::*", Facilitator: true,
+		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository, log group and secret"},
+	{Path: "Scoreboard/WorkerTask/ExecutionRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::*", Facilitator: true,
+		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository, log group and secret"},
+	{Path: "Scoreboard/BoardTask/TaskRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::arn:<AWS::Partition>:iam::*:role/*", Facilitator: true,
+		Reason: "The board assumes each team's BillReader role, in accounts and with generated names the stack cannot know; each role trusts only the facilitator's account and allows only spec.BillReaderActions"},
+	{Path: "Scoreboard/Token/Resource", Rule: "AwsSolutions-SMG4", Facilitator: true,
+		Reason: "The control token lives for one game day; the board and workers read it at start, so a rotation mid-game would lock the workers out until they restart"},
+	{Path: "Vpc/Resource", Rule: "AwsSolutions-VPC7", Facilitator: true,
+		Reason: "Flow logs would cost $0.50 per GB ingested for the load's traffic, which nobody reads; the board records every answer's outcome per minute"},
+}
 
 // fisRoleWildcards are the FIS role's wildcard resources, with why each is
 // as narrow as the experiments allow.

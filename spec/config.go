@@ -41,6 +41,10 @@ type Config struct {
 	// read-only role that account may assume to read the live bill.
 	// Default: none, no role.
 	FacilitatorAccount string
+	// Board is the facilitator stack's configuration (context
+	// "boardTeams", a teams file, and "boardWorkers"). Default: nil, no
+	// facilitator stack.
+	Board *Board
 }
 
 // ServiceSettings are the hash service's settings as the stack deploys
@@ -120,6 +124,11 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 			return cfg, fmt.Errorf("context facilitatorAccount %q: want the 12-digit ID of the account the scoreboard runs in, such as 123456789012", v)
 		}
 		cfg.FacilitatorAccount = v
+	}
+	if v, ok := contextString(get, "boardTeams"); ok {
+		if cfg.Board, err = boardFromContext(get, v); err != nil {
+			return cfg, err
+		}
 	}
 	if v, ok := contextString(get, "fixes"); ok {
 		if cfg.Fixes, err = ParseFixSet(v); err != nil {

@@ -17,15 +17,20 @@ type AppProps struct {
 	ServiceDir string
 	// Now is when the app is synthesized, for the chaos schedule.
 	Now time.Time
-	// Env pins both stacks to an account and region; nil (the default)
+	// Env pins the stacks to an account and region; nil (the default)
 	// leaves them environment-agnostic.
 	Env *awscdk.Environment
+	// RootDir is the repository's root, the gameday image's build context
+	// for the facilitator stack, built when Config.Board is set. Default ".".
+	RootDir string
 }
 
-// App is every stack of one team's account.
+// App is every stack of one team's account, and the facilitator's stack
+// when the config has a board.
 type App struct {
-	Game  *GameStack
-	Chaos *ChaosStack
+	Game        *GameStack
+	Chaos       *ChaosStack
+	Facilitator *FacilitatorStack
 }
 
 // NewApp builds the game stack and, beside it, the chaos stack, which the
@@ -33,8 +38,16 @@ type App struct {
 // all build the app here, so they check the wiring that ships.
 func NewApp(scope constructs.Construct, props AppProps) *App {
 	env := awscdk.StackProps{Env: props.Env}
-	return &App{
+	app := &App{
 		Game:  NewGameStack(scope, GameStackProps{StackProps: env, Config: props.Config, ServiceDir: props.ServiceDir}),
 		Chaos: NewChaosStack(scope, ChaosStackProps{StackProps: env, Config: props.Config, Now: props.Now}),
 	}
+	if b := props.Config.Board; b != nil {
+		root := props.RootDir
+		if root == "" {
+			root = "."
+		}
+		app.Facilitator = NewFacilitatorStack(scope, FacilitatorStackProps{StackProps: env, Board: *b, RootDir: root})
+	}
+	return app
 }

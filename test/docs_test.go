@@ -137,7 +137,7 @@ func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
 	for _, c := range allQuotedCode(t) {
 		for _, m := range gamedayCall.FindAllStringSubmatch(c.text, -1) {
 			sub, rest := m[1], m[2]
-			if !slices.Contains([]string{"play", "cost", "board", "ctl", "export"}, sub) {
+			if !slices.Contains([]string{"play", "cost", "board", "worker", "ctl", "export"}, sub) {
 				continue // prose such as "gameday board plays ..." is caught by the flag check below
 			}
 			seen++
@@ -149,7 +149,11 @@ func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
 			}
 			if sub == "ctl" {
 				words := strings.Fields(longFlag.ReplaceAllString(rest, " "))
-				if len(words) > 0 && !strings.HasPrefix(words[0], "http") && !slices.Contains(actions, words[0]) && words[0] != "ACTION" {
+				// The server flag's value: a URL, or a variable holding one.
+				for len(words) > 0 && (strings.HasPrefix(words[0], "http") || strings.HasPrefix(strings.Trim(words[0], `"`), "$")) {
+					words = words[1:]
+				}
+				if len(words) > 0 && !slices.Contains(actions, words[0]) && words[0] != "ACTION" {
 					t.Errorf("%s: gameday ctl %s: not an action (%v)", c.where, words[0], actions)
 				}
 			}

@@ -42,8 +42,9 @@ type synthOptions struct {
 // validation, default config) by fix set: many tests read the same one.
 var synthesized = map[string]appTemplates{}
 
-// appTemplates are the templates of the app's two stacks.
-type appTemplates struct{ game, chaos *template }
+// appTemplates are the templates of the app's stacks; facilitator only
+// when the config has a board.
+type appTemplates struct{ game, chaos, facilitator *template }
 
 // template is a synthesized CloudFormation template, read as JSON.
 type template struct {
@@ -97,8 +98,11 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 	if opt.configure != nil {
 		opt.configure(&cfg)
 	}
-	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "../service", Now: opt.now})
+	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "../service", RootDir: "..", Now: opt.now})
 	stacks := []awscdk.Stack{built.Game.Stack, built.Chaos.Stack}
+	if built.Facilitator != nil {
+		stacks = append(stacks, built.Facilitator.Stack)
+	}
 	suppressed := make([][]gates.Suppression, len(stacks))
 	if opt.nag {
 		for i, s := range stacks {
@@ -122,6 +126,9 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 		out = append(out, tpl)
 	}
 	both := appTemplates{game: out[0], chaos: out[1]}
+	if len(out) > 2 {
+		both.facilitator = out[2]
+	}
 	if plain {
 		synthesized[fixes] = both
 	}

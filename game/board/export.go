@@ -43,12 +43,12 @@ func (e Export) Write(w io.Writer, format string) error {
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"team", "minute", "endpoint", "answers", "ok", "failed", "wrong", "timeouts", "cache_hits", "cache_misses",
-			"per_second", "p50_ms", "p99_ms", "points", "penalty", "cost", "cost_per_hour", "score"})
+			"per_second", "p50_ms", "p99_ms", "points", "penalty", "cost", "cost_per_hour", "score", "missing"})
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 		for _, r := range e.Rows {
 			cw.Write([]string{r.Team, strconv.Itoa(r.Minute), r.Endpoint, strconv.Itoa(r.Answers), strconv.Itoa(r.OK), strconv.Itoa(r.Failed),
 				strconv.Itoa(r.Wrong), strconv.Itoa(r.Timeouts), strconv.Itoa(r.Hits), strconv.Itoa(r.Misses),
-				f(r.PerSecond), f(r.P50ms), f(r.P99ms), f(r.Points), f(r.Penalty), f(r.Cost), f(r.CostPerHour), f(r.Score)})
+				f(r.PerSecond), f(r.P50ms), f(r.P99ms), f(r.Points), f(r.Penalty), f(r.Cost), f(r.CostPerHour), f(r.Score), r.Missing})
 		}
 		cw.Flush()
 		return cw.Error()

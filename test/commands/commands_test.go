@@ -159,7 +159,7 @@ func TestDocumentedMakeTargets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		contains(t, "bin/gameday help", string(help), "gameday play", "gameday cost", "gameday board", "gameday ctl", "gameday export", "gameday accounts")
+		contains(t, "bin/gameday help", string(help), "gameday play", "gameday cost", "gameday board", "gameday ctl", "gameday export", "gameday accounts", "gameday worker")
 	})
 
 	t.Run("binaries are static linux builds for both architectures", func(t *testing.T) {

@@ -106,14 +106,37 @@ func compileEnv(t *testing.T, b build) (goos, goarch string) {
 	return "", ""
 }
 
+// dockerfiles are the project's images: the hash service's and the
+// gameday binary's (the facilitator stack's board and workers).
+var dockerfiles = []string{"../../service/Dockerfile", "../../game/Dockerfile"}
+
 func TestTheImageHoldsABinaryOfItsOwnPlatform(t *testing.T) {
-	for _, arch := range []string{"arm64", "amd64"} {
-		b := evaluate(t, "../../service/Dockerfile", ocispecs.Platform{OS: "linux", Architecture: arch})
-		if goos, goarch := compileEnv(t, b); goos != "linux" || goarch != arch {
-			t.Errorf("docker build --platform linux/%s compiles for %s/%s", arch, goos, goarch)
+	for _, file := range dockerfiles {
+		for _, arch := range []string{"arm64", "amd64"} {
+			b := evaluate(t, file, ocispecs.Platform{OS: "linux", Architecture: arch})
+			if goos, goarch := compileEnv(t, b); goos != "linux" || goarch != arch {
+				t.Errorf("%s: docker build --platform linux/%s compiles for %s/%s", file, arch, goos, goarch)
+			}
+			if b.arch != arch {
+				t.Errorf("%s: linux/%s: the image says it is %s", file, arch, b.arch)
+			}
 		}
-		if b.arch != arch {
-			t.Errorf("linux/%s: the image says it is %s", arch, b.arch)
+	}
+}
+
+func TestTheGamedayImageRunsTheStaticBinaryAsNonRoot(t *testing.T) {
+	b := evaluate(t, "../../game/Dockerfile", ocispecs.Platform{OS: "linux", Architecture: "arm64"})
+	if b.image.User != "65532:65532" {
+		t.Errorf("user %q, want 65532:65532 (distroless nonroot; the database's access point writes as it)", b.image.User)
+	}
+	if strings.Join(b.image.Entrypoint, " ") != "/gameday" {
+		t.Errorf("entrypoint %v, want /gameday: the stack's commands are gameday's subcommands", b.image.Entrypoint)
+	}
+	for _, e := range b.execs {
+		if script := strings.Join(e.Meta.Args, " "); strings.Contains(script, "go build") {
+			if !strings.Contains(script, "CGO_ENABLED=0") || !strings.Contains(script, "./game/cmd/gameday") {
+				t.Errorf("build step %q: want a static build of ./game/cmd/gameday", script)
+			}
 		}
 	}
 }

@@ -1,0 +1,290 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/gates"
+	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
+)
+
+// teamsFile writes a teams file of n teams, as gameday accounts deploy
+// writes it.
+func teamsFile(t *testing.T, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "team%02d https://d%04d.cloudfront.net/ live:arn:aws:iam::1234567890%02d:role/UnicornRentals-BillReader\n", i+1, i, i)
+	}
+	path := filepath.Join(t.TempDir(), "teams.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// synthFacilitator synthesizes the app with a board of n teams and
+// returns the facilitator stack's template.
+func synthFacilitator(t *testing.T, n int, nag bool) *template {
+	t.Helper()
+	path := teamsFile(t, n)
+	cfg, err := spec.ConfigFromContext(func(key string) any {
+		if key == "boardTeams" {
+			return path
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := synthApp(t, "none", synthOptions{nag: nag, configure: func(c *spec.Config) { c.Board = cfg.Board }}).facilitator
+	if tpl == nil {
+		t.Fatal("no facilitator stack with a board in the config")
+	}
+	return tpl
+}
+
+func TestTheFacilitatorStackPassesTheGates(t *testing.T) {
+	tpl := synthFacilitator(t, 30, true)
+	for _, f := range tpl.nag {
+		if f.Level == "error" {
+			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
+		}
+	}
+	for _, s := range gates.NagSuppressions {
+		if s.Facilitator && !slices.Contains(tpl.suppressed, s) {
+			t.Errorf("suppression of %s on %s matches nothing in the facilitator stack", s.Rule, s.Path)
+		}
+	}
+	exceptions, _ := gates.Exceptions()
+	failures := controlTower(t, tpl)
+	for _, f := range gates.UnexceptedFacilitator(failures, exceptions) {
+		t.Errorf("Control Tower %s (%s) on %v", f.Control, f.Rule, f.Resources)
+	}
+	for _, e := range exceptions {
+		if e.Facilitator && !slices.ContainsFunc(failures, func(f gates.Failure) bool { return f.Control == e.Control }) {
+			t.Errorf("exception for %s, which the facilitator stack passes: remove it", e.Control)
+		}
+	}
+	findings, err := gates.CfnLint(tpl.file(t, t.TempDir(), "facilitator"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lintExceptions, _ := gates.LintExceptions()
+	for _, f := range gates.UnexpectedLint(findings, lintExceptions) {
+		t.Errorf("cfn-lint %s on %s (%s) %s: %s", f.Rule, f.Resource, f.Type, f.Property, f.Message)
+	}
+}
+
+func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) {
+	tpl := synthFacilitator(t, 30, false)
+	size := spec.SizeFor(30)
+	if size.Workers != 3 {
+		t.Fatalf("30 teams: %d workers, want 3 for the teams at %d each and a spare", size.Workers, spec.TeamsPerWorker)
+	}
+	var board, workers resource
+	for _, s := range tpl.ofType("AWS::ECS::Service") {
+		if s.prop("DesiredCount") == 1.0 {
+			board = s
+		} else {
+			workers = s
+		}
+	}
+	if board.body == nil || workers.body == nil {
+		t.Fatal("want the board's service (one task) and the workers'")
+	}
+	// The old board stops before the new one opens the database.
+	if board.prop("DeploymentConfiguration", "MinimumHealthyPercent") != 0.0 || board.prop("DeploymentConfiguration", "MaximumPercent") != 100.0 {
+		t.Errorf("board deployment %v: want 0%% to 100%%, never two boards on one database", board.prop("DeploymentConfiguration"))
+	}
+	if workers.prop("DesiredCount") != float64(size.Workers) {
+		t.Errorf("workers: %v tasks, want %d", workers.prop("DesiredCount"), size.Workers)
+	}
+	tasks := map[string]resource{}
+	for _, td := range tpl.ofType("AWS::ECS::TaskDefinition") {
+		tasks[fmt.Sprint(td.prop("ContainerDefinitions", 0, "Name"))] = td
+	}
+	b, w := tasks["board"], tasks["worker"]
+	if b.body == nil || w.body == nil {
+		t.Fatalf("task definitions %v: want board and worker", tasks)
+	}
+	command := text(b.prop("ContainerDefinitions", 0, "Command"))
+	for _, want := range []string{`"board"`, `"--teams-env","GAMEDAY_TEAMS"`, `"--db","/data/game.db"`, fmt.Sprintf(`"--workers","%d"`, size.Workers), `"--paused"`} {
+		if !strings.Contains(command, want) {
+			t.Errorf("board command %s: want %s", command, want)
+		}
+	}
+	if env := text(b.prop("ContainerDefinitions", 0, "Environment")); !strings.Contains(env, "team30 https://d0029.cloudfront.net/") {
+		t.Errorf("board environment %s: want the teams file", env)
+	}
+	if efs := b.prop("Volumes", 0, "EFSVolumeConfiguration"); text(efs) == "null" || !strings.Contains(text(efs), `"TransitEncryption":"ENABLED"`) || !strings.Contains(text(efs), `"IAM":"ENABLED"`) {
+		t.Errorf("board volume %s: want EFS through its access point, encrypted in transit, with IAM", text(efs))
+	}
+	if !strings.Contains(text(w.prop("ContainerDefinitions", 0, "Command")), `"worker","--board"`) {
+		t.Errorf("worker command %s", text(w.prop("ContainerDefinitions", 0, "Command")))
+	}
+	if w.prop("Cpu") != fmt.Sprint(size.WorkerCPU) || w.prop("Memory") != fmt.Sprint(size.WorkerMemoryMiB) {
+		t.Errorf("worker task %v CPU, %v MiB; want %d and %d", w.prop("Cpu"), w.prop("Memory"), size.WorkerCPU, size.WorkerMemoryMiB)
+	}
+	for name, td := range tasks {
+		c := td.prop("ContainerDefinitions", 0)
+		if !strings.Contains(text(c), `"Name":"GAMEDAY_TOKEN","ValueFrom":{"Ref":`) {
+			t.Errorf("%s: the token is not taken from the secret: %s", name, text(td.prop("ContainerDefinitions", 0, "Secrets")))
+		}
+		if td.prop("ContainerDefinitions", 0, "User") != "65532:65532" || td.prop("ContainerDefinitions", 0, "ReadonlyRootFilesystem") != true {
+			t.Errorf("%s: want the nonroot user on a read-only root filesystem", name)
+		}
+	}
+	fs := tpl.one(t, "AWS::EFS::FileSystem")
+	if fs.body["DeletionPolicy"] != "Retain" || fs.prop("Encrypted") != true || fs.prop("BackupPolicy", "Status") != "ENABLED" {
+		t.Errorf("database file system %v: want it kept after the stack, encrypted and backed up", fs.body)
+	}
+	cf := tpl.one(t, "AWS::CloudFront::Distribution")
+	behavior := cf.prop("DistributionConfig", "DefaultCacheBehavior")
+	if !strings.Contains(text(behavior), `"ViewerProtocolPolicy":"redirect-to-https"`) || !strings.Contains(text(behavior), `"POST"`) {
+		t.Errorf("the page's behavior %s: want HTTPS and POST (gameday ctl)", text(behavior))
+	}
+	if lb := tpl.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer"); lb.prop("Scheme") != "internal" {
+		t.Errorf("load balancer scheme %v, want internal", lb.prop("Scheme"))
+	}
+	outputs, _ := tpl.raw["Outputs"].(map[string]any)
+	for _, o := range []string{"ScoreboardUrl", "TokenSecretArn"} {
+		if _, ok := outputs[o]; !ok {
+			t.Errorf("no output %s", o)
+		}
+	}
+	if tpl.ofType("AWS::EC2::NatGateway") != nil {
+		t.Error("a NAT gateway: the tasks' egress is their public address")
+	}
+}
+
+// The gameday image is built from the repository's root, but its build
+// context holds only what the build reads: no node_modules, no cdk.out.
+func TestTheGamedayImageIsBuiltFromItsSourcesOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := teamsFile(t, 3)
+	cfg, err := spec.ConfigFromContext(func(key string) any {
+		if key == "boardTeams" {
+			return path
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	synthApp(t, "none", synthOptions{outdir: dir, configure: func(c *spec.Config) { c.Board = cfg.Board }})
+	var manifest struct {
+		DockerImages map[string]struct {
+			Source struct{ Directory, DockerFile string }
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, spec.FacilitatorStackName+".assets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if len(manifest.DockerImages) != 1 {
+		t.Fatalf("%d images, want the gameday image", len(manifest.DockerImages))
+	}
+	for _, img := range manifest.DockerImages {
+		context := filepath.Join(dir, img.Source.Directory)
+		if img.Source.DockerFile != "game/Dockerfile" {
+			t.Errorf("Dockerfile %q, want game/Dockerfile", img.Source.DockerFile)
+		}
+		for _, want := range []string{"go.mod", "go.sum", "game/Dockerfile", "game/cmd/gameday/main.go", "game/board/worker.go", "spec/board.go", "service/api/api.go", "service/go.mod"} {
+			if _, err := os.Stat(filepath.Join(context, want)); err != nil {
+				t.Errorf("the build context lacks %s", want)
+			}
+		}
+		files := 0
+		filepath.WalkDir(context, func(p string, d os.DirEntry, err error) error {
+			files++
+			rel, _ := filepath.Rel(context, p)
+			top := strings.Split(rel, string(filepath.Separator))[0]
+			if rel != "." && !slices.Contains([]string{"go.mod", "go.sum", "game", "spec", "service"}, top) || strings.HasSuffix(rel, "_test.go") {
+				t.Errorf("the build context holds %s", rel)
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		})
+		t.Logf("the build context: %d files and folders", files)
+	}
+}
+
+func TestABadTeamsFileIsRefusedAtSynth(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "teams.txt")
+	os.WriteFile(bad, []byte("team01 not-a-url\n"), 0o644)
+	for _, c := range []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"boardTeams": filepath.Join(t.TempDir(), "missing.txt")}, "gameday accounts deploy wrote"},
+		{map[string]any{"boardTeams": bad}, "Endpoint output"},
+		{map[string]any{"boardTeams": teamsFile(t, 5), "boardWorkers": "9"}, "from 1 to 5"},
+	} {
+		_, err := spec.ConfigFromContext(func(key string) any { return c.context[key] })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("context %v: %v, want an error saying %q", c.context, err, c.want)
+		}
+	}
+}
+
+// sizingTable is docs/facilitator.md's sizing table: each size's tasks
+// from spec.SizeFor, its bill from the cost model on the synthesized
+// facilitator stack.
+func sizingTable(t *testing.T) string {
+	peak := 0.0
+	for _, p := range game.DefaultScenario().Phases {
+		peak = max(peak, p.Rate)
+	}
+	prices := game.DefaultPrices()
+	var b strings.Builder
+	b.WriteString("| teams | workers (1 vCPU, 2 GB) | board task | load at the peak | a worker's load at the peak, one worker lost | stack an hour | with the tasks' public IPv4 |\n")
+	b.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, n := range []int{10, 30, 60, 100} {
+		path := teamsFile(t, n)
+		cfg, err := spec.ConfigFromContext(func(key string) any { return map[string]any{"boardTeams": path}[key] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := cdktest.ProjectContext()
+		ctx["aws:cdk:bundling-stacks"] = []string{}
+		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+		stack := stacks.NewFacilitatorStack(app, stacks.FacilitatorStackProps{Board: *cfg.Board, RootDir: ".."})
+		raw := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
+		est, err := game.EstimateFile(newTemplate(t, raw).file(t, t.TempDir(), "facilitator"), prices, game.Traffic{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := cfg.Board.Size
+		ipv4 := float64(s.Workers+1) * prices.Hourly["public-ipv4"]
+		perWorker := (n + s.Workers - 2) / (s.Workers - 1)
+		fmt.Fprintf(&b, "| %d | %d | %.4g vCPU, %d GB | %s req/s | %d teams, %s req/s | $%.2f | $%.2f |\n",
+			n, s.Workers, float64(s.BoardCPU)/1024, s.BoardMemoryMiB/1024, thousands(float64(n)*peak), perWorker, thousands(float64(perWorker)*peak), est.Total, est.Total+ipv4)
+	}
+	return b.String()
+}
+
+func TestTheFacilitatorsSizingTableIsTheStacks(t *testing.T) {
+	table := sizingTable(t)
+	doc, err := os.ReadFile("../docs/facilitator.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), table) {
+		t.Errorf("docs/facilitator.md lacks the sizing table as the stack and the cost model give it:\n%s", table)
+	}
+}
