@@ -192,16 +192,7 @@ func TestTheMonkeyDeployedMidGameStartsAtItsNextRun(t *testing.T) {
 
 func TestChaosStackPassesTheGates(t *testing.T) {
 	monkey := synthChaos(t, "all", nil, true)
-	for _, f := range monkey.nag {
-		if f.Level == "error" {
-			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
-		}
-	}
-	for _, s := range gates.NagSuppressions {
-		if s.Chaos && !slices.Contains(monkey.suppressed, s) {
-			t.Errorf("suppression of %s on %s matches nothing in the chaos stack", s.Rule, s.Path)
-		}
-	}
+	noNagErrors(t, monkey, "the chaos stack", func(s gates.Suppression) bool { return s.Chaos })
 	exceptions, _ := gates.Exceptions()
 	for _, f := range gates.Unexcepted(controlTower(t, monkey), exceptions, false) {
 		t.Errorf("Control Tower %s (%s) on %v", f.Control, f.Rule, f.Resources)

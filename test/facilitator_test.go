@@ -32,21 +32,23 @@ func teamsFile(t *testing.T, n int) string {
 	return path
 }
 
+// boardOf is the config's board for a teams file of n teams.
+func boardOf(t *testing.T, n int) *spec.Board {
+	t.Helper()
+	path := teamsFile(t, n)
+	cfg, err := spec.ConfigFromContext(func(key string) any { return map[string]any{"boardTeams": path}[key] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Board
+}
+
 // synthFacilitator synthesizes the app with a board of n teams and
 // returns the facilitator stack's template.
 func synthFacilitator(t *testing.T, n int, nag bool) *template {
 	t.Helper()
-	path := teamsFile(t, n)
-	cfg, err := spec.ConfigFromContext(func(key string) any {
-		if key == "boardTeams" {
-			return path
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl := synthApp(t, "none", synthOptions{nag: nag, configure: func(c *spec.Config) { c.Board = cfg.Board }}).facilitator
+	b := boardOf(t, n)
+	tpl := synthApp(t, "none", synthOptions{nag: nag, configure: func(c *spec.Config) { c.Board = b }}).facilitator
 	if tpl == nil {
 		t.Fatal("no facilitator stack with a board in the config")
 	}
@@ -55,16 +57,7 @@ func synthFacilitator(t *testing.T, n int, nag bool) *template {
 
 func TestTheFacilitatorStackPassesTheGates(t *testing.T) {
 	tpl := synthFacilitator(t, 30, true)
-	for _, f := range tpl.nag {
-		if f.Level == "error" {
-			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
-		}
-	}
-	for _, s := range gates.NagSuppressions {
-		if s.Facilitator && !slices.Contains(tpl.suppressed, s) {
-			t.Errorf("suppression of %s on %s matches nothing in the facilitator stack", s.Rule, s.Path)
-		}
-	}
+	noNagErrors(t, tpl, "the facilitator stack", func(s gates.Suppression) bool { return s.Facilitator })
 	exceptions, _ := gates.Exceptions()
 	failures := controlTower(t, tpl)
 	for _, f := range gates.UnexceptedFacilitator(failures, exceptions) {
@@ -171,17 +164,8 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 // context holds only what the build reads: no node_modules, no cdk.out.
 func TestTheGamedayImageIsBuiltFromItsSourcesOnly(t *testing.T) {
 	dir := t.TempDir()
-	path := teamsFile(t, 3)
-	cfg, err := spec.ConfigFromContext(func(key string) any {
-		if key == "boardTeams" {
-			return path
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	synthApp(t, "none", synthOptions{outdir: dir, configure: func(c *spec.Config) { c.Board = cfg.Board }})
+	b := boardOf(t, 3)
+	synthApp(t, "none", synthOptions{outdir: dir, configure: func(c *spec.Config) { c.Board = b }})
 	var manifest struct {
 		DockerImages map[string]struct {
 			Source struct{ Directory, DockerFile string }
@@ -255,21 +239,17 @@ func sizingTable(t *testing.T) string {
 	b.WriteString("| teams | workers (1 vCPU, 2 GB) | board task | load at the peak | a worker's load at the peak, one worker lost | stack an hour | with the tasks' public IPv4 |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, n := range []int{10, 30, 60, 100} {
-		path := teamsFile(t, n)
-		cfg, err := spec.ConfigFromContext(func(key string) any { return map[string]any{"boardTeams": path}[key] })
-		if err != nil {
-			t.Fatal(err)
-		}
+		board := boardOf(t, n)
 		ctx := cdktest.ProjectContext()
 		ctx["aws:cdk:bundling-stacks"] = []string{}
 		app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
-		stack := stacks.NewFacilitatorStack(app, stacks.FacilitatorStackProps{Board: *cfg.Board, RootDir: ".."})
+		stack := stacks.NewFacilitatorStack(app, stacks.FacilitatorStackProps{Board: *board, RootDir: ".."})
 		raw := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
 		est, err := game.EstimateFile(newTemplate(t, raw).file(t, t.TempDir(), "facilitator"), prices, game.Traffic{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := cfg.Board.Size
+		s := board.Size
 		ipv4 := float64(s.Workers+1) * prices.Hourly["public-ipv4"]
 		perWorker := (n + s.Workers - 2) / (s.Workers - 1)
 		fmt.Fprintf(&b, "| %d | %d | %.4g vCPU, %d GB | %s req/s | %d teams, %s req/s | $%.2f | $%.2f |\n",

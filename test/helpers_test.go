@@ -250,6 +250,22 @@ func controlTower(t *testing.T, tpl *template) []gates.Failure {
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
 
+// noNagErrors fails on any unsuppressed cdk-nag error in a stack synthesized
+// with nag, and on any of the stack's own suppressions that found nothing.
+func noNagErrors(t *testing.T, tpl *template, stack string, owned func(gates.Suppression) bool) {
+	t.Helper()
+	for _, f := range tpl.nag {
+		if f.Level == "error" {
+			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
+		}
+	}
+	for _, s := range gates.NagSuppressions {
+		if owned(s) && !slices.Contains(tpl.suppressed, s) {
+			t.Errorf("suppression of %s on %s matches nothing in %s", s.Rule, s.Path, stack)
+		}
+	}
+}
+
 // dependsOn lists the logical IDs of a resource's DependsOn.
 func (r resource) dependsOn() []string {
 	var out []string
