@@ -43,20 +43,27 @@ func boardOf(t *testing.T, n int) *spec.Board {
 	return cfg.Board
 }
 
-// synthFacilitator synthesizes the app with a board of n teams and
-// returns the facilitator stack's template.
-func synthFacilitator(t *testing.T, n int, nag bool) *template {
+// facilitatorTemplates keeps synthFacilitator's templates by team count.
+var facilitatorTemplates = map[int]*template{}
+
+// synthFacilitator synthesizes the app with a board of n teams, with
+// cdk-nag, and returns the facilitator stack's template.
+func synthFacilitator(t *testing.T, n int) *template {
 	t.Helper()
+	if tpl, ok := facilitatorTemplates[n]; ok {
+		return tpl
+	}
 	b := boardOf(t, n)
-	tpl := synthApp(t, "none", synthOptions{nag: nag, configure: func(c *spec.Config) { c.Board = b }}).facilitator
+	tpl := synthApp(t, "none", synthOptions{nag: true, configure: func(c *spec.Config) { c.Board = b }}).facilitator
 	if tpl == nil {
 		t.Fatal("no facilitator stack with a board in the config")
 	}
+	facilitatorTemplates[n] = tpl
 	return tpl
 }
 
 func TestTheFacilitatorStackPassesTheGates(t *testing.T) {
-	tpl := synthFacilitator(t, 30, true)
+	tpl := synthFacilitator(t, 30)
 	noNagErrors(t, tpl, "the facilitator stack", func(s gates.Suppression) bool { return s.Facilitator })
 	exceptions, _ := gates.Exceptions()
 	failures := controlTower(t, tpl)
@@ -79,7 +86,7 @@ func TestTheFacilitatorStackPassesTheGates(t *testing.T) {
 }
 
 func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) {
-	tpl := synthFacilitator(t, 30, false)
+	tpl := synthFacilitator(t, 30)
 	size := spec.SizeFor(30)
 	if size.Workers != 3 {
 		t.Fatalf("30 teams: %d workers, want 3 for the teams at %d each and a spare", size.Workers, spec.TeamsPerWorker)

@@ -142,11 +142,15 @@ func TestDocumentedMakeTargets(t *testing.T) {
 			"[+] AWS::ECS::Service Tasks/Service/Service", "[-] AWS::ElasticLoadBalancing::LoadBalancer Clb/LoadBalancer")
 	})
 
+	// check, local and the benchmarks run side by side once the others
+	// are done: each is a process of its own, none reads another's output.
 	t.Run("check", func(t *testing.T) {
+		t.Parallel()
 		got := runMake(t, "check", outVar)
 		want := sample(t, "README.md", "fixes=all")
-		contains(t, "make check", got, want, "fixes=none\n  cdk-nag AwsSolutions: ", "the chaos stack\n  cdk-nag AwsSolutions: 0 errors")
-		for _, f := range []string{"none/game-nag.json", "none/game-control-tower.json", "all/game-nag.json", "all/chaos-nag.json"} {
+		contains(t, "make check", got, want, "fixes=none\n  cdk-nag AwsSolutions: ", "the chaos stack\n  cdk-nag AwsSolutions: 0 errors",
+			"the facilitator stack (game/teams.example.txt)\n  cdk-nag AwsSolutions: 0 errors")
+		for _, f := range []string{"none/game-nag.json", "none/game-control-tower.json", "all/game-nag.json", "all/chaos-nag.json", "all/facilitator-nag.json"} {
 			if _, err := os.Stat(filepath.Join(out, "check", f)); err != nil {
 				t.Errorf("make check wrote no %s: %v", f, err)
 			}
@@ -182,6 +186,7 @@ func TestDocumentedMakeTargets(t *testing.T) {
 	})
 
 	t.Run("local plays both fix sets side by side", func(t *testing.T) {
+		t.Parallel()
 		scenario := filepath.Join(t.TempDir(), "short.json")
 		os.WriteFile(scenario, []byte(`{"name": "short", "skew": 1.2, "timeout": "10s",
 			"phases": [{"name": "one", "duration": "4m", "rate": 2, "keys": 10}]}`), 0o644)
@@ -200,10 +205,20 @@ func TestDocumentedMakeTargets(t *testing.T) {
 	})
 
 	t.Run("the benchmarks run once, briefly", func(t *testing.T) {
+		t.Parallel()
 		contains(t, "make bench-engine", runMake(t, "bench-engine", "BENCH_SECONDS=1", "GAMEDAY_BENCH_RATE=200"), "answers/s", "p99-µs", "cores")
 		contains(t, "make bench-board", runMake(t, "bench-board", "BENCH_SECONDS=2"), "20 teams x 240 req/s", "engine-cores")
 		contains(t, "make bench-service", runMake(t, "bench-service", "BENCH_SECONDS=1"), "service-req/s", "bare-req/s", "ratio")
 	})
+}
+
+// abs is a path as make's abspath writes it.
+func abs(t *testing.T, path string) string {
+	a, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // The targets that need AWS run these cdk commands, naming the stacks the
@@ -216,6 +231,8 @@ func TestDeployTargetsRunTheRightCDKCommands(t *testing.T) {
 		"deploy":                                                     "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals --require-approval never UnicornRentals\n",
 		"deploy-chaos STACK=Team07 CHAOS_ARGS=-c\\ chaosSchedule=on": "npx --no-install cdk deploy -c stackName=Team07 -c chaosSchedule=on --require-approval never Team07-Chaos\n",
 		"destroy STACK=Team07":                                       "npx --no-install cdk destroy -c stackName=Team07 --force Team07-Chaos Team07\n",
+		"deploy-facilitator TEAMS=out/teams.txt WORKERS=4":           "npx --no-install cdk deploy -c boardTeams=" + abs(t, root+"/out/teams.txt") + " -c boardWorkers=4 --require-approval never UnicornRentals-Facilitator\n",
+		"destroy-facilitator TEAMS=out/teams.txt":                    "npx --no-install cdk destroy -c boardTeams=" + abs(t, root+"/out/teams.txt") + " --force UnicornRentals-Facilitator\n",
 	} {
 		cmd := exec.Command("bash", "-c", "make --no-print-directory -n "+args)
 		cmd.Dir = root

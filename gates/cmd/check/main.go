@@ -87,18 +87,42 @@ func check(set spec.FixSet, dir string, exceptions []gates.Exception, lintExcept
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &context})
 	cfg := spec.DefaultConfig()
 	cfg.Fixes = set
-	stacks := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service"})
-	stack, chaos := stacks.Game, stacks.Chaos
+	if withChaos {
+		// The facilitator's stack too, for the example teams file.
+		board, err := spec.ConfigFromContext(func(key string) any { return map[string]any{"boardTeams": exampleTeams}[key] })
+		if err != nil {
+			return "", false, err
+		}
+		cfg.Board = board.Board
+	}
+	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", RootDir: "."})
+	stack, chaos := built.Game, built.Chaos
 	gates.ApplyNag(stack.Stack, gates.NagSuppressions)
 	gates.ApplyNag(chaos.Stack, gates.NagSuppressions)
+	if built.Facilitator != nil {
+		gates.ApplyNag(built.Facilitator.Stack, gates.NagSuppressions)
+	}
 	assembly := app.Synth(nil)
 	target := len(set.Fixes()) == len(spec.AllFixes)
-	line, bad, lintBad, err := gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, lintExceptions, !target)
+	line, bad, lintBad, err := gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, lintExceptions, steps(!target))
 	if err != nil || !withChaos {
 		return line, target && bad || lintBad, err
 	}
-	chaosLine, chaosBad, chaosLintBad, err := gate(*assembly.Directory(), *chaos.ArtifactId(), "chaos", "the chaos stack", exceptions, lintExceptions, false)
-	return line + "\n" + chaosLine, target && bad || lintBad || chaosBad || chaosLintBad, err
+	chaosLine, chaosBad, chaosLintBad, err := gate(*assembly.Directory(), *chaos.ArtifactId(), "chaos", "the chaos stack", exceptions, lintExceptions, steps(false))
+	if err != nil {
+		return "", false, err
+	}
+	boardLine, boardBad, boardLintBad, err := gate(*assembly.Directory(), *built.Facilitator.ArtifactId(), "facilitator", "the facilitator stack ("+exampleTeams+")", exceptions, lintExceptions, gates.UnexceptedFacilitator)
+	return line + "\n" + chaosLine + "\n" + boardLine, target && bad || lintBad || chaosBad || chaosLintBad || boardBad || boardLintBad, err
+}
+
+// exampleTeams is the teams file the facilitator stack is checked with.
+const exampleTeams = "game/teams.example.txt"
+
+// steps is the Control Tower filter of the game or chaos stack: with the
+// exceptions for intermediate fix sets or without.
+func steps(with bool) func([]gates.Failure, []gates.Exception) []gates.Failure {
+	return func(f []gates.Failure, e []gates.Exception) []gates.Failure { return gates.Unexcepted(f, e, with) }
 }
 
 // gate runs the gates over one stack of the assembly in dir and writes
@@ -106,7 +130,7 @@ func check(set spec.FixSet, dir string, exceptions []gates.Exception, lintExcept
 // or an unexcepted control failure; lintBad a cfn-lint finding no
 // exception accepts, which fails every fix set: a template CloudFormation
 // may refuse is never a deliberate flaw.
-func gate(dir, artifactID, kind, title string, exceptions []gates.Exception, lintExceptions []gates.LintException, steps bool) (line string, bad, lintBad bool, err error) {
+func gate(dir, artifactID, kind, title string, exceptions []gates.Exception, lintExceptions []gates.LintException, unexceptedOf func([]gates.Failure, []gates.Exception) []gates.Failure) (line string, bad, lintBad bool, err error) {
 	findings, err := gates.NagFindings(dir, artifactID)
 	if err != nil {
 		return "", false, false, err
@@ -129,7 +153,7 @@ func gate(dir, artifactID, kind, title string, exceptions []gates.Exception, lin
 	if err := writeJSON(filepath.Join(dir, kind+"-cfn-lint.json"), lint); err != nil {
 		return "", false, false, err
 	}
-	unexcepted := gates.Unexcepted(failures, exceptions, steps)
+	unexcepted := unexceptedOf(failures, exceptions)
 	unexpectedLint := gates.UnexpectedLint(lint, lintExceptions)
 	errs, warns := gates.Count(findings)
 	line = fmt.Sprintf("%s\n  cdk-nag AwsSolutions: %d errors, %d warnings\n  Control Tower: %d controls failed, %d of them accepted by an exception\n  cfn-lint: %d findings, %d of them accepted by an exception",
