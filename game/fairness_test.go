@@ -67,8 +67,9 @@ func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Sum
 
 // One team's endpoint cannot slow another team's measurements: beside
 // all the hostile endpoints at once, an honest one keeps its median within
-// 10 % of what it gets alone, just before, and its 99th percentile within
-// 10 % or 500 ms, well under the hostile teams' 2 s timeout.
+// 10 % or 250 ms of what it gets alone, just before, and its 99th
+// percentile within 10 % or 500 ms, well under the hostile teams' 2 s
+// timeout.
 func TestAHostileTeamDoesNotSlowAnHonestOne(t *testing.T) {
 	var wg sync.WaitGroup
 	var alone Summary
@@ -94,7 +95,12 @@ func TestAHostileTeamDoesNotSlowAnHonestOne(t *testing.T) {
 	// neighbours its own 2 s timeout (a shared connection, a blocked
 	// reader), so the tail gets 500 ms of slack beyond the 10 %.
 	tail := func(got, base time.Duration) bool { return within(got, base) || got <= base+500*time.Millisecond }
-	if !within(fair.P50, alone.P50) || !tail(fair.P99, alone.P99) || fair.OK < alone.OK-5 {
+	// The endless body's server runs in this process: on a busy machine
+	// its writing takes CPU from everything else here, and the median
+	// moved once by 63 ms (164 ms against 101 alone, with four test
+	// packages side by side). A held-up engine would move it by seconds.
+	median := func(got, base time.Duration) bool { return within(got, base) || got <= base+250*time.Millisecond }
+	if !median(fair.P50, alone.P50) || !tail(fair.P99, alone.P99) || fair.OK < alone.OK-5 {
 		t.Errorf("beside them the honest team's p50 %s, p99 %s, %d answers; alone %s, %s, %d", fair.P50, fair.P99, fair.OK, alone.P50, alone.P99, alone.OK)
 	}
 	for name, sum := range bad {

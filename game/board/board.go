@@ -206,7 +206,9 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	}
 	b.clock = newClock(meta.Speed, length, min(at, length), meta.State)
 	if b.workers != nil {
-		b.clock.Hold() // until the workers have leased the teams
+		// Held from where it stands, until the workers have leased the
+		// teams: a lease then starts at the stored minute's start.
+		b.clock.held = true
 	}
 	return b, nil
 }

@@ -48,7 +48,9 @@ func (b *Board) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			for _, t := range b.teams {
-				t.attacker.Stop()
+				if t.attacker != nil { // none when workers play
+					t.attacker.Stop()
+				}
 			}
 			return b.flushPending()
 		case <-ticker.C:

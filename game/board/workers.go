@@ -38,7 +38,7 @@ type workerPool struct {
 	Workers
 	run     string               // this board process: a worker seeing another starts afresh
 	seen    map[string]time.Time // worker → when the board last heard from it
-	started time.Time            // when Run held the clock for the workers
+	started time.Time            // when the game started running with its clock held
 	ended   map[int]time.Time    // minute → when the board saw it end
 }
 
@@ -191,9 +191,9 @@ func (b *Board) expireLocked(now time.Time, g time.Duration) []pendingNote {
 }
 
 // shareLocked gives worker unheld teams up to its share: the teams over
-// the expected workers while the board waits for them, over the live ones
-// once the clock runs, so that a lost worker's teams go to the others at
-// once.
+// the expected workers while the game waits for them (paused, or its
+// clock held), over the live ones once it runs, and over the live ones at
+// once for a lost worker's teams.
 func (b *Board) shareLocked(worker string, now time.Time, g time.Duration) []pendingNote {
 	wp := b.workers
 	live, held := 0, 0
@@ -202,14 +202,16 @@ func (b *Board) shareLocked(worker string, now time.Time, g time.Duration) []pen
 			live++
 		}
 	}
+	lost := false
 	for _, t := range b.teams {
 		if t.w.holder == worker {
 			held++
 		}
+		lost = lost || t.w.holder == "" && t.w.everHeld
 	}
-	among := live
-	if b.clock.isHeld() {
-		among = max(live, wp.Expected)
+	among := max(live, wp.Expected)
+	if lost || b.meta.State == Running && !b.clock.isHeld() {
+		among = live
 	}
 	share := (len(b.teams) + among - 1) / among
 	var notes []pendingNote
@@ -323,17 +325,19 @@ func (b *Board) reportsIn(m int, now time.Time) bool {
 	return now.Sub(ended) >= wp.Grace
 }
 
-// releaseWhenLeased runs the held clock once every team is leased, or
-// once a lease has passed since the board started (the missing workers
-// are late: the teams they would have held start when one comes).
+// releaseWhenLeased runs the held clock once every team is leased, or a
+// lease after the game started running (the missing workers are late: the
+// others take their teams, which start then).
 func (b *Board) releaseWhenLeased(now time.Time) {
 	b.mu.Lock()
 	wp := b.workers
-	if wp.started.IsZero() {
+	if b.meta.State != Running {
+		wp.started = time.Time{} // waiting for the start, not for workers
+	} else if wp.started.IsZero() {
 		wp.started = now
 	}
 	all := !slices.ContainsFunc(b.teams, func(t *team) bool { return t.w.holder == "" })
-	late := now.Sub(wp.started) > wp.Lease
+	late := !wp.started.IsZero() && now.Sub(wp.started) > wp.Lease
 	n := len(wp.seen)
 	b.mu.Unlock()
 	if (all || late) && b.clock.isHeld() {
@@ -341,7 +345,7 @@ func (b *Board) releaseWhenLeased(now time.Time) {
 		if all {
 			b.note("", "game", fmt.Sprintf("every team is leased to %d workers: the clock runs", n))
 		} else {
-			b.note("", "game", fmt.Sprintf("no worker came for some teams within %s: the clock runs; they start when one comes", wp.Lease))
+			b.note("", "game", fmt.Sprintf("no worker came for some teams within %s of the start: the clock runs, and the workers here take them", wp.Lease))
 		}
 	}
 }

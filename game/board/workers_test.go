@@ -3,10 +3,12 @@ package board
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,5 +178,107 @@ func TestALostWorkersTeamsAreTakenOverAndTheMinuteMarked(t *testing.T) {
 	}
 	if !lost || !took {
 		t.Errorf("events %v: want the loss of w0 and the takeover by w1", b.Events())
+	}
+}
+
+// Workers that start long after the board (an image pull, a slow task)
+// still share a paused game's teams; once the game has run a lease
+// without them, the workers there take every team.
+func TestWorkersLateForAPausedGameStillShareItsTeams(t *testing.T) {
+	t.Parallel()
+	g := newGame(t, someTeams(t, 6)...)
+	g.Paused = true
+	lease := 100 * time.Millisecond
+	b := openShared(t, Workers{Expected: 3, Lease: lease}, g)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	time.Sleep(3 * lease)
+	if l, _ := b.Lease("a"); len(l.Teams) != 2 {
+		t.Errorf("the first worker, late to a paused game, leased %v; want 2 of 6 teams for 3 expected workers", leased(l))
+	}
+	if err := b.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return !b.clock.isHeld() })
+	if l, _ := b.Lease("a"); len(l.Teams) != 6 {
+		t.Errorf("a lease after the game ran without the others: %v; want all 6 teams", leased(l))
+	}
+	if !slices.ContainsFunc(b.Events(), func(e Event) bool { return strings.Contains(e.Text, "no worker came for some teams") }) {
+		t.Errorf("events %v: want the start without the missing workers said", b.Events())
+	}
+}
+
+// A board stopped mid-game (its task replaced) resumes from its last
+// stored minute; its workers see a new board, drop what they were playing
+// and play the teams again from there.
+func TestWorkersFollowARestartedBoard(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "game.db")
+	g := newGame(t, someTeams(t, 2)...)
+	g.Paused = true
+	// A lease longer than the worker's retry after a failed call (1 s).
+	opts := Options{Workers: &Workers{Expected: 1, Lease: 2 * time.Second}}
+	var current atomic.Pointer[http.Handler]
+	down := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "restarting", http.StatusServiceUnavailable)
+	}))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*current.Load()).ServeHTTP(w, r) }))
+	defer srv.Close()
+
+	store, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Open(store, g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := first.Handler()
+	current.Store(&h)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go (&Worker{Board: srv.URL, Token: first.Token(), ID: "w", ExitWhenOver: true}).Run(ctx)
+	firstCtx, stopFirst := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- first.Run(firstCtx) }()
+	waitFor(t, func() bool { s := first.WorkerStatuses(); return len(s) == 1 && len(s[0].Teams) == 2 })
+	first.Resume()
+	waitFor(t, func() bool { return first.Minute() >= 1 })
+	current.Store(&down)
+	stopFirst()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	time.Sleep(200 * time.Millisecond) // the worker finds the board gone
+
+	store, err = OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	second, err := Open(store, NewGame{}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := second.Handler()
+	current.Store(&h2)
+	if err := second.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows := second.Rows()
+	for _, name := range []string{"team00", "team01"} {
+		mine := rowsOf(rows, name)
+		if len(mine) != 3 {
+			t.Fatalf("%s: %d minutes, want 3", name, len(mine))
+		}
+		for _, r := range mine {
+			if r.Missing != "" || r.Answers == 0 {
+				t.Errorf("%s minute %d: %d answers, missing %q; want every minute played whole across the restart", name, r.Minute, r.Answers, r.Missing)
+			}
+		}
 	}
 }

@@ -27,6 +27,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	teamsEnv := fs.String("teams-env", "", "read the teams file's text from this environment variable instead (a container's configuration)")
 	workers := fs.Int("workers", 0, "share the teams among this many \"gameday worker\" processes, which send the load; 0: the board sends it")
 	lease := fs.Duration("lease", board.DefaultLease, "with --workers: a worker not heard from for this long has its teams handed to another")
+	grace := fs.Duration("grace", 0, "with --workers: how long after a minute ends the board waits for its reports before scoring it with what came (default: the lease)")
 	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the control token, at least 16 characters (default $GAMEDAY_TOKEN; when neither, the game makes one)")
 	dbPath := fs.String("db", "out/board/game.db", "the game's database: scores are kept here minute by minute; start again with the same --db to resume")
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the scoreboard page; 0.0.0.0:8080 to show it to other machines")
@@ -50,8 +51,8 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *teamsPath != "" && *teamsEnv != "" {
 		return errors.New("board: give --teams or --teams-env, not both")
 	}
-	if *workers < 0 || *lease <= 0 {
-		return fmt.Errorf("board: --workers %d --lease %s: want 0 or more workers and a positive lease", *workers, *lease)
+	if *workers < 0 || *lease <= 0 || *grace < 0 {
+		return fmt.Errorf("board: --workers %d --lease %s --grace %s: want 0 or more workers, a positive lease and a grace of 0 or more", *workers, *lease, *grace)
 	}
 	g, err := newBoardGame(gf, bill, *teamsPath, *paused)
 	if err != nil {
@@ -77,7 +78,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	teams := &accounts.Pool{Region: *region, Profile: *profile}
 	var shared *board.Workers
 	if *workers > 0 {
-		shared = &board.Workers{Expected: *workers, Lease: *lease}
+		shared = &board.Workers{Expected: *workers, Lease: *lease, Grace: *grace}
 	}
 	b, err := board.Open(store, g, board.Options{
 		Workers: shared, Token: *token,
