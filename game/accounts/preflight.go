@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -26,31 +27,43 @@ type Check struct {
 	Detail, Fix string
 }
 
-// Needs are what one team's game needs from its account.
+// Needs are what a stack needs from its account: one team's game, or the
+// facilitator's scoreboard.
 type Needs struct {
 	// VCPUs of on-demand standard instances at the game's largest fleet:
-	// maxCapacity m5.large (2 vCPU) and the forgotten one.
+	// maxCapacity m5.large (2 vCPU) and the forgotten one. 0: not checked.
 	VCPUs int
+	// FargateVCPUs the stack's tasks take (the facilitator's board and
+	// workers). 0: not checked.
+	FargateVCPUs float64
 	// ElasticIPs the baseline allocates (two NAT gateways and the idle one).
+	// 0: not checked.
 	ElasticIPs int
 	// VPCs the stack creates.
 	VPCs int
+	// Facilitator checks the facilitator's account: only the service-linked
+	// roles its stack needs (ECS and Elastic Load Balancing).
+	Facilitator bool
 }
 
 // serviceLinkedRoles are the roles AWS creates on a service's first use,
 // which a first deploy into a new account can trip on
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
-var serviceLinkedRoles = []struct{ role, service string }{
-	{"AWSServiceRoleForECS", "ecs.amazonaws.com"},
-	{"AWSServiceRoleForApplicationAutoScaling_ECSService", "ecs.application-autoscaling.amazonaws.com"},
-	{"AWSServiceRoleForElasticLoadBalancing", "elasticloadbalancing.amazonaws.com"},
-	{"AWSServiceRoleForAutoScaling", "autoscaling.amazonaws.com"},
+var serviceLinkedRoles = []struct {
+	role, service string
+	facilitator   bool // the facilitator's stack needs it too
+}{
+	{"AWSServiceRoleForECS", "ecs.amazonaws.com", true},
+	{"AWSServiceRoleForApplicationAutoScaling_ECSService", "ecs.application-autoscaling.amazonaws.com", false},
+	{"AWSServiceRoleForElasticLoadBalancing", "elasticloadbalancing.amazonaws.com", true},
+	{"AWSServiceRoleForAutoScaling", "autoscaling.amazonaws.com", false},
 }
 
 // Quota codes in Service Quotas.
 const (
 	quotaStandardVCPUs = "L-1216C47A" // ec2: Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances
 	quotaVPCs          = "L-F678F1CE" // vpc: VPCs per Region
+	quotaFargateVCPUs  = "L-3032A538" // fargate: Fargate On-Demand vCPU resource count
 )
 
 // Preflight checks an account before its first deploy, with read-only
@@ -77,6 +90,9 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 	}
 
 	for _, r := range serviceLinkedRoles {
+		if need.Facilitator && !r.facilitator {
+			continue
+		}
 		_, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.role)})
 		var missing *iamtypes.NoSuchEntityException
 		switch {
@@ -90,13 +106,39 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 		}
 	}
 
-	if q, err := c.quota(ctx, "ec2", quotaStandardVCPUs); err != nil {
-		add("vCPU quota", false, err.Error(), "check Service Quotas > Amazon EC2 > Running On-Demand Standard instances")
-	} else {
-		add("vCPU quota", q >= float64(need.VCPUs), fmt.Sprintf("%.0f vCPUs of on-demand standard instances; the game needs up to %d", q, need.VCPUs),
-			fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code ec2 --quota-code %s --desired-value %d", quotaStandardVCPUs, need.VCPUs))
+	if need.VCPUs > 0 {
+		if q, err := c.quota(ctx, "ec2", quotaStandardVCPUs); err != nil {
+			add("vCPU quota", false, err.Error(), "check Service Quotas > Amazon EC2 > Running On-Demand Standard instances")
+		} else {
+			add("vCPU quota", q >= float64(need.VCPUs), fmt.Sprintf("%.0f vCPUs of on-demand standard instances; the game needs up to %d", q, need.VCPUs),
+				fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code ec2 --quota-code %s --desired-value %d", quotaStandardVCPUs, need.VCPUs))
+		}
 	}
+	if need.FargateVCPUs > 0 {
+		if q, err := c.quota(ctx, "fargate", quotaFargateVCPUs); err != nil {
+			add("Fargate vCPU quota", false, err.Error(), "check Service Quotas > AWS Fargate > Fargate On-Demand vCPU resource count")
+		} else {
+			add("Fargate vCPU quota", q >= need.FargateVCPUs, fmt.Sprintf("%g Fargate on-demand vCPUs; the scoreboard's tasks take %g", q, need.FargateVCPUs),
+				fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code fargate --quota-code %s --desired-value %g", quotaFargateVCPUs, math.Ceil(need.FargateVCPUs)))
+		}
+	}
+	if need.ElasticIPs > 0 {
+		c.checkElasticIPs(ctx, need, add)
+	}
+	c.checkVPCs(ctx, need, add)
 
+	// No read-only call can tell whether AWS lets a new account create a
+	// distribution: it may ask for account verification at the first
+	// CreateDistribution. Reaching the API is what can be checked.
+	if _, err := c.CloudFront.ListDistributions(ctx, nil); err != nil {
+		add("CloudFront", false, (&CallError{"cloudfront:ListDistributions", err}).Error(), "grant cloudfront:ListDistributions; a new account may also need AWS Support to verify it before its first distribution")
+	} else {
+		add("CloudFront", true, "reachable; a new account may still be asked for verification at its first distribution (not checkable read-only): deploy fixes=cache to one team a day ahead", "")
+	}
+	return out
+}
+
+func (c *Clients) checkElasticIPs(ctx context.Context, need Needs, add func(name string, ok bool, detail, fix string)) {
 	attrs, err := c.EC2.DescribeAccountAttributes(ctx, &ec2.DescribeAccountAttributesInput{AttributeNames: []ec2types.AccountAttributeName{"vpc-max-elastic-ips"}})
 	addrs, err2 := c.EC2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
 	if err = errors.Join(err, err2); err != nil {
@@ -112,7 +154,9 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 		add("Elastic IP quota", free >= need.ElasticIPs, fmt.Sprintf("%d of %d free; the baseline allocates %d", free, limit, need.ElasticIPs),
 			"release unused Elastic IPs, or request more: Service Quotas > Amazon EC2 > EC2-VPC Elastic IPs")
 	}
+}
 
+func (c *Clients) checkVPCs(ctx context.Context, need Needs, add func(name string, ok bool, detail, fix string)) {
 	vpcs, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
 	q, qerr := c.quota(ctx, "vpc", quotaVPCs)
 	if err = errors.Join(err, qerr); err != nil {
@@ -122,16 +166,6 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 		add("VPC quota", free >= need.VPCs, fmt.Sprintf("%d of %.0f free; the stack creates %d", free, q, need.VPCs),
 			fmt.Sprintf("delete an unused VPC, or: aws service-quotas request-service-quota-increase --service-code vpc --quota-code %s --desired-value %.0f", quotaVPCs, q+1))
 	}
-
-	// No read-only call can tell whether AWS lets a new account create a
-	// distribution: it may ask for account verification at the first
-	// CreateDistribution. Reaching the API is what can be checked.
-	if _, err := c.CloudFront.ListDistributions(ctx, nil); err != nil {
-		add("CloudFront", false, (&CallError{"cloudfront:ListDistributions", err}).Error(), "grant cloudfront:ListDistributions; a new account may also need AWS Support to verify it before its first distribution")
-	} else {
-		add("CloudFront", true, "reachable; a new account may still be asked for verification at its first distribution (not checkable read-only): deploy fixes=cache to one team a day ahead", "")
-	}
-	return out
 }
 
 func (c *Clients) quota(ctx context.Context, service, code string) (float64, error) {

@@ -2,14 +2,22 @@ package accounts
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
 	"github.com/unicorn-rentals/gameday/game"
 )
@@ -100,5 +108,61 @@ func TestTeardownListsWhatStillBills(t *testing.T) {
 	}
 	if all := strings.Join(left, "\n"); !strings.Contains(all, "EC2 m5.large: $0.0960/h (1 running)") || !strings.Contains(all, "EBS") {
 		t.Errorf("a leftover instance: %v", left)
+	}
+}
+
+// The facilitator's account: the Fargate vCPUs its tasks take, and only
+// the service-linked roles its stack needs. moto's Service Quotas knows
+// only the VPC quotas, so a test server answering GetServiceQuota as the
+// API reference documents (JSON 1.1, target
+// ServiceQuotasV20190624.GetServiceQuota) stands in for Service Quotas.
+func TestPreflightChecksTheFacilitatorsFargateQuota(t *testing.T) {
+	a := newAccount(t)
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
+	values := map[string]float64{"fargate L-3032A538": 6, "vpc L-F678F1CE": 5}
+	quotas := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ ServiceCode, QuotaCode string }
+		json.NewDecoder(r.Body).Decode(&in)
+		key := in.ServiceCode + " " + in.QuotaCode
+		mu.Lock()
+		asked = append(asked, r.Header.Get("X-Amz-Target")+" "+key)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		v, ok := values[key]
+		if !ok {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"NoSuchResourceException","message":"no such quota"}`)
+			return
+		}
+		fmt.Fprintf(w, `{"Quota":{"ServiceCode":%q,"QuotaCode":%q,"Value":%g,"Unit":"None","Adjustable":true}}`, in.ServiceCode, in.QuotaCode, v)
+	}))
+	defer quotas.Close()
+	a.Quotas = servicequotas.New(servicequotas.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(quotas.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+	ctx := context.Background()
+
+	checks := a.Preflight(ctx, Needs{FargateVCPUs: 3.5, VPCs: 1, Facilitator: true})
+	if c, ok := check(checks, "Fargate vCPU quota"); !ok || !c.OK || !strings.Contains(c.Detail, "6 Fargate on-demand vCPUs; the scoreboard's tasks take 3.5") {
+		t.Errorf("Fargate quota of 6 for 3.5 vCPUs: %+v", c)
+	}
+	for _, name := range []string{"vCPU quota", "Elastic IP quota", "service-linked role AWSServiceRoleForAutoScaling", "service-linked role AWSServiceRoleForApplicationAutoScaling"} {
+		if c, ok := check(checks, name); ok {
+			t.Errorf("the facilitator's stack needs no %s, checked: %+v", name, c)
+		}
+	}
+	if _, ok := check(checks, "service-linked role AWSServiceRoleForECS"); !ok {
+		t.Error("the ECS service-linked role is not checked in the facilitator's account")
+	}
+	checks = a.Preflight(ctx, Needs{FargateVCPUs: 7.5, VPCs: 1, Facilitator: true})
+	if c, _ := check(checks, "Fargate vCPU quota"); c.OK || !strings.Contains(c.Fix, "--service-code fargate --quota-code L-3032A538 --desired-value 8") {
+		t.Errorf("Fargate quota of 6 for 7.5 vCPUs: %+v", c)
+	}
+	if !slices.Contains(asked, "ServiceQuotasV20190624.GetServiceQuota fargate L-3032A538") {
+		t.Errorf("Service Quotas was asked %v", asked)
 	}
 }

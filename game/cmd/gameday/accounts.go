@@ -39,6 +39,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
 	stack := fs.String("stack", spec.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
+	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
 	cdkContext := contextFlags{"fixes": "none"}
 	fs.Var(cdkContext, "c", "context for the app, as cdk takes it (repeat): -c ami=ami-... -c facilitatorAccount=123456789012")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -59,7 +60,21 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	opts := accounts.DeployOptions{Dir: *dir, Context: cdkContext, Stack: *stack, Parallel: *parallel, Progress: stderr}
 	switch verb {
 	case "preflight":
-		return preflight(ctx, teams, stdout)
+		checked := make([]checkedAccount, len(teams))
+		cfg := spec.DefaultConfig()
+		for i, t := range teams {
+			checked[i] = checkedAccount{t, accounts.Needs{VCPUs: 2*cfg.MaxCapacity + 2, ElasticIPs: 3, VPCs: 1}}
+		}
+		if *facilitator != "" {
+			f, err := accounts.ParseTeams(strings.NewReader("facilitator "+*facilitator), "--facilitator")
+			if err != nil {
+				return fmt.Errorf("accounts preflight: %w", err)
+			}
+			size := spec.SizeFor(len(teams))
+			vcpus := float64(size.Workers*size.WorkerCPU+size.BoardCPU) / 1024
+			checked = append(checked, checkedAccount{f[0], accounts.Needs{FargateVCPUs: vcpus, VPCs: 1, Facilitator: true}})
+		}
+		return preflight(ctx, checked, stdout)
 	case "deploy":
 		done := accounts.Deploy(ctx, teams, opts)
 		out, err := os.Create(*teamsOut)
@@ -89,10 +104,14 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return teardownReport(ctx, teams, errs, stdout)
 }
 
+// checkedAccount is an account preflight checks, with what its stack needs.
+type checkedAccount struct {
+	accounts.Team
+	need accounts.Needs
+}
+
 // preflight checks every account at once and prints the checklist.
-func preflight(ctx context.Context, teams []accounts.Team, stdout io.Writer) error {
-	cfg := spec.DefaultConfig()
-	need := accounts.Needs{VCPUs: 2*cfg.MaxCapacity + 2, ElasticIPs: 3, VPCs: 1}
+func preflight(ctx context.Context, teams []checkedAccount, stdout io.Writer) error {
 	results := make([][]accounts.Check, len(teams))
 	errs := make([]error, len(teams))
 	var wg sync.WaitGroup
@@ -105,7 +124,7 @@ func preflight(ctx context.Context, teams []accounts.Team, stdout io.Writer) err
 				errs[i] = err
 				return
 			}
-			results[i] = c.Preflight(ctx, need)
+			results[i] = c.Preflight(ctx, t.need)
 		}()
 	}
 	wg.Wait()
