@@ -145,9 +145,11 @@ test-service: ## the hash service's tests
 test-app: ## the CDK app's tests
 	@# The whole-app tests (test/...) are the longest: they start at once,
 	@# beside the packages' own tests, rather than wait for a slot.
+	@# The shell stops at a failure (-e): each status is caught, and the
+	@# whole-app tests are waited for whatever the others did.
 	go test -count=1 -p 2 ./test/... & whole=$$!; \
-	go test -count=1 -p 2 $$(go list ./... | grep -v '/test'); own=$$?; \
-	wait $$whole; exit $$(( $$? || own ))
+	own=0; go test -count=1 -p 2 $$(go list ./... | grep -v '/test') || own=$$?; \
+	rc=0; wait $$whole || rc=$$?; exit $$(( rc || own ))
 
 lint: ## gofmt, go vet and staticcheck over both modules
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted" >&2; exit 1; }

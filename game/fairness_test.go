@@ -2,6 +2,7 @@ package game
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,12 +72,27 @@ func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Sum
 // percentile within 10 % or 500 ms, well under the hostile teams' 2 s
 // timeout.
 func TestAHostileTeamDoesNotSlowAnHonestOne(t *testing.T) {
+	// The measure is taken twice at most: a machine busy with other tests
+	// can slow one; a held-up engine slows both.
+	var problems []string
+	for attempt := 1; attempt <= 2; attempt++ {
+		if problems = hostileNeighbours(t); len(problems) == 0 {
+			return
+		}
+		t.Logf("attempt %d: %s", attempt, strings.Join(problems, "; "))
+	}
+	t.Error(strings.Join(problems, "; "))
+}
+
+// hostileNeighbours plays an honest team alone, then beside every hostile
+// one, and says what went wrong.
+func hostileNeighbours(t *testing.T) []string {
 	var wg sync.WaitGroup
 	var alone Summary
 	playAt(t, honest, &wg, &alone)
 	wg.Wait()
 	if alone.OK < 290 {
-		t.Fatalf("alone, the honest team got %d answers of 300", alone.OK)
+		return []string{fmt.Sprintf("alone, the honest team got %d answers of 300", alone.OK)}
 	}
 	var fair Summary
 	bad := map[string]*Summary{}
@@ -100,12 +116,14 @@ func TestAHostileTeamDoesNotSlowAnHonestOne(t *testing.T) {
 	// moved once by 63 ms (164 ms against 101 alone, with four test
 	// packages side by side). A held-up engine would move it by seconds.
 	median := func(got, base time.Duration) bool { return within(got, base) || got <= base+250*time.Millisecond }
+	var problems []string
 	if !median(fair.P50, alone.P50) || !tail(fair.P99, alone.P99) || fair.OK < alone.OK-5 {
-		t.Errorf("beside them the honest team's p50 %s, p99 %s, %d answers; alone %s, %s, %d", fair.P50, fair.P99, fair.OK, alone.P50, alone.P99, alone.OK)
+		problems = append(problems, fmt.Sprintf("beside them the honest team's p50 %s, p99 %s, %d answers; alone %s, %s, %d", fair.P50, fair.P99, fair.OK, alone.P50, alone.P99, alone.OK))
 	}
 	for name, sum := range bad {
 		if sum.OK != 0 {
-			t.Errorf("%s: %d answers counted right", name, sum.OK)
+			problems = append(problems, fmt.Sprintf("%s: %d answers counted right", name, sum.OK))
 		}
 	}
+	return problems
 }
