@@ -282,7 +282,7 @@ func (b *Board) addTeam(t Team) error {
 		return fmt.Errorf("team %s: a live bill needs AWS access: run gameday board with AWS credentials (the board reads each team's account through its role)", t.Name)
 	}
 	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{}),
-		w: workerSide{reports: map[int]game.Scored{}, missing: map[int]string{}, unheld: time.Now()}}
+		w: workerSide{reports: map[int]game.Scored{}, missing: map[int]string{}}}
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm

@@ -25,8 +25,8 @@ type clock struct {
 	at     time.Duration // game time when the clock last started or stopped
 	since  time.Time     // real time when it last started
 	state  State
-	// held stops a running clock without pausing the game: the board
-	// holds it until its workers have leased every team.
+	// held stops a running clock without pausing the game: a board with
+	// workers is opened held, until they have leased every team.
 	held    bool
 	changed chan struct{} // closed and replaced on every change of state
 }
@@ -88,17 +88,6 @@ func (c *clock) Set(s State) bool {
 func (c *clock) bump() {
 	close(c.changed)
 	c.changed = make(chan struct{})
-}
-
-// Hold stops the clock where it stands until Release; the game's state is
-// unchanged.
-func (c *clock) Hold() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.held {
-		c.at, c.held = c.now(), true
-		c.bump()
-	}
 }
 
 func (c *clock) isHeld() bool {

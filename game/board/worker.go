@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,6 @@ type workerGame struct {
 type playedTeam struct {
 	team *team
 	stop chan struct{}
-	over bool // every minute reported after the end
 }
 
 // Run leases teams and plays them until ctx is done.
@@ -167,7 +167,7 @@ func (w *Worker) apply(g *workerGame, l Lease) *workerGame {
 			w.Log.Warn("team no longer leased to this worker: stopped", "team", name)
 			pt.halt()
 			delete(g.playing, name)
-			g.queue = dropTeam(g.queue, name)
+			g.queue = slices.DeleteFunc(g.queue, func(r MinuteReport) bool { return r.Team == name })
 		}
 	}
 	return g
@@ -185,16 +185,6 @@ func (g *workerGame) stopAll() {
 	for _, pt := range g.playing {
 		pt.halt()
 	}
-}
-
-func dropTeam(q []MinuteReport, name string) []MinuteReport {
-	out := q[:0]
-	for _, r := range q {
-		if r.Team != name {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // closeMinutes queues every minute the clock has passed; once the game is
@@ -217,8 +207,7 @@ func (g *workerGame) closeMinutes() bool {
 		for m := t.closedBelow; m < upTo; m++ {
 			g.queue = append(g.queue, MinuteReport{Team: t.name, Minute: m, Scored: t.take(m)})
 		}
-		pt.over = state == Ended && upTo > last
-		over = over && pt.over
+		over = over && upTo > last
 	}
 	return over
 }

@@ -63,7 +63,6 @@ func newWorkerPool(w Workers) (*workerPool, error) {
 type workerSide struct {
 	holder   string
 	heldFrom time.Duration // game time the holder plays the team from
-	unheld   time.Time     // since when no worker holds the team
 	everHeld bool
 	reports  map[int]game.Scored
 	missing  map[int]string
@@ -147,7 +146,7 @@ func (b *Board) Lease(worker string) (Lease, error) {
 	notes := b.expireLocked(now, g)
 	wp.seen[worker] = now
 	if state != Ended {
-		notes = append(notes, b.shareLocked(worker, now, g)...)
+		notes = append(notes, b.shareLocked(worker, g)...)
 	}
 	l := Lease{
 		Run: wp.run, State: state, GameTime: game.Duration(g), Lease: game.Duration(wp.Lease), Renew: game.Duration(wp.Lease / 3),
@@ -160,17 +159,16 @@ func (b *Board) Lease(worker string) (Lease, error) {
 	}
 	b.mu.Unlock()
 	for _, n := range notes {
-		b.note(n.team, "game", n.text)
+		b.note("", "game", n)
 	}
 	return l, nil
 }
 
-type pendingNote struct{ team, text string }
-
-// expireLocked frees the teams of workers not heard from for the lease.
-func (b *Board) expireLocked(now time.Time, g time.Duration) []pendingNote {
+// expireLocked frees the teams of workers not heard from for the lease:
+// every worker left in seen is live.
+func (b *Board) expireLocked(now time.Time, g time.Duration) []string {
 	wp := b.workers
-	var notes []pendingNote
+	var notes []string
 	for id, heard := range wp.seen {
 		if now.Sub(heard) <= wp.Lease {
 			continue
@@ -179,12 +177,12 @@ func (b *Board) expireLocked(now time.Time, g time.Duration) []pendingNote {
 		var freed []string
 		for _, t := range b.teams {
 			if t.w.holder == id {
-				t.w.holder, t.w.unheld = "", now
+				t.w.holder = ""
 				freed = append(freed, t.name)
 			}
 		}
 		if len(freed) > 0 {
-			notes = append(notes, pendingNote{"", fmt.Sprintf("worker %s lost at %s (no word for %s): %s wait for another worker", id, g.Round(time.Second), wp.Lease, strings.Join(freed, ", "))})
+			notes = append(notes, fmt.Sprintf("worker %s lost at %s (no word for %s): %s wait for another worker", id, g.Round(time.Second), wp.Lease, strings.Join(freed, ", ")))
 		}
 	}
 	return notes
@@ -194,14 +192,9 @@ func (b *Board) expireLocked(now time.Time, g time.Duration) []pendingNote {
 // the expected workers while the game waits for them (paused, or its
 // clock held), over the live ones once it runs, and over the live ones at
 // once for a lost worker's teams.
-func (b *Board) shareLocked(worker string, now time.Time, g time.Duration) []pendingNote {
+func (b *Board) shareLocked(worker string, g time.Duration) []string {
 	wp := b.workers
-	live, held := 0, 0
-	for _, heard := range wp.seen {
-		if now.Sub(heard) <= wp.Lease {
-			live++
-		}
-	}
+	live, held := len(wp.seen), 0 // expireLocked has just run
 	lost := false
 	for _, t := range b.teams {
 		if t.w.holder == worker {
@@ -214,7 +207,7 @@ func (b *Board) shareLocked(worker string, now time.Time, g time.Duration) []pen
 		among = live
 	}
 	share := (len(b.teams) + among - 1) / among
-	var notes []pendingNote
+	var notes []string
 	var taken []string
 	for _, t := range b.teams {
 		if held >= share {
@@ -240,7 +233,7 @@ func (b *Board) shareLocked(worker string, now time.Time, g time.Duration) []pen
 		t.w.everHeld = true
 	}
 	if len(taken) > 0 {
-		notes = append(notes, pendingNote{"", fmt.Sprintf("worker %s took over %s at %s", worker, strings.Join(taken, ", "), g.Round(time.Second))})
+		notes = append(notes, fmt.Sprintf("worker %s took over %s at %s", worker, strings.Join(taken, ", "), g.Round(time.Second)))
 	}
 	return notes
 }
@@ -358,7 +351,7 @@ func (b *Board) expireWorkers() {
 	notes := b.expireLocked(time.Now(), g)
 	b.mu.Unlock()
 	for _, n := range notes {
-		b.note(n.team, "game", n.text)
+		b.note("", "game", n)
 	}
 }
 
