@@ -1,7 +1,10 @@
 package test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,5 +63,59 @@ func TestOnlyTheAccountsPackageCallsAWS(t *testing.T) {
 	}
 	if strings.Contains(string(deps), "aws-sdk-go-v2") {
 		t.Error("game/board depends on the AWS SDK")
+	}
+}
+
+// largeFileAllowed names the tracked files allowed over maxTrackedBytes,
+// each with its reason. Every other large file is build output or data
+// that belongs elsewhere: a clone carries every version of it for good.
+var largeFileAllowed = map[string]string{}
+
+// maxTrackedBytes is the largest file a commit may add unless allowed.
+const maxTrackedBytes = 1 << 20
+
+// A clone stays small: no tracked file over 1 MiB but the allowed ones.
+func TestNoLargeFileIsTracked(t *testing.T) {
+	cmd := exec.Command("git", "ls-files", "-z")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	files := strings.Split(strings.TrimRight(string(out), "\x00"), "\x00")
+	if len(files) < 100 {
+		t.Fatalf("git ls-files listed %d files: the listing is broken", len(files))
+	}
+	for _, f := range files {
+		info, err := os.Lstat(filepath.Join("..", f))
+		if err != nil {
+			continue // deleted in the work tree, not yet committed
+		}
+		if info.Size() > maxTrackedBytes {
+			if _, ok := largeFileAllowed[f]; !ok {
+				t.Errorf("%s is tracked and %d bytes (over %d): remove it with git rm --cached, ignore it if it is build output, or allow it with a reason in largeFileAllowed", f, info.Size(), maxTrackedBytes)
+			}
+		}
+	}
+	for f := range largeFileAllowed {
+		if !slices.Contains(files, f) {
+			t.Errorf("largeFileAllowed names %s, which is not tracked: remove it from the list", f)
+		}
+	}
+}
+
+// What `go build` writes where it runs (the app's, a command's and the
+// service's binaries) and make's folders are ignored, so git add -A never
+// commits them.
+func TestBuildOutputIsIgnored(t *testing.T) {
+	outputs := []string{"gameday", "unicorn-rentals", "check", "plan", "localgame", "service/service", "bin/gameday", "out/none/UnicornRentals.template.json", "cdk.out/manifest.json", "node_modules/aws-cdk/package.json", "test/test.test"}
+	cmd := exec.Command("git", append([]string{"check-ignore", "--no-index"}, outputs...)...)
+	cmd.Dir = ".."
+	out, _ := cmd.Output() // exit 1 when one is not ignored: the lines say which
+	ignored := strings.Fields(string(out))
+	for _, o := range outputs {
+		if !slices.Contains(ignored, o) {
+			t.Errorf("%s is not ignored: add it to .gitignore", o)
+		}
 	}
 }
