@@ -14,7 +14,7 @@ SPEED    ?= 240
 STACK    ?= UnicornRentals
 # What a synthesized template follows from: make synth runs again when any
 # of it is newer than the template.
-APP_SOURCES := main.go go.mod go.sum cdk.json spec stacks constructs service
+APP_SOURCES := main.go go.mod go.sum cdk.json config catalog contract teamsfile stacks constructs service
 # A scenario file for make local; empty plays the committed four-hour game.
 SCENARIO ?=
 # The AMI to pin every instance to (the ImageId output of a deployed
@@ -163,7 +163,7 @@ fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 
 docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md and the scoreboard screenshot from the code
-	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./spec/
+	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./catalog/
 	UPDATE_DOCS=1 go test -count=1 -run TestSecurityReviewMatchesTheBaseline ./test/
 	UPDATE_DOCS=1 go test -count=1 -run Chromium ./game/board/
 

@@ -11,13 +11,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/stacks"
 )
 
 func main() {
 	app := awscdk.NewApp(nil)
-	cfg, err := spec.ConfigFromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	cfg, err := config.FromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
 	// A deploy follows its synth at once: the chaos schedule starts from now.
 	now := time.Now()
 	if err == nil {
@@ -31,10 +32,10 @@ func main() {
 	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", RootDir: ".", Env: deployEnv(), Now: now})
 	assembly := app.Synth(nil)
 	if template, ok := assembly.GetStackArtifact(built.Game.ArtifactId()).Template().(map[string]any); ok {
-		fmt.Fprintln(os.Stderr, "synthesized", spec.Summary(cfg, template))
+		fmt.Fprintln(os.Stderr, "synthesized", config.Summary(cfg, template))
 	}
 	if b := cfg.Board; b != nil {
-		fmt.Fprintf(os.Stderr, "synthesized %s: the scoreboard for %d teams, %d workers of %d CPU units\n", spec.FacilitatorStackName, b.TeamCount, b.Size.Workers, b.Size.WorkerCPU)
+		fmt.Fprintf(os.Stderr, "synthesized %s: the scoreboard for %d teams, %d workers of %d CPU units\n", contract.FacilitatorStackName, b.TeamCount, b.Size.Workers, b.Size.WorkerCPU)
 	}
 	jsii.Close()
 }

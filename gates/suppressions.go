@@ -37,7 +37,7 @@ var facilitatorSuppressions = []Suppression{
 	{Path: "Scoreboard/WorkerTask/ExecutionRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::*", Facilitator: true,
 		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository, log group and secret"},
 	{Path: "Scoreboard/BoardTask/TaskRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::arn:<AWS::Partition>:iam::*:role/*", Facilitator: true,
-		Reason: "The board assumes each team's BillReader role, in accounts and with generated names the stack cannot know; each role trusts only the facilitator's account and allows only spec.BillReaderActions"},
+		Reason: "The board assumes each team's BillReader role, in accounts and with generated names the stack cannot know; each role trusts only the facilitator's account and allows only contract.BillReaderActions"},
 	{Path: "Scoreboard/Token/Resource", Rule: "AwsSolutions-SMG4", Facilitator: true,
 		Reason: "The control token lives for one game day; the board and workers read it at start, so a rotation mid-game would lock the workers out until they restart"},
 	{Path: "Vpc/Resource", Rule: "AwsSolutions-VPC7", Facilitator: true,

@@ -6,13 +6,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 // AppProps configures the whole app.
 type AppProps struct {
 	// Config is the app's validated configuration.
-	Config spec.Config
+	Config config.Config
 	// ServiceDir is the hash service's source folder. Required.
 	ServiceDir string
 	// Now is when the app is synthesized, for the chaos schedule.

@@ -7,14 +7,15 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/constructs/chaos"
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // ChaosStackProps configures the chaos stack.
 type ChaosStackProps struct {
 	awscdk.StackProps
-	Config spec.Config
+	Config config.Config
 	// Now is when the app is synthesized, just before a deploy: the
 	// schedule's first runs are the game's next ones after it. Default:
 	// the zero time, which schedules from the game's start.
@@ -35,12 +36,12 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 	cfg := props.Config
 	stackProps := props.StackProps
 	stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the Chaos Monkey (AWS FIS)")
-	c := &ChaosStack{Stack: awscdk.NewStack(scope, jsii.String(spec.ChaosStackName(cfg.StackName)), &stackProps)}
-	awscdk.Tags_Of(c.Stack).Add(jsii.String(spec.GameTag), jsii.String(spec.GameTagValue), nil)
+	c := &ChaosStack{Stack: awscdk.NewStack(scope, jsii.String(contract.ChaosStackName(cfg.StackName)), &stackProps)}
+	awscdk.Tags_Of(c.Stack).Add(jsii.String(contract.GameTag), jsii.String(contract.GameTagValue), nil)
 	monkey := chaos.Props{
-		StopAlarmArn: awscdk.Fn_ImportValue(jsii.String(spec.ErrorRateAlarmExport(cfg.StackName))),
-		ServiceTags:  map[string]string{spec.ComponentTag: spec.ComponentValue, spec.GameTag: spec.GameTagValue},
-		SubnetTags:   map[string]string{spec.GameTag: spec.GameTagValue},
+		StopAlarmArn: awscdk.Fn_ImportValue(jsii.String(contract.ErrorRateAlarmExport(cfg.StackName))),
+		ServiceTags:  map[string]string{contract.ComponentTag: contract.ComponentValue, contract.GameTag: contract.GameTagValue},
+		SubnetTags:   map[string]string{contract.GameTag: contract.GameTagValue},
 	}
 	if s := cfg.Chaos; s.Enabled {
 		instances, _ := s.FirstRun(0, props.Now)
@@ -48,7 +49,7 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 		monkey.Schedule = &chaos.Schedule{Interval: s.Interval, FirstInstanceRun: instances, FirstTaskRun: tasks, End: s.End()}
 	}
 	c.Monkey = chaos.New(c.Stack, "Monkey", monkey)
-	awscdk.NewCfnOutput(c.Stack, jsii.String(spec.ExperimentRoleOutput), &awscdk.CfnOutputProps{
+	awscdk.NewCfnOutput(c.Stack, jsii.String(contract.ExperimentRoleOutput), &awscdk.CfnOutputProps{
 		Description: jsii.String("The role AWS FIS runs the experiments as: the scoreboard passes it to the experiments it starts"),
 		Value:       c.Monkey.Role.RoleArn(),
 	})

@@ -8,15 +8,16 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/constructs/scoreboard"
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // FacilitatorStackProps configures the facilitator's stack.
 type FacilitatorStackProps struct {
 	awscdk.StackProps
 	// Board is the teams and the tasks' sizes. Required.
-	Board spec.Board
+	Board config.Board
 	// RootDir is the repository's root, the gameday image's build
 	// context. Required.
 	RootDir string
@@ -40,14 +41,14 @@ const (
 // gamedayBuildInputs are what the gameday image's build reads from the
 // repository: everything else stays out of the build context and of the
 // image asset's hash.
-var gamedayBuildInputs = []string{"go.mod", "go.sum", "game", "spec", "service"}
+var gamedayBuildInputs = []string{"go.mod", "go.sum", "game", "config", "catalog", "contract", "teamsfile", "service"}
 
 // NewFacilitatorStack builds the facilitator's stack.
 func NewFacilitatorStack(scope constructs.Construct, props FacilitatorStackProps) *FacilitatorStack {
 	stackProps := props.StackProps
 	stackProps.Description = jsii.String("Unicorn.Rentals GameDay: the scoreboard and its load, on ECS Fargate")
-	s := &FacilitatorStack{Stack: awscdk.NewStack(scope, jsii.String(spec.FacilitatorStackName), &stackProps)}
-	awscdk.Tags_Of(s.Stack).Add(jsii.String(spec.GameTag), jsii.String(spec.GameTagValue), &awscdk.TagProps{
+	s := &FacilitatorStack{Stack: awscdk.NewStack(scope, jsii.String(contract.FacilitatorStackName), &stackProps)}
+	awscdk.Tags_Of(s.Stack).Add(jsii.String(contract.GameTag), jsii.String(contract.GameTagValue), &awscdk.TagProps{
 		// CloudFormation cannot tag a VPC origin after it is created (see
 		// the game stack).
 		ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin"),

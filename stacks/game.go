@@ -17,6 +17,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/constructs/alb"
 	"github.com/unicorn-rentals/gameday/constructs/billreader"
 	"github.com/unicorn-rentals/gameday/constructs/binary"
@@ -27,8 +29,8 @@ import (
 	"github.com/unicorn-rentals/gameday/constructs/network"
 	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/constructs/waste"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // Scaling timings. An instance that upgrades its OS at boot takes minutes
@@ -51,7 +53,7 @@ const (
 type GameStackProps struct {
 	awscdk.StackProps
 	// Config is the app's validated configuration.
-	Config spec.Config
+	Config config.Config
 	// ServiceDir is the hash service's source folder: the binary for EC2
 	// and the container build context for Fargate.
 	ServiceDir string
@@ -75,7 +77,7 @@ type GameStack struct {
 	BillReader  *billreader.BillReader // with a facilitator account
 
 	image awsec2.IMachineImage // of every instance
-	fixes spec.FixSet
+	fixes catalog.FixSet
 }
 
 // NewGameStack builds the stack for props.Config.Fixes.
@@ -91,39 +93,39 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	// Not on the VPC origin: CloudFront refuses any update of a VPC origin
 	// that a distribution uses, a tag change included (aws-cdk#34629,
 	// aws-cdk#35765; https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
-	awscdk.Tags_Of(s.Stack).Add(jsii.String(spec.GameTag), jsii.String(spec.GameTagValue), &awscdk.TagProps{
+	awscdk.Tags_Of(s.Stack).Add(jsii.String(contract.GameTag), jsii.String(contract.GameTagValue), &awscdk.TagProps{
 		ExcludeResourceTypes: jsii.Strings("AWS::CloudFront::VpcOrigin"),
 	})
 	s.image = machineImage(cfg.AMI)
 
 	natGateways := 2 // one per AZ
-	if !fixes.Present(spec.FlawSpareNatGateway) {
+	if !fixes.Present(catalog.FlawSpareNatGateway) {
 		natGateways = 1
 	}
 	s.Network = network.New(s.Stack, "Network", network.Props{
-		WideAppSubnets: !fixes.Present(spec.FlawSmallSubnets),
+		WideAppSubnets: !fixes.Present(catalog.FlawSmallSubnets),
 		NatGateways:    natGateways,
 	})
-	appSubnets := s.Network.AppSubnets(fixes.Present(spec.FlawSingleAZ))
+	appSubnets := s.Network.AppSubnets(fixes.Present(catalog.FlawSingleAZ))
 
 	// While the service moves to Fargate, the instances and the tasks run
 	// side by side.
-	if fixes.Has(spec.FixFargate) {
+	if fixes.Has(catalog.FixFargate) {
 		s.Tasks = s.newTasks(cfg, props.ServiceDir, appSubnets)
 	}
-	if !fixes.Has(spec.FixRetireEC2) {
+	if !fixes.Has(catalog.FixRetireEC2) {
 		s.Fleet = s.newFleet(cfg, props.ServiceDir, appSubnets)
 	}
 
-	if fixes.Present(spec.FlawClassicLB) {
+	if fixes.Present(catalog.FlawClassicLB) {
 		s.Clb = classiclb.New(s.Stack, "Clb", classiclb.Props{
 			Vpc:          s.Network.Vpc,
 			InstancePort: api.DefaultPort,
-			Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(spec.FlawTCPHealthCheck)},
+			Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(catalog.FlawTCPHealthCheck)},
 		})
 		s.Clb.LoadBalancer.AddTarget(s.Fleet.Group)
 	}
-	if fixes.Has(spec.FixVpcOrigin) {
+	if fixes.Has(catalog.FixVpcOrigin) {
 		s.InternalAlb = s.newAlb(cfg, true)
 		// Built by vpc-origin, used from harden: a VPC origin takes many
 		// minutes to create, and CloudFront can use it only once it exists.
@@ -133,11 +135,11 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 			HttpPort:       jsii.Number(alb.ListenerPort),
 		})
 	}
-	if fixes.Has(spec.FixALB) && fixes.Present(spec.FlawPublicLoadBalancer) {
+	if fixes.Has(catalog.FixALB) && fixes.Present(catalog.FlawPublicLoadBalancer) {
 		s.Alb = s.newAlb(cfg, false)
 	}
 
-	if fixes.Has(spec.FixAutoscale) {
+	if fixes.Has(catalog.FixAutoscale) {
 		s.autoscale(cfg)
 	}
 	// New targets pass a load balancer's health checks only once their
@@ -152,7 +154,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	}
 
 	endpoint := s.frontURL()
-	if fixes.Has(spec.FixCache) {
+	if fixes.Has(catalog.FixCache) {
 		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg)})
 		endpoint = s.Cdn.URL()
 		// Targets leave a path only once CloudFront has left it: when a
@@ -166,16 +168,16 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		}
 	}
 
-	if fixes.Present(spec.FlawForgottenInstance) {
+	if fixes.Present(catalog.FlawForgottenInstance) {
 		// Pinned to the CTO's small subnet: other fixes must not move it.
 		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
 			Vpc:          s.Network.Vpc,
 			Subnet:       (*s.Network.SmallAppSubnets())[0],
-			InstanceType: spec.InstanceType,
+			InstanceType: contract.InstanceType,
 			MachineImage: s.image,
 			Flaws: waste.Flaws{
-				IMDSv1:      fixes.Present(spec.FlawIMDSv1),
-				Unencrypted: fixes.Present(spec.FlawUnencryptedVolumes),
+				IMDSv1:      fixes.Present(catalog.FlawIMDSv1),
+				Unencrypted: fixes.Present(catalog.FlawUnencryptedVolumes),
 			},
 		})
 	}
@@ -184,12 +186,12 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	if cfg.FacilitatorAccount != "" {
 		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{
-			TrustedAccount: cfg.FacilitatorAccount, Actions: spec.BillReaderActions,
-			ExperimentActions: spec.MonkeyActions,
+			TrustedAccount: cfg.FacilitatorAccount, Actions: contract.BillReaderActions,
+			ExperimentActions: contract.MonkeyActions,
 			// The chaos stack's roles, by the names CloudFormation gives them.
-			ExperimentRoles: []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"+spec.ChaosStackName(cfg.StackName)+"-*"), nil)},
+			ExperimentRoles: []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"+contract.ChaosStackName(cfg.StackName)+"-*"), nil)},
 		})
-		awscdk.NewCfnOutput(s.Stack, jsii.String(spec.BillReaderRoleOutput), &awscdk.CfnOutputProps{
+		awscdk.NewCfnOutput(s.Stack, jsii.String(contract.BillReaderRoleOutput), &awscdk.CfnOutputProps{
 			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN> in the teams file"),
 			Value:       s.BillReader.Role.RoleArn(),
 		})
@@ -210,7 +212,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 }
 
 // newFleet runs the service on EC2, flawed as the fix set leaves it.
-func (s *GameStack) newFleet(cfg spec.Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
+func (s *GameStack) newFleet(cfg config.Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
 	fixes := cfg.Fixes
 	s.Binary = binary.New(s.Stack, "Binary", binary.Props{SourceDir: serviceDir})
 	props := fleet.Props{
@@ -218,34 +220,34 @@ func (s *GameStack) newFleet(cfg spec.Config, serviceDir string, subnets *awsec2
 		Subnets:      subnets,
 		Binary:       s.Binary.Asset,
 		Env:          cfg.Service.Env(),
-		InstanceType: spec.InstanceType,
+		InstanceType: contract.InstanceType,
 		MachineImage: s.image,
 		BootTime:     bootTime(fixes),
 		Size:         cfg.FleetSize,
 		DrainTimeout: cfg.Service.DrainTimeout,
 		Flaws: fleet.Flaws{
-			UpgradeOnBoot:      fixes.Present(spec.FlawBootUpgrade),
-			NoSupervisor:       fixes.Present(spec.FlawNoSupervisor),
-			EC2HealthCheck:     fixes.Present(spec.FlawEC2HealthCheck),
-			NoRollingUpdate:    fixes.Present(spec.FlawNoRollingUpdate),
-			DetailedMonitoring: fixes.Present(spec.FlawDetailedMonitoring),
-			OversizedRoot:      fixes.Present(spec.FlawOversizedRoot),
-			OpenSecurityGroup:  fixes.Present(spec.FlawOpenSecurityGroup),
-			IMDSv1:             fixes.Present(spec.FlawIMDSv1),
-			Unencrypted:        fixes.Present(spec.FlawUnencryptedVolumes),
+			UpgradeOnBoot:      fixes.Present(catalog.FlawBootUpgrade),
+			NoSupervisor:       fixes.Present(catalog.FlawNoSupervisor),
+			EC2HealthCheck:     fixes.Present(catalog.FlawEC2HealthCheck),
+			NoRollingUpdate:    fixes.Present(catalog.FlawNoRollingUpdate),
+			DetailedMonitoring: fixes.Present(catalog.FlawDetailedMonitoring),
+			OversizedRoot:      fixes.Present(catalog.FlawOversizedRoot),
+			OpenSecurityGroup:  fixes.Present(catalog.FlawOpenSecurityGroup),
+			IMDSv1:             fixes.Present(catalog.FlawIMDSv1),
+			Unencrypted:        fixes.Present(catalog.FlawUnencryptedVolumes),
 		},
 	}
-	if fixes.Has(spec.FixAutoscale) {
+	if fixes.Has(catalog.FixAutoscale) {
 		props.MinSize, props.MaxSize = cfg.MinCapacity, cfg.MaxCapacity
 	}
 	f := fleet.New(s.Stack, "Fleet", props)
-	awscdk.Tags_Of(f.Group).Add(jsii.String(spec.ComponentTag), jsii.String(spec.ComponentValue), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
+	awscdk.Tags_Of(f.Group).Add(jsii.String(contract.ComponentTag), jsii.String(contract.ComponentValue), &awscdk.TagProps{ApplyToLaunchedInstances: jsii.Bool(true)})
 	return f
 }
 
 // newTasks runs the service on Fargate, from the image built from the
 // service's own folder, for the task's architecture.
-func (s *GameStack) newTasks(cfg spec.Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
+func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
 	props := tasks.Props{
 		Vpc:     s.Network.Vpc,
 		Subnets: subnets,
@@ -256,11 +258,11 @@ func (s *GameStack) newTasks(cfg spec.Config, serviceDir string, subnets *awsec2
 		Env:          cfg.Service.Env(),
 		DrainTimeout: cfg.Service.DrainTimeout,
 	}
-	if !cfg.Fixes.Has(spec.FixAutoscale) {
+	if !cfg.Fixes.Has(catalog.FixAutoscale) {
 		props.DesiredCount = cfg.FleetSize
 	}
 	t := tasks.New(s.Stack, "Tasks", props)
-	awscdk.Tags_Of(t.Service).Add(jsii.String(spec.ComponentTag), jsii.String(spec.ComponentValue), nil)
+	awscdk.Tags_Of(t.Service).Add(jsii.String(contract.ComponentTag), jsii.String(contract.ComponentValue), nil)
 	return t
 }
 
@@ -268,7 +270,7 @@ func (s *GameStack) newTasks(cfg spec.Config, serviceDir string, subnets *awsec2
 // the tasks or both. The internal one, reached only by CloudFront's VPC
 // origin, is a construct of its own: a load balancer's scheme cannot
 // change in place, and a target group belongs to one load balancer.
-func (s *GameStack) newAlb(cfg spec.Config, internal bool) *alb.ALB {
+func (s *GameStack) newAlb(cfg config.Config, internal bool) *alb.ALB {
 	id := "Alb"
 	props := alb.Props{
 		Vpc:        s.Network.Vpc,
@@ -326,7 +328,7 @@ func dependsOn(dependent, on constructs.IConstruct) {
 
 // autoscale tracks requests per target, aiming at the target value derived
 // from the very settings the service is started with.
-func (s *GameStack) autoscale(cfg spec.Config) {
+func (s *GameStack) autoscale(cfg config.Config) {
 	target := float64(cfg.Service.TargetRequestsPerMinute())
 	front := s.servingAlb()
 	if s.Tasks != nil {
@@ -354,8 +356,8 @@ func (s *GameStack) autoscale(cfg spec.Config) {
 
 // bootTime is how long a new instance takes to serve: the scaling warm-up
 // and the health checks' grace both follow it.
-func bootTime(fixes spec.FixSet) time.Duration {
-	if fixes.Present(spec.FlawBootUpgrade) {
+func bootTime(fixes catalog.FixSet) time.Duration {
+	if fixes.Present(catalog.FlawBootUpgrade) {
 		return slowBootWarmup
 	}
 	return fastBootWarmup
@@ -396,7 +398,7 @@ func (s *GameStack) frontURL() *string {
 // to a public one, through a VPC origin to an internal one. Either way
 // over HTTP (the load balancer has no certificate; the game has no
 // domain), and waiting as long as a request may queue at the service.
-func (s *GameStack) origin(cfg spec.Config) awscloudfront.IOrigin {
+func (s *GameStack) origin(cfg config.Config) awscloudfront.IOrigin {
 	timeout := api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait) + 5*time.Second
 	timeout = min(max(timeout, minOriginTimeout), maxOriginTimeout).Round(time.Second)
 	readTimeout := awscdk.Duration_Seconds(jsii.Number(timeout.Seconds()))

@@ -6,7 +6,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/monitor"
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // metric is a one-minute CloudWatch metric.
@@ -59,7 +59,7 @@ func (s *GameStack) observe() {
 	awscdk.NewCfnOutput(s.Stack, jsii.String("ErrorRateAlarmArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The alarm chaos experiments stop on"),
 		Value:       s.Monitor.ErrorRate.AlarmArn(),
-		ExportName:  jsii.String(spec.ErrorRateAlarmExport(*s.Stack.StackName())),
+		ExportName:  jsii.String(contract.ErrorRateAlarmExport(*s.Stack.StackName())),
 	})
 }
 

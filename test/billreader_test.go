@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // With a facilitator account, the game stack has a role that account may
@@ -13,11 +14,11 @@ import (
 // experiments make, passing only the chaos stack's role to FIS, and names
 // it in an output; without one, no role.
 func TestTheBillReaderRole(t *testing.T) {
-	if roles := synth(t, "none", synthOptions{}).raw["Outputs"].(map[string]any)[spec.BillReaderRoleOutput]; roles != nil {
+	if roles := synth(t, "none", synthOptions{}).raw["Outputs"].(map[string]any)[contract.BillReaderRoleOutput]; roles != nil {
 		t.Error("a role without a facilitator account")
 	}
 	for _, set := range []string{"none", "all"} {
-		tpl := synth(t, set, synthOptions{configure: func(c *spec.Config) { c.FacilitatorAccount = "123456789012" }})
+		tpl := synth(t, set, synthOptions{configure: func(c *config.Config) { c.FacilitatorAccount = "123456789012" }})
 		var role, policy resource
 		for _, r := range tpl.ofType("AWS::IAM::Role") {
 			if text(r.prop("AssumeRolePolicyDocument")) == `{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"AWS":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::123456789012:root"]]}}}],"Version":"2012-10-17"}` {
@@ -48,7 +49,7 @@ func TestTheBillReaderRole(t *testing.T) {
 			}
 			return slices.Sorted(slices.Values(out))
 		}
-		for i, want := range [][]string{spec.BillReaderActions, spec.MonkeyActions, {"iam:PassRole"}} {
+		for i, want := range [][]string{contract.BillReaderActions, contract.MonkeyActions, {"iam:PassRole"}} {
 			want = slices.Sorted(slices.Values(want))
 			if got := actionsOf(i); !slices.Equal(got, want) || stmts[i].(map[string]any)["Effect"] != "Allow" {
 				t.Errorf("%s: statement %d allows %v, want exactly %v", set, i, got, want)
@@ -57,7 +58,7 @@ func TestTheBillReaderRole(t *testing.T) {
 		if pass := text(stmts[2]); !strings.Contains(pass, `"iam:PassedToService":"fis.amazonaws.com"`) || !strings.Contains(pass, ":role/UnicornRentals-Chaos-*") {
 			t.Errorf("%s: passing roles %s: want only the chaos stack's, to FIS only", set, pass)
 		}
-		out := tpl.raw["Outputs"].(map[string]any)[spec.BillReaderRoleOutput]
+		out := tpl.raw["Outputs"].(map[string]any)[contract.BillReaderRoleOutput]
 		if out == nil || !slices.Contains(refs(out), role.id) {
 			t.Errorf("%s: output %v does not name the role", set, out)
 		}

@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // calibrationSpeeds are the real day's speed and the local game's.
@@ -19,24 +20,24 @@ var calibrationSpeeds = []float64{1, 240}
 // models them: each fix set's own template, priced by the cost model.
 func pathSetups(t *testing.T) []game.Setup {
 	t.Helper()
-	cfg := spec.DefaultConfig()
+	cfg := config.Default()
 	var out []game.Setup
-	for i := 0; i <= len(spec.AllFixes); i++ {
-		set := spec.NewFixSet(spec.AllFixes[:i]...)
+	for i := 0; i <= len(catalog.AllFixes); i++ {
+		set := catalog.NewFixSet(catalog.AllFixes[:i]...)
 		raw := []byte(text(synth(t, set.String(), synthOptions{}).raw))
 		s := game.Setup{
 			Name:        set.String(),
-			Cache:       set.Has(spec.FixCache),
+			Cache:       set.Has(catalog.FixCache),
 			Targets:     cfg.FleetSize,
 			PerTarget:   api.Capacity(cfg.Service.Work, cfg.Service.Concurrency) / 60,
 			MissLatency: cfg.Service.Work,
-			TargetUse:   spec.ScalingHeadroom,
+			TargetUse:   config.ScalingHeadroom,
 			Bill: func(tr game.Traffic) (float64, error) {
 				est, err := game.EstimateCost(raw, game.DefaultPrices(), tr)
 				return est.Total, err
 			},
 		}
-		if set.Has(spec.FixAutoscale) {
+		if set.Has(catalog.FixAutoscale) {
 			s.Autoscale, s.Targets, s.MinTargets = true, cfg.MaxCapacity, cfg.MinCapacity
 		}
 		out = append(out, s)
@@ -57,7 +58,7 @@ func calibrationTable(t *testing.T, rows map[float64][]game.Expectation) string 
 		c := rows[240][i]
 		name := "`none`"
 		if i > 0 {
-			name = "`+" + string(spec.AllFixes[i-1]) + "`"
+			name = "`+" + string(catalog.AllFixes[i-1]) + "`"
 		}
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | $%.2f | %s | %s |\n", i, name, thousands(e.Score), pct(e), e.CostPerHour, thousands(c.Score), pct(c))
 	}

@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/constructs/chaos"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/gates"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 func experiment(t *testing.T, tpl *template, name string) resource {
@@ -54,7 +56,7 @@ func TestExperimentsFindTheServiceUnderEveryFixSet(t *testing.T) {
 		}
 		return len(want) > 0
 	}
-	for _, set := range append([]spec.FixSet{{}}, fixSets(t)...) {
+	for _, set := range append([]catalog.FixSet{{}}, fixSets(t)...) {
 		game := synth(t, set.String(), synthOptions{})
 		if g, ok := group(game); ok {
 			if !covers(tagsOf(g), targetTags(chaos.TerminateInstance, "Instance")) || !strings.Contains(text(g.prop("Tags")), `"PropagateAtLaunch":true`) {
@@ -124,7 +126,7 @@ func TestFisRoleMayDoExactlyWhatTheExperimentsNeed(t *testing.T) {
 func TestExperimentsStopOnTheGameStacksAlarm(t *testing.T) {
 	monkey := synthChaos(t, "all", nil, false)
 	for _, e := range monkey.ofType("AWS::FIS::ExperimentTemplate") {
-		want := `[{"Source":"aws:cloudwatch:alarm","Value":{"Fn::ImportValue":"` + spec.ErrorRateAlarmExport("UnicornRentals") + `"}}]`
+		want := `[{"Source":"aws:cloudwatch:alarm","Value":{"Fn::ImportValue":"` + contract.ErrorRateAlarmExport("UnicornRentals") + `"}}]`
 		if got := text(e.prop("StopConditions")); got != want {
 			t.Errorf("%s stop conditions %s\nwant %s", e.id, got, want)
 		}
@@ -138,13 +140,13 @@ func TestTheMonkeyIsOffUnlessScheduled(t *testing.T) {
 	if n := len(synthChaos(t, "none", nil, false).ofType("AWS::Scheduler::Schedule")); n != 0 {
 		t.Errorf("%d schedules by default", n)
 	}
-	cfg, err := spec.ConfigFromContext(func(k string) any {
+	cfg, err := config.FromContext(func(k string) any {
 		return map[string]any{"chaosSchedule": "on", "chaosStart": "2026-12-03T09:00:00Z", "chaosInterval": "30m", "chaosDuration": "3h"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	monkey := synthChaos(t, "none", func(c *spec.Config) { c.Chaos = cfg.Chaos }, false)
+	monkey := synthChaos(t, "none", func(c *config.Config) { c.Chaos = cfg.Chaos }, false)
 	schedules := monkey.ofType("AWS::Scheduler::Schedule")
 	if len(schedules) != 2 {
 		t.Fatalf("%d schedules, want the instance and the task experiment", len(schedules))
@@ -172,10 +174,10 @@ func TestTheMonkeyIsOffUnlessScheduled(t *testing.T) {
 // Scheduler rejects a start date more than five minutes in the past.
 func TestTheMonkeyDeployedMidGameStartsAtItsNextRun(t *testing.T) {
 	start := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-	cfg := spec.DefaultConfig()
-	cfg.Chaos = spec.ChaosSchedule{Enabled: true, Start: start, Interval: 30 * time.Minute, Duration: 3 * time.Hour}
+	cfg := config.Default()
+	cfg.Chaos = config.ChaosSchedule{Enabled: true, Start: start, Interval: 30 * time.Minute, Duration: 3 * time.Hour}
 	now := start.Add(100 * time.Minute)
-	app := synthApp(t, "none", synthOptions{configure: func(c *spec.Config) { c.Chaos = cfg.Chaos }, now: now})
+	app := synthApp(t, "none", synthOptions{configure: func(c *config.Config) { c.Chaos = cfg.Chaos }, now: now})
 	var starts []string
 	for _, s := range app.chaos.ofType("AWS::Scheduler::Schedule") {
 		at, err := time.Parse(time.RFC3339, fmt.Sprint(s.prop("StartDate")))

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 // CloudFront refuses to update a VPC origin that a distribution uses, tags
@@ -31,11 +32,11 @@ func TestTheVpcOriginCarriesNoTags(t *testing.T) {
 // health checks more.
 func TestHealthCheckGraceCoversTheBoot(t *testing.T) {
 	checked := 0
-	for _, set := range append(fixSets(t), spec.FixSet{}) {
+	for _, set := range append(fixSets(t), catalog.FixSet{}) {
 		tpl := synth(t, set.String(), synthOptions{})
 		for _, g := range tpl.ofType("AWS::AutoScaling::AutoScalingGroup") {
 			boot := 90.0
-			if set.Present(spec.FlawBootUpgrade) {
+			if set.Present(catalog.FlawBootUpgrade) {
 				boot = 300
 			}
 			grace, _ := g.prop("HealthCheckGracePeriod").(float64)
@@ -63,7 +64,7 @@ func TestTheAMICanBePinnedForTheDay(t *testing.T) {
 		t.Errorf("ImageId output %s: want the AMI resolved from SSM", out)
 	}
 	const ami = "ami-0123456789abcdef0"
-	pinned := synth(t, "none", synthOptions{configure: func(c *spec.Config) { c.AMI = ami }})
+	pinned := synth(t, "none", synthOptions{configure: func(c *config.Config) { c.AMI = ami }})
 	images := []any{
 		pinned.one(t, "AWS::EC2::LaunchTemplate").prop("LaunchTemplateData", "ImageId"),
 		pinned.one(t, "AWS::EC2::Instance").prop("ImageId"),
@@ -80,7 +81,7 @@ func TestTheAMICanBePinnedForTheDay(t *testing.T) {
 		t.Error("the target has no instance, yet an ImageId output")
 	}
 	for value, want := range map[string]string{"ami-123": "want an AMI ID", "ami-0123456789abcdef0": ""} {
-		_, err := spec.ConfigFromContext(func(k string) any { return map[string]any{"ami": value}[k] })
+		_, err := config.FromContext(func(k string) any { return map[string]any{"ami": value}[k] })
 		if got := fmt.Sprint(err); (want == "") != (err == nil) || !strings.Contains(got, want) {
 			t.Errorf("ami %q: %v", value, err)
 		}

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/gates/plan"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
@@ -166,7 +168,7 @@ func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
 
 func TestEveryContextValueInTheDocsIsAccepted(t *testing.T) {
 	read := map[string]bool{}
-	spec.ConfigFromContext(func(key string) any { read[key] = true; return nil })
+	config.FromContext(func(key string) any { read[key] = true; return nil })
 	seen := 0
 	for _, c := range allQuotedCode(t) {
 		ctx := map[string]any{}
@@ -184,7 +186,7 @@ func TestEveryContextValueInTheDocsIsAccepted(t *testing.T) {
 		if len(ctx) == 0 || placeholder {
 			continue
 		}
-		if _, err := spec.ConfigFromContext(func(key string) any { return ctx[key] }); err != nil {
+		if _, err := config.FromContext(func(key string) any { return ctx[key] }); err != nil {
 			t.Errorf("%s: %s: %v", c.where, c.text, err)
 		}
 	}
@@ -240,11 +242,11 @@ func TestEveryCDKCommandInTheDocsNamesStacksTheAppHas(t *testing.T) {
 	}
 	listed := strings.Fields(string(out))
 	stackNames := func(ctx map[string]any) []string {
-		cfg, err := spec.ConfigFromContext(func(k string) any { return ctx[k] })
+		cfg, err := config.FromContext(func(k string) any { return ctx[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return []string{cfg.StackName, spec.ChaosStackName(cfg.StackName)}
+		return []string{cfg.StackName, contract.ChaosStackName(cfg.StackName)}
 	}
 	if got := stackNames(nil); !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(got))) {
 		t.Fatalf("cdk list prints %v; the app's names for its default context are %v", listed, got)
@@ -296,7 +298,7 @@ func TestTheRunbookPointsToWhereEveryFlawsClueIs(t *testing.T) {
 	where = strings.ToLower(where)
 	places := []string{"load balancer", "auto scaling group", "launch template", "user data", "volumes", "elastic ip", "instances",
 		"subnets", "nat gateway", "security group", "cloudwatch", "cloudformation", "cloudtrail", "cloud-init-output.log", "df"}
-	for _, f := range spec.Flaws {
+	for _, f := range catalog.Flaws {
 		clue := strings.ToLower(f.Clue)
 		if !slices.ContainsFunc(places, func(p string) bool { return strings.Contains(clue, p) && strings.Contains(where, p) }) {
 			t.Errorf("flaw %s: its clue (%s) is in no place the runbook's \"Where to look\" names", f.ID, f.Clue)
@@ -419,7 +421,7 @@ func TestTheAnswerKeysPlansAreTheCheckersOutput(t *testing.T) {
 		line := lines[i]
 		if m := stepHeading.FindStringSubmatch(line); m != nil {
 			step, _ = strconv.Atoi(m[1])
-			if step < 1 || step > len(spec.AllFixes) || spec.AllFixes[step-1] != spec.Fix(m[2]) {
+			if step < 1 || step > len(catalog.AllFixes) || catalog.AllFixes[step-1] != catalog.Fix(m[2]) {
 				t.Fatalf("section %s is %s: not the path's step", m[1], m[2])
 			}
 		} else if strings.HasPrefix(line, "## ") {
@@ -429,8 +431,8 @@ func TestTheAnswerKeysPlansAreTheCheckersOutput(t *testing.T) {
 			out = append(out, line)
 			continue
 		}
-		before := synth(t, spec.NewFixSet(spec.AllFixes[:step-1]...).String(), synthOptions{})
-		after := synth(t, spec.NewFixSet(spec.AllFixes[:step]...).String(), synthOptions{})
+		before := synth(t, catalog.NewFixSet(catalog.AllFixes[:step-1]...).String(), synthOptions{})
+		after := synth(t, catalog.NewFixSet(catalog.AllFixes[:step]...).String(), synthOptions{})
 		p := plan.Update(before.raw, after.raw, rules)
 		gaps, err := plan.Gaps(before.raw, after.raw, p)
 		if err != nil {
@@ -472,8 +474,8 @@ func TestTheAnswerKeysPlansAreTheCheckersOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if seen != len(spec.AllFixes) {
-		t.Errorf("%d steps show their plan, want %d", seen, len(spec.AllFixes))
+	if seen != len(catalog.AllFixes) {
+		t.Errorf("%d steps show their plan, want %d", seen, len(catalog.AllFixes))
 	}
 }
 
@@ -500,11 +502,11 @@ func TestTheAnswerKeysDiffsAreWhatTheTemplatesSay(t *testing.T) {
 	for _, line := range strings.Split(string(raw), "\n") {
 		if m := stepHeading.FindStringSubmatch(line); m != nil {
 			step, _ = strconv.Atoi(m[1])
-			if spec.AllFixes[step-1] != spec.Fix(m[2]) {
-				t.Fatalf("section %s is %s; the path's step %d is %s", m[1], m[2], step, spec.AllFixes[step-1])
+			if catalog.AllFixes[step-1] != catalog.Fix(m[2]) {
+				t.Fatalf("section %s is %s; the path's step %d is %s", m[1], m[2], step, catalog.AllFixes[step-1])
 			}
-			before = byPath(synth(t, spec.NewFixSet(spec.AllFixes[:step-1]...).String(), synthOptions{}))
-			after = byPath(synth(t, spec.NewFixSet(spec.AllFixes[:step]...).String(), synthOptions{}))
+			before = byPath(synth(t, catalog.NewFixSet(catalog.AllFixes[:step-1]...).String(), synthOptions{}))
+			after = byPath(synth(t, catalog.NewFixSet(catalog.AllFixes[:step]...).String(), synthOptions{}))
 			continue
 		}
 		m := diffLine.FindStringSubmatch(line)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,9 +12,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/gates"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
@@ -33,10 +35,10 @@ func teamsFile(t *testing.T, n int) string {
 }
 
 // boardOf is the config's board for a teams file of n teams.
-func boardOf(t *testing.T, n int) *spec.Board {
+func boardOf(t *testing.T, n int) *config.Board {
 	t.Helper()
 	path := teamsFile(t, n)
-	cfg, err := spec.ConfigFromContext(func(key string) any { return map[string]any{"boardTeams": path}[key] })
+	cfg, err := config.FromContext(func(key string) any { return map[string]any{"boardTeams": path}[key] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func synthFacilitator(t *testing.T, n int) *template {
 		return tpl
 	}
 	b := boardOf(t, n)
-	tpl := synthApp(t, "none", synthOptions{nag: true, configure: func(c *spec.Config) { c.Board = b }}).facilitator
+	tpl := synthApp(t, "none", synthOptions{nag: true, configure: func(c *config.Config) { c.Board = b }}).facilitator
 	if tpl == nil {
 		t.Fatal("no facilitator stack with a board in the config")
 	}
@@ -87,9 +89,9 @@ func TestTheFacilitatorStackPassesTheGates(t *testing.T) {
 
 func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) {
 	tpl := synthFacilitator(t, 30)
-	size := spec.SizeFor(30)
+	size := config.SizeFor(30)
 	if size.Workers != 3 {
-		t.Fatalf("30 teams: %d workers, want 3 for the teams at %d each and a spare", size.Workers, spec.TeamsPerWorker)
+		t.Fatalf("30 teams: %d workers, want 3 for the teams at %d each and a spare", size.Workers, config.TeamsPerWorker)
 	}
 	var board, workers resource
 	for _, s := range tpl.ofType("AWS::ECS::Service") {
@@ -172,13 +174,13 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 func TestTheGamedayImageIsBuiltFromItsSourcesOnly(t *testing.T) {
 	dir := t.TempDir()
 	b := boardOf(t, 3)
-	synthApp(t, "none", synthOptions{outdir: dir, configure: func(c *spec.Config) { c.Board = b }})
+	synthApp(t, "none", synthOptions{outdir: dir, configure: func(c *config.Config) { c.Board = b }})
 	var manifest struct {
 		DockerImages map[string]struct {
 			Source struct{ Directory, DockerFile string }
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, spec.FacilitatorStackName+".assets.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, contract.FacilitatorStackName+".assets.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,12 +190,37 @@ func TestTheGamedayImageIsBuiltFromItsSourcesOnly(t *testing.T) {
 	if len(manifest.DockerImages) != 1 {
 		t.Fatalf("%d images, want the gameday image", len(manifest.DockerImages))
 	}
+	// What the build needs: the folders of the packages the gameday
+	// command is built from, and the module's files.
+	inputs := []string{"go.mod", "go.sum"}
+	list := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{.Module.Path}} {{.ImportPath}}{{end}}", "./game/cmd/gameday")
+	list.Dir = ".."
+	out, err := list.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		module, pkg, _ := strings.Cut(line, " ")
+		if rel, ok := strings.CutPrefix(pkg, "github.com/unicorn-rentals/gameday/"); ok && strings.HasPrefix(module, "github.com/unicorn-rentals/gameday") {
+			if top, _, _ := strings.Cut(rel, "/"); !slices.Contains(inputs, top) {
+				inputs = append(inputs, top)
+			}
+		}
+	}
+	if !slices.Contains(inputs, "game") || !slices.Contains(inputs, "service") {
+		t.Fatalf("the gameday command's folders %v lack game or service: the listing is broken", inputs)
+	}
 	for _, img := range manifest.DockerImages {
 		context := filepath.Join(dir, img.Source.Directory)
+		for _, top := range inputs {
+			if _, err := os.Stat(filepath.Join(context, top)); err != nil {
+				t.Errorf("the build context lacks %s, which the gameday command is built from: add it to stacks' gamedayBuildInputs", top)
+			}
+		}
 		if img.Source.DockerFile != "game/Dockerfile" {
 			t.Errorf("Dockerfile %q, want game/Dockerfile", img.Source.DockerFile)
 		}
-		for _, want := range []string{"go.mod", "go.sum", "game/Dockerfile", "game/cmd/gameday/main.go", "game/board/worker.go", "spec/board.go", "service/api/api.go", "service/go.mod"} {
+		for _, want := range []string{"go.mod", "go.sum", "game/Dockerfile", "game/cmd/gameday/main.go", "game/board/worker.go", "teamsfile/teamsfile.go", "service/api/api.go", "service/go.mod"} {
 			if _, err := os.Stat(filepath.Join(context, want)); err != nil {
 				t.Errorf("the build context lacks %s", want)
 			}
@@ -203,7 +230,7 @@ func TestTheGamedayImageIsBuiltFromItsSourcesOnly(t *testing.T) {
 			files++
 			rel, _ := filepath.Rel(context, p)
 			top := strings.Split(rel, string(filepath.Separator))[0]
-			if rel != "." && !slices.Contains([]string{"go.mod", "go.sum", "game", "spec", "service"}, top) || strings.HasSuffix(rel, "_test.go") {
+			if rel != "." && !slices.Contains(inputs, top) || strings.HasSuffix(rel, "_test.go") {
 				t.Errorf("the build context holds %s", rel)
 				if d.IsDir() {
 					return filepath.SkipDir
@@ -226,7 +253,7 @@ func TestABadTeamsFileIsRefusedAtSynth(t *testing.T) {
 		{map[string]any{"boardTeams": bad}, "Endpoint output"},
 		{map[string]any{"boardTeams": teamsFile(t, 5), "boardWorkers": "9"}, "from 1 to 5"},
 	} {
-		_, err := spec.ConfigFromContext(func(key string) any { return c.context[key] })
+		_, err := config.FromContext(func(key string) any { return c.context[key] })
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("context %v: %v, want an error saying %q", c.context, err, c.want)
 		}
@@ -234,7 +261,7 @@ func TestABadTeamsFileIsRefusedAtSynth(t *testing.T) {
 }
 
 // sizingTable is docs/facilitator.md's sizing table: each size's tasks
-// from spec.SizeFor, its bill from the cost model on the synthesized
+// from config.SizeFor, its bill from the cost model on the synthesized
 // facilitator stack.
 func sizingTable(t *testing.T) string {
 	peak := 0.0

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 func TestAlbFix(t *testing.T) {
@@ -36,7 +36,7 @@ func TestAlbFix(t *testing.T) {
 
 	t.Run("the deregistration delay is as long as a request can last", func(t *testing.T) {
 		for _, c := range []struct{ work, maxWait time.Duration }{{api.DefaultWork, api.DefaultMaxWait}, {time.Second, 5 * time.Second}} {
-			tpl := synth(t, "alb", synthOptions{configure: func(cfg *spec.Config) {
+			tpl := synth(t, "alb", synthOptions{configure: func(cfg *config.Config) {
 				cfg.Service.Work, cfg.Service.MaxWait = c.work, c.maxWait
 			}})
 			want := strconv.Itoa(int(math.Ceil(api.MinDrainTimeout(c.work, c.maxWait).Seconds())))

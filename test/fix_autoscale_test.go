@@ -5,16 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 func TestAutoscaleFix(t *testing.T) {
 	for _, set := range []string{"alb,retire-clb,autoscale", "all"} {
 		t.Run(set, func(t *testing.T) {
 			for _, concurrency := range []int{1, 4} {
-				cfg := spec.DefaultConfig()
+				cfg := config.Default()
 				cfg.Service.Concurrency = concurrency
-				tpl := synth(t, set, synthOptions{configure: func(c *spec.Config) { c.Service.Concurrency = concurrency }})
+				tpl := synth(t, set, synthOptions{configure: func(c *config.Config) { c.Service.Concurrency = concurrency }})
 				policy := scalingPolicy(t, tpl)
 				metric := text(policy["PredefinedMetricSpecification"])
 				if !strings.Contains(metric, `"PredefinedMetricType":"ALBRequestCountPerTarget"`) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 // The first of two deploys: the tasks join the listener beside the
@@ -43,7 +43,7 @@ func TestFargateFix(t *testing.T) {
 	td := tpl.one(t, "AWS::ECS::TaskDefinition")
 	container := td.prop("ContainerDefinitions", 0).(map[string]any)
 	svc := tpl.one(t, "AWS::ECS::Service")
-	cfg := spec.DefaultConfig()
+	cfg := config.Default()
 
 	t.Run("the smallest task, on Graviton", func(t *testing.T) {
 		if td.prop("Cpu") != "256" || td.prop("Memory") != "512" || td.prop("RuntimePlatform", "CpuArchitecture") != "ARM64" {

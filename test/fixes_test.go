@@ -4,29 +4,29 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
 )
 
 // fixSets are the sets every flaw is checked against: each fix applied
 // alone to the baseline (with the fixes it requires), and each step of the
 // canonical path from the baseline to the target.
-func fixSets(t *testing.T) []spec.FixSet {
+func fixSets(t *testing.T) []catalog.FixSet {
 	t.Helper()
-	var out []spec.FixSet
+	var out []catalog.FixSet
 	seen := map[string]bool{}
-	add := func(fixes ...spec.Fix) {
-		set := spec.NewFixSet(fixes...)
+	add := func(fixes ...catalog.Fix) {
+		set := catalog.NewFixSet(fixes...)
 		for _, f := range fixes {
 			// Add what the fix requires: the parser names it.
-			if _, err := spec.ParseFixSet(set.String()); err != nil {
-				for _, need := range spec.AllFixes {
+			if _, err := catalog.ParseFixSet(set.String()); err != nil {
+				for _, need := range catalog.AllFixes {
 					if strings.Contains(err.Error(), string(f)+" requires "+string(need)) {
-						set = spec.NewFixSet(append(set.Fixes(), need)...)
+						set = catalog.NewFixSet(append(set.Fixes(), need)...)
 					}
 				}
 			}
 		}
-		if _, err := spec.ParseFixSet(set.String()); err != nil {
+		if _, err := catalog.ParseFixSet(set.String()); err != nil {
 			t.Fatalf("fix set %s: %v", set, err)
 		}
 		if !seen[set.String()] {
@@ -34,11 +34,11 @@ func fixSets(t *testing.T) []spec.FixSet {
 			out = append(out, set)
 		}
 	}
-	for _, f := range spec.AllFixes {
+	for _, f := range catalog.AllFixes {
 		add(f)
 	}
-	for i := range spec.AllFixes {
-		add(spec.AllFixes[:i+1]...)
+	for i := range catalog.AllFixes {
+		add(catalog.AllFixes[:i+1]...)
 	}
 	return out
 }
@@ -49,7 +49,7 @@ func TestEveryFlawGoesWithItsFixAndOnlyThen(t *testing.T) {
 	for _, set := range fixSets(t) {
 		t.Run(set.String(), func(t *testing.T) {
 			tpl := synth(t, set.String(), synthOptions{})
-			for _, flaw := range spec.Flaws {
+			for _, flaw := range catalog.Flaws {
 				t.Run(string(flaw.ID), func(t *testing.T) {
 					present, evidence := flawChecks[flaw.ID](t, tpl)
 					if want := set.Present(flaw.ID); present != want {

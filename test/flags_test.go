@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 // recommendedFlags reads the feature flags the pinned aws-cdk-lib
@@ -64,7 +64,7 @@ func TestCdkJSONHasTheRecommendedFeatureFlags(t *testing.T) {
 	if len(recommended) < 50 {
 		t.Fatalf("%s recommends %d flags: the reading is broken", lib, len(recommended))
 	}
-	ours, err := spec.CDKJSONContext("../cdk.json")
+	ours, err := config.CDKJSONContext("../cdk.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // flawCheck looks for one flaw in a template: whether it is there, and
@@ -68,16 +69,16 @@ func instanceTokens(tpl *template, inst resource) any {
 	return nil
 }
 
-var flawChecks = map[spec.FlawID]flawCheck{
-	spec.FlawNoCache: func(t *testing.T, tpl *template) (bool, string) {
+var flawChecks = map[catalog.FlawID]flawCheck{
+	catalog.FlawNoCache: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::CloudFront::Distribution"))
 		return n == 0, fmt.Sprintf("%d CloudFront distributions", n)
 	},
-	spec.FlawSpareNatGateway: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawSpareNatGateway: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::EC2::NatGateway"))
 		return n > 1, fmt.Sprintf("%d NAT gateways", n)
 	},
-	spec.FlawIdleElasticIP: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawIdleElasticIP: func(t *testing.T, tpl *template) (bool, string) {
 		for _, eip := range tpl.ofType("AWS::EC2::EIP") {
 			if !tpl.referenced(eip.id) && eip.prop("InstanceId") == nil {
 				return true, "EIP " + eip.id + " is used by nothing"
@@ -85,7 +86,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "every Elastic IP is in use"
 	},
-	spec.FlawUnattachedVolume: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawUnattachedVolume: func(t *testing.T, tpl *template) (bool, string) {
 		for _, v := range tpl.ofType("AWS::EC2::Volume") {
 			if !tpl.referenced(v.id) {
 				return true, fmt.Sprintf("volume %s (%v GiB %v) is attached to nothing", v.id, v.prop("Size"), v.prop("VolumeType"))
@@ -93,11 +94,11 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "no unattached volume"
 	},
-	spec.FlawForgottenInstance: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawForgottenInstance: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::EC2::Instance"))
 		return n > 0, fmt.Sprintf("%d instances outside any Auto Scaling group", n)
 	},
-	spec.FlawDetailedMonitoring: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawDetailedMonitoring: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
@@ -105,7 +106,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		m := lt.prop("LaunchTemplateData", "Monitoring", "Enabled")
 		return m == true, fmt.Sprintf("Monitoring.Enabled = %v", m)
 	},
-	spec.FlawOversizedRoot: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawOversizedRoot: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "no launch template"
@@ -114,7 +115,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		size, _ := ebs.(map[string]any)["VolumeSize"].(float64)
 		return size > 8 || strings.Contains(text(ebs), `"gp2"`), fmt.Sprintf("root volume %s", text(ebs))
 	},
-	spec.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawSmallSubnets: func(t *testing.T, tpl *template) (bool, string) {
 		used, ok := computeSubnets(tpl)
 		if !ok {
 			return false, "the service runs nowhere"
@@ -126,15 +127,15 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "the service's subnets have room"
 	},
-	spec.FlawBootUpgrade: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawBootUpgrade: func(t *testing.T, tpl *template) (bool, string) {
 		ud := userDataOf(t, tpl)
 		return strings.Contains(ud, "dnf -y upgrade"), "user data upgrades packages"
 	},
-	spec.FlawNoSupervisor: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawNoSupervisor: func(t *testing.T, tpl *template) (bool, string) {
 		ud := userDataOf(t, tpl)
 		return strings.Contains(ud, "nohup") && !strings.Contains(ud, "systemctl enable"), "user data starts the service with nohup"
 	},
-	spec.FlawEC2HealthCheck: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawEC2HealthCheck: func(t *testing.T, tpl *template) (bool, string) {
 		g, ok := group(tpl)
 		if !ok {
 			return false, "no fleet"
@@ -142,7 +143,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		typ := g.prop("HealthCheckType")
 		return typ == nil || typ == "EC2", fmt.Sprintf("HealthCheckType = %v", typ)
 	},
-	spec.FlawTCPHealthCheck: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawTCPHealthCheck: func(t *testing.T, tpl *template) (bool, string) {
 		for _, lb := range tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer") {
 			target := fmt.Sprint(lb.prop("HealthCheck", "Target"))
 			if strings.HasPrefix(target, "TCP:") {
@@ -151,7 +152,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "no TCP-only health check"
 	},
-	spec.FlawNoRollingUpdate: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawNoRollingUpdate: func(t *testing.T, tpl *template) (bool, string) {
 		g, ok := group(tpl)
 		if !ok {
 			return false, "no fleet"
@@ -159,33 +160,33 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		_, rolling := g.body["UpdatePolicy"].(map[string]any)["AutoScalingRollingUpdate"]
 		return !rolling, "UpdatePolicy " + text(g.body["UpdatePolicy"])
 	},
-	spec.FlawClassicLB: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawClassicLB: func(t *testing.T, tpl *template) (bool, string) {
 		n := len(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer"))
 		return n > 0, fmt.Sprintf("%d Classic Load Balancers", n)
 	},
-	spec.FlawFixedFleet: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawFixedFleet: func(t *testing.T, tpl *template) (bool, string) {
 		policies := len(tpl.ofType("AWS::AutoScaling::ScalingPolicy")) + len(tpl.ofType("AWS::ApplicationAutoScaling::ScalingPolicy"))
 		if g, ok := group(tpl); ok && g.prop("MinSize") == g.prop("MaxSize") {
 			return true, fmt.Sprintf("min = max = %v", g.prop("MinSize"))
 		}
 		return policies == 0, fmt.Sprintf("%d scaling policies", policies)
 	},
-	spec.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawUnderusedInstance: func(t *testing.T, tpl *template) (bool, string) {
 		lt, ok := launchData(tpl)
 		if !ok {
 			return false, "the service runs on no instance"
 		}
 		typ := lt.prop("LaunchTemplateData", "InstanceType")
-		return typ == spec.InstanceType, fmt.Sprintf("the service runs on %v", typ)
+		return typ == contract.InstanceType, fmt.Sprintf("the service runs on %v", typ)
 	},
-	spec.FlawSingleAZ: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawSingleAZ: func(t *testing.T, tpl *template) (bool, string) {
 		used, ok := computeSubnets(tpl)
 		if !ok {
 			return false, "the service runs nowhere"
 		}
 		return len(used) == 1, fmt.Sprintf("the service spans %d subnets", len(used))
 	},
-	spec.FlawPublicLoadBalancer: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawPublicLoadBalancer: func(t *testing.T, tpl *template) (bool, string) {
 		for _, lb := range append(tpl.ofType("AWS::ElasticLoadBalancing::LoadBalancer"), tpl.ofType("AWS::ElasticLoadBalancingV2::LoadBalancer")...) {
 			if lb.prop("Scheme") != "internal" {
 				return true, fmt.Sprintf("%s scheme %v", lb.id, lb.prop("Scheme"))
@@ -193,7 +194,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "every load balancer is internal"
 	},
-	spec.FlawOpenSecurityGroup: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawOpenSecurityGroup: func(t *testing.T, tpl *template) (bool, string) {
 		for _, sg := range tpl.ofType("AWS::EC2::SecurityGroup") {
 			rules, _ := sg.prop("SecurityGroupIngress").([]any)
 			for _, r := range rules {
@@ -205,7 +206,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "no security group open beyond a listener port"
 	},
-	spec.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawIMDSv1: func(t *testing.T, tpl *template) (bool, string) {
 		if lt, ok := launchData(tpl); ok {
 			if tokens := lt.prop("LaunchTemplateData", "MetadataOptions", "HttpTokens"); tokens != "required" {
 				return true, fmt.Sprintf("fleet HttpTokens = %v", tokens)
@@ -218,7 +219,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 		}
 		return false, "every instance requires IMDSv2 tokens"
 	},
-	spec.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
+	catalog.FlawUnencryptedVolumes: func(t *testing.T, tpl *template) (bool, string) {
 		if lt, ok := launchData(tpl); ok {
 			if enc := lt.prop("LaunchTemplateData", "BlockDeviceMappings", 0, "Ebs", "Encrypted"); enc != true {
 				return true, fmt.Sprintf("launch template root volume Encrypted = %v", enc)
@@ -240,7 +241,7 @@ var flawChecks = map[spec.FlawID]flawCheck{
 
 func TestBaselineHasEveryFlawInTheCatalog(t *testing.T) {
 	tpl := synth(t, "none", synthOptions{})
-	for _, flaw := range spec.Flaws {
+	for _, flaw := range catalog.Flaws {
 		t.Run(string(flaw.ID), func(t *testing.T) {
 			check, ok := flawChecks[flaw.ID]
 			if !ok {
@@ -254,7 +255,7 @@ func TestBaselineHasEveryFlawInTheCatalog(t *testing.T) {
 		})
 	}
 	for id := range flawChecks {
-		if _, ok := spec.FlawByID(id); !ok {
+		if _, ok := catalog.FlawByID(id); !ok {
 			t.Errorf("check for %s, which the catalog does not list", id)
 		}
 	}

@@ -6,15 +6,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/gates"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // controlTower runs the Control Tower rules over a template.
 func TestTargetHasNoUnsuppressedNagError(t *testing.T) {
 	// With the facilitator's bill-reading role, as deployed for a day.
-	tpl := synth(t, "all", synthOptions{nag: true, configure: func(c *spec.Config) { c.FacilitatorAccount = "123456789012" }})
+	tpl := synth(t, "all", synthOptions{nag: true, configure: func(c *config.Config) { c.FacilitatorAccount = "123456789012" }})
 	for _, f := range tpl.nag {
 		if f.Level == "error" {
 			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)
@@ -131,7 +132,7 @@ func TestEveryTemplatePassesCfnLint(t *testing.T) {
 	dir := t.TempDir()
 	var paths []string
 	write := func(name string, tpl *template) { paths = append(paths, tpl.file(t, dir, name)) }
-	for _, set := range append(fixSets(t), spec.FixSet{}) {
+	for _, set := range append(fixSets(t), catalog.FixSet{}) {
 		write(set.Dir(), synth(t, set.String(), synthOptions{}))
 	}
 	write("chaos", synthChaos(t, "none", nil, false))

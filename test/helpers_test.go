@@ -17,9 +17,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/gates"
 	"github.com/unicorn-rentals/gameday/gates/plan"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
@@ -30,7 +31,7 @@ type synthOptions struct {
 	validate bool // the CDK's own template validation
 	outdir   string
 	// configure changes the default config before the stack is built.
-	configure func(*spec.Config)
+	configure func(*config.Config)
 	// nag runs cdk-nag's AwsSolutions pack, with the project's
 	// suppressions; its findings land in template.nag.
 	nag bool
@@ -63,7 +64,7 @@ func synth(t *testing.T, fixes string, opt synthOptions) *template {
 }
 
 // synthChaos returns the chaos stack's template of the same app.
-func synthChaos(t *testing.T, fixes string, configure func(*spec.Config), nag bool) *template {
+func synthChaos(t *testing.T, fixes string, configure func(*config.Config), nag bool) *template {
 	t.Helper()
 	return synthApp(t, fixes, synthOptions{configure: configure, nag: nag}).chaos
 }
@@ -89,8 +90,8 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 		props.Outdir = jsii.String(opt.outdir)
 	}
 	app := awscdk.NewApp(props)
-	cfg := spec.DefaultConfig()
-	set, err := spec.ParseFixSet(fixes)
+	cfg := config.Default()
+	set, err := catalog.ParseFixSet(fixes)
 	if err != nil {
 		t.Fatalf("fixes %q: %v", fixes, err)
 	}

@@ -12,7 +12,7 @@ import (
 // The game's domain and the game itself import no CDK code: data flows
 // one way, from the config to the stacks, never back into the game.
 func TestTheGameAndItsDomainImportNoCDK(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}", "./spec/...", "./game/...", "./test/testkit/...")
+	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}", "./config/...", "./catalog/...", "./contract/...", "./teamsfile/...", "./cfn/...", "./game/...", "./test/testkit/...")
 	cmd.Dir = ".."
 	out, err := cmd.Output()
 	if err != nil {
@@ -73,6 +73,95 @@ var largeFileAllowed = map[string]string{}
 
 // maxTrackedBytes is the largest file a commit may add unless allowed.
 const maxTrackedBytes = 1 << 20
+
+// layers places every package of the repository: a package imports only
+// packages of lower layers, and those of its own layer where the layer
+// says so (Go keeps them free of cycles). Data flows one way: context ->
+// config -> stacks -> templates -> gates; scenario -> engine -> board.
+// A new package fails the test until it is placed here.
+var layers = []struct {
+	name     string
+	packages []string // import paths below the module, a trailing /... for a tree
+	within   bool     // its packages may import each other
+}{
+	{"leaves: the service's wire contract, the template reader", []string{"service/api", "cfn"}, false},
+	{"the domain: names, the catalog, the teams file, the app's configuration", []string{"contract", "catalog", "teamsfile", "config"}, true},
+	{"the constructs", []string{"constructs/..."}, true},
+	{"the game's core", []string{"game"}, false},
+	{"the stacks; the board, the accounts and the local game; the gates", []string{"stacks", "game/board", "game/accounts", "game/local", "game/cmd/internal/cli", "gates", "gates/plan"}, false},
+	{"the commands", []string{"", "game/cmd/gameday", "game/cmd/localgame", "gates/cmd/check", "gates/cmd/plan"}, false},
+	{"the whole-app tests", []string{"test/..."}, true},
+}
+
+const module = "github.com/unicorn-rentals/gameday"
+
+// layerOf is the layer of an import path in the repository, -1 for none.
+func layerOf(pkg string) int {
+	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
+	for i, l := range layers {
+		for _, p := range l.packages {
+			if tree, ok := strings.CutSuffix(p, "/..."); ok && (rel == tree || strings.HasPrefix(rel, tree+"/")) || rel == p {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Nothing lower imports anything higher, and nothing sideways across
+// layers: stacks and the game never import each other.
+func TestEveryPackageImportsOnlyLowerLayers(t *testing.T) {
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...", module+"/service/api")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := fields[0]
+		layer := layerOf(pkg)
+		if layer < 0 {
+			t.Errorf("%s is in no layer: place it in test/layout_test.go's layers", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			if imp != module && !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			checked++
+			il := layerOf(imp)
+			if il >= 0 && (il < layer || il == layer && layers[layer].within) {
+				continue
+			}
+			t.Errorf("%s (%s) imports %s (%s): a package imports only lower layers", pkg, layers[layer].name, imp, layers[max(il, 0)].name)
+		}
+	}
+	if checked < 40 {
+		t.Fatalf("%d imports checked: the listing is broken", checked)
+	}
+}
+
+// The CDK app links no part of the game: synth neither builds nor runs
+// the scoreboard, the engine or the calls into team accounts.
+func TestTheCDKAppLinksNoPartOfTheGame(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, module+"/stacks") {
+		t.Fatalf("the app does not depend on stacks: the listing is broken")
+	}
+	for _, d := range deps {
+		if d == module+"/game" || strings.HasPrefix(d, module+"/game/") || strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/") {
+			t.Errorf("the CDK app links %s", d)
+		}
+	}
+}
 
 // A clone stays small: no tracked file over 1 MiB but the allowed ones.
 func TestNoLargeFileIsTracked(t *testing.T) {

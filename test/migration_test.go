@@ -6,12 +6,12 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
 )
 
 // A step is one CloudFormation update of a live stack: from one fix set's
 // template to another's.
-type step struct{ from, to spec.FixSet }
+type step struct{ from, to catalog.FixSet }
 
 func (s step) String() string { return s.from.String() + " -> " + s.to.String() }
 
@@ -19,15 +19,15 @@ func (s step) String() string { return s.from.String() + " -> " + s.to.String() 
 // (with what it requires) applied to the baseline.
 func steps(t *testing.T) []step {
 	var out []step
-	prev := spec.NewFixSet()
-	for i := range spec.AllFixes {
-		next := spec.NewFixSet(spec.AllFixes[:i+1]...)
+	prev := catalog.NewFixSet()
+	for i := range catalog.AllFixes {
+		next := catalog.NewFixSet(catalog.AllFixes[:i+1]...)
 		out = append(out, step{prev, next})
 		prev = next
 	}
 	for _, set := range fixSets(t) {
 		if !slices.ContainsFunc(out, func(s step) bool { return s.from.IsBaseline() && s.to.String() == set.String() }) {
-			out = append(out, step{spec.NewFixSet(), set})
+			out = append(out, step{catalog.NewFixSet(), set})
 		}
 	}
 	return out
@@ -50,11 +50,11 @@ var persistent = map[string]bool{
 var frozen = map[string]bool{"AWS::EC2::VPC": true, "AWS::EC2::VPCGatewayAttachment": true, "AWS::CloudFront::VpcOrigin": true}
 
 // frontDoor is the part players are sent to.
-func frontDoor(s spec.FixSet) string {
+func frontDoor(s catalog.FixSet) string {
 	switch {
-	case s.Has(spec.FixCache):
+	case s.Has(catalog.FixCache):
 		return "CloudFront"
-	case s.Has(spec.FixALB):
+	case s.Has(catalog.FixALB):
 		return "ALB"
 	}
 	return "Classic LB"
@@ -140,7 +140,7 @@ func TestEveryStepIsASafeUpdate(t *testing.T) {
 // Along the canonical path nothing is deleted that a later step brings
 // back: a step never undoes what an earlier one will need.
 func TestThePathNeverDeletesWhatALaterStepNeeds(t *testing.T) {
-	path := steps(t)[:len(spec.AllFixes)]
+	path := steps(t)[:len(catalog.AllFixes)]
 	deleted := map[string]string{} // logical ID -> the step that deleted it
 	for _, st := range path {
 		t.Run(st.String(), func(t *testing.T) {

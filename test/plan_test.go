@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/gates/plan"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 func replacementRules(t *testing.T) plan.Replacements {
@@ -34,8 +34,8 @@ func changeOf(p plan.Plan, typ string, actions ...plan.Action) []plan.Change {
 // CloudFormation's order.
 func TestTheUpdatePlanOfEachStep(t *testing.T) {
 	rules := replacementRules(t)
-	for i, f := range spec.AllFixes {
-		from, to := spec.NewFixSet(spec.AllFixes[:i]...), spec.NewFixSet(spec.AllFixes[:i+1]...)
+	for i, f := range catalog.AllFixes {
+		from, to := catalog.NewFixSet(catalog.AllFixes[:i]...), catalog.NewFixSet(catalog.AllFixes[:i+1]...)
 		before, after := synth(t, from.String(), synthOptions{}), synth(t, to.String(), synthOptions{})
 		pl := plan.Update(before.raw, after.raw, rules)
 		t.Run(string(f), func(t *testing.T) {
@@ -63,30 +63,30 @@ func TestTheUpdatePlanOfEachStep(t *testing.T) {
 			}
 		})
 		switch f {
-		case spec.FixCache:
+		case catalog.FixCache:
 			if len(changeOf(pl, "AWS::CloudFront::Distribution", plan.Add)) != 1 || len(pl.Cleanup) != 0 {
 				t.Errorf("cache: %s", pl)
 			}
-		case spec.FixDeploy:
+		case catalog.FixDeploy:
 			// TCP to HTTP: a health check changed, not added or removed.
 			if len(changeOf(pl, "AWS::ElasticLoadBalancing::LoadBalancer", plan.Modify)) != 1 {
 				t.Errorf("deploy: the Classic LB's health check change is not an update in place:\n%s", pl)
 			}
-		case spec.FixFargate:
+		case catalog.FixFargate:
 			// Instance targets to IP targets: a new group beside the old,
 			// never the old one replaced (TargetType is create-only).
 			if len(changeOf(pl, "AWS::ElasticLoadBalancingV2::TargetGroup", plan.Add)) != 1 || len(pl.Cleanup) != 0 {
 				t.Errorf("fargate: not one target group added and nothing removed:\n%s", pl)
 			}
-		case spec.FixRetireEC2:
+		case catalog.FixRetireEC2:
 			if len(changeOf(pl, "AWS::AutoScaling::AutoScalingGroup", plan.Remove)) != 1 {
 				t.Errorf("retire-ec2: the fleet is not removed in cleanup:\n%s", pl)
 			}
-		case spec.FixRetireCLB:
+		case catalog.FixRetireCLB:
 			if len(changeOf(pl, "AWS::ElasticLoadBalancing::LoadBalancer", plan.Remove)) != 1 {
 				t.Errorf("retire-clb: the Classic LB is not removed in cleanup:\n%s", pl)
 			}
-		case spec.FixHarden:
+		case catalog.FixHarden:
 			if len(changeOf(pl, "AWS::ElasticLoadBalancingV2::LoadBalancer", plan.Remove)) != 1 || len(changeOf(pl, "AWS::CloudFront::VpcOrigin", plan.Add)) != 0 {
 				t.Errorf("harden: the public ALB is not removed, or the VPC origin is created only now:\n%s", pl)
 			}
@@ -103,20 +103,20 @@ func TestTheUpdatePlanOfEachStep(t *testing.T) {
 
 // gapSteps are the deploys the checker must find gapless: each step of
 // the canonical path, and each fix applied alone to the fixes it requires.
-func gapSteps() [][2]spec.FixSet {
-	var out [][2]spec.FixSet
+func gapSteps() [][2]catalog.FixSet {
+	var out [][2]catalog.FixSet
 	seen := map[string]bool{}
-	add := func(from, to spec.FixSet) {
+	add := func(from, to catalog.FixSet) {
 		if key := from.String() + ">" + to.String(); !seen[key] {
 			seen[key] = true
-			out = append(out, [2]spec.FixSet{from, to})
+			out = append(out, [2]catalog.FixSet{from, to})
 		}
 	}
-	for i := range spec.AllFixes {
-		add(spec.NewFixSet(spec.AllFixes[:i]...), spec.NewFixSet(spec.AllFixes[:i+1]...))
+	for i := range catalog.AllFixes {
+		add(catalog.NewFixSet(catalog.AllFixes[:i]...), catalog.NewFixSet(catalog.AllFixes[:i+1]...))
 	}
-	for _, f := range spec.AllFixes {
-		add(spec.NewFixSet(f.Requires()...), spec.NewFixSet(append(f.Requires(), f)...))
+	for _, f := range catalog.AllFixes {
+		add(catalog.NewFixSet(f.Requires()...), catalog.NewFixSet(append(f.Requires(), f)...))
 	}
 	return out
 }
@@ -212,23 +212,23 @@ func withoutDependsOn(t *testing.T, tpl *template, typ, on string) map[string]an
 // the checker finds the gap it closes.
 func TestTheDependenciesThatCloseTheGaps(t *testing.T) {
 	rules := replacementRules(t)
-	path := func(fix spec.Fix) (from, to string) {
-		i := slices.Index(spec.AllFixes, fix)
-		return spec.NewFixSet(spec.AllFixes[:i]...).String(), spec.NewFixSet(spec.AllFixes[:i+1]...).String()
+	path := func(fix catalog.Fix) (from, to string) {
+		i := slices.Index(catalog.AllFixes, fix)
+		return catalog.NewFixSet(catalog.AllFixes[:i]...).String(), catalog.NewFixSet(catalog.AllFixes[:i+1]...).String()
 	}
 	for _, c := range []struct {
-		fix      spec.Fix
+		fix      catalog.Fix
 		typ, on  string
 		mentions string
 	}{
 		// The instances leave the Classic LB only after CloudFront left it.
-		{spec.FixRetireCLB, "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFront::Distribution", "ClbLoadBalancer"},
+		{catalog.FixRetireCLB, "AWS::AutoScaling::AutoScalingGroup", "AWS::CloudFront::Distribution", "ClbLoadBalancer"},
 		// The tasks leave the public ALB only after CloudFront left it.
-		{spec.FixHarden, "AWS::ECS::Service", "AWS::CloudFront::Distribution", "AlbTaskTargetGroup"},
+		{catalog.FixHarden, "AWS::ECS::Service", "AWS::CloudFront::Distribution", "AlbTaskTargetGroup"},
 		// The ECS service is created after the listener has its target
 		// group (ECS requires it) at weight 0: with weight 1 the listener
 		// would send requests to a group the service has not filled yet.
-		{spec.FixFargate, "", "", "AlbTaskTargetGroup"},
+		{catalog.FixFargate, "", "", "AlbTaskTargetGroup"},
 	} {
 		t.Run(string(c.fix), func(t *testing.T) {
 			from, to := path(c.fix)

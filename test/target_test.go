@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // endpoint is the Endpoint output's value, as template JSON.
@@ -32,10 +33,10 @@ func scalingPolicy(t *testing.T, tpl *template) map[string]any {
 // Chaos experiments find the service by tag, before and after Fargate.
 func TestTheServiceIsTaggedUnderEveryFixSet(t *testing.T) {
 	tagged := func(r resource) bool {
-		return strings.Contains(text(r.prop("Tags")), `"Key":"`+spec.ComponentTag+`"`) &&
-			strings.Contains(text(r.prop("Tags")), `"`+spec.ComponentValue+`"`)
+		return strings.Contains(text(r.prop("Tags")), `"Key":"`+contract.ComponentTag+`"`) &&
+			strings.Contains(text(r.prop("Tags")), `"`+contract.ComponentValue+`"`)
 	}
-	for _, set := range append([]spec.FixSet{{}}, fixSets(t)...) {
+	for _, set := range append([]catalog.FixSet{{}}, fixSets(t)...) {
 		tpl := synth(t, set.String(), synthOptions{})
 		if g, ok := group(tpl); ok {
 			if !tagged(g) || !strings.Contains(text(g.prop("Tags")), `"PropagateAtLaunch":true`) {
@@ -53,21 +54,21 @@ func TestTheServiceIsTaggedUnderEveryFixSet(t *testing.T) {
 // The dashboard follows the fix set: each widget shows metrics that the
 // fix set's parts publish, and nothing else.
 func TestDashboardFollowsTheFixSet(t *testing.T) {
-	for _, set := range append([]spec.FixSet{{}}, fixSets(t)...) {
+	for _, set := range append([]catalog.FixSet{{}}, fixSets(t)...) {
 		t.Run(set.String(), func(t *testing.T) {
 			tpl := synth(t, set.String(), synthOptions{})
 			body := text(tpl.one(t, "AWS::CloudWatch::Dashboard").prop("DashboardBody"))
-			onAlb := set.Has(spec.FixRetireCLB) || (set.Has(spec.FixALB) && !set.Has(spec.FixCache))
+			onAlb := set.Has(catalog.FixRetireCLB) || (set.Has(catalog.FixALB) && !set.Has(catalog.FixCache))
 			expect := map[string]bool{
 				// The metrics of the load balancer that gets the requests:
 				// the Classic one until retire-clb, with CloudFront in front.
 				`\"AWS/ApplicationELB\",\"RequestCountPerTarget\"`: onAlb,
 				`\"AWS/ELB\",\"SurgeQueueLength\"`:                 !onAlb,
-				`\"AWS/CloudFront\",\"CacheHitRate\"`:              set.Has(spec.FixCache),
-				`\"region\":\"us-east-1\"`:                         set.Has(spec.FixCache),
+				`\"AWS/CloudFront\",\"CacheHitRate\"`:              set.Has(catalog.FixCache),
+				`\"region\":\"us-east-1\"`:                         set.Has(catalog.FixCache),
 				// The instances while there are any: they get the requests.
-				`\"ECS/ContainerInsights\",\"RunningTaskCount\"`:  set.Has(spec.FixRetireEC2),
-				`\"AWS/AutoScaling\",\"GroupInServiceInstances\"`: !set.Has(spec.FixRetireEC2),
+				`\"ECS/ContainerInsights\",\"RunningTaskCount\"`:  set.Has(catalog.FixRetireEC2),
+				`\"AWS/AutoScaling\",\"GroupInServiceInstances\"`: !set.Has(catalog.FixRetireEC2),
 			}
 			for fragment, want := range expect {
 				if strings.Contains(body, fragment) != want {
@@ -77,7 +78,7 @@ func TestDashboardFollowsTheFixSet(t *testing.T) {
 			if g, ok := group(tpl); ok && !strings.Contains(text(g.prop("MetricsCollection")), "GroupInServiceInstances") {
 				t.Error("the group does not publish GroupInServiceInstances")
 			}
-			if set.Has(spec.FixCache) && tpl.one(t, "AWS::CloudFront::MonitoringSubscription").prop("MonitoringSubscription") == nil {
+			if set.Has(catalog.FixCache) && tpl.one(t, "AWS::CloudFront::MonitoringSubscription").prop("MonitoringSubscription") == nil {
 				t.Error("no additional metrics: CacheHitRate would stay empty")
 			}
 			alarm := tpl.one(t, "AWS::CloudWatch::Alarm")

@@ -19,10 +19,10 @@ type Props struct {
 	TrustedAccount string
 	// Actions the role allows, on every resource: Describe and List calls
 	// take no resource-level permissions. Required: the stack passes
-	// spec.BillReaderActions, the calls game/accounts makes.
+	// contract.BillReaderActions, the calls game/accounts makes.
 	Actions []string
 	// ExperimentActions start and follow the chaos experiments: the
-	// stack passes spec.MonkeyActions. Default none.
+	// stack passes contract.MonkeyActions. Default none.
 	ExperimentActions []string
 	// ExperimentRoles are the roles FIS may be passed, as ARN patterns.
 	// Required with ExperimentActions.

@@ -167,7 +167,7 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 	board.AddMountPoints(&awsecs.MountPoint{SourceVolume: jsii.String("database"), ContainerPath: jsii.String(DataPath), ReadOnly: jsii.Bool(false)})
 	s.FileSystem.Grant(s.BoardTask.TaskRole(), jsii.String("elasticfilesystem:ClientMount"), jsii.String("elasticfilesystem:ClientWrite"))
 	// The live bill and the script's experiments: each team's BillReader
-	// role, whose trust names this account (spec.BillReaderActions).
+	// role, whose trust names this account (contract.BillReaderActions).
 	s.BoardTask.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("sts:AssumeRole"),
 		Resources: jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":iam::*:role/*"),

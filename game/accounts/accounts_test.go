@@ -31,8 +31,8 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
@@ -409,7 +409,7 @@ func (r *recorder) start() { r.mu.Lock(); r.on = true; r.mu.Unlock() }
 func (r *recorder) stop()  { r.mu.Lock(); r.on = false; r.mu.Unlock() }
 
 // The role the stack gives the facilitator allows every call the live
-// bill makes (spec.BillReaderActions), and the bill makes no other.
+// bill makes (contract.BillReaderActions), and the bill makes no other.
 func TestTheBillMakesOnlyTheCallsItsRoleAllows(t *testing.T) {
 	a := newAccount(t)
 	a.runInstances(t, ec2types.InstanceTypeM5Large, 1)
@@ -425,11 +425,11 @@ func TestTheBillMakesOnlyTheCallsItsRoleAllows(t *testing.T) {
 	var made []string
 	for call := range a.calls.calls {
 		made = append(made, call)
-		if !slices.Contains(spec.BillReaderActions, call) {
+		if !slices.Contains(contract.BillReaderActions, call) {
 			t.Errorf("the bill calls %s, which the role does not allow", call)
 		}
 	}
-	for _, allowed := range spec.BillReaderActions {
+	for _, allowed := range contract.BillReaderActions {
 		if !a.calls.calls[allowed] {
 			t.Errorf("the role allows %s, which the bill never calls (made: %v)", allowed, made)
 		}

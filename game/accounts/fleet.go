@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/contract"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // Team is one team's account, as the accounts file names it.
@@ -22,8 +23,6 @@ type Team struct {
 	Name string
 	Account
 }
-
-var teamLine = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
 
 // ParseTeams reads an accounts file: a team a line, "name access
 // [region]", where access is an AWS profile or a role ARN to assume from
@@ -37,8 +36,11 @@ func ParseTeams(r io.Reader, name string) ([]Team, error) {
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) < 2 || len(f) > 3 || !teamLine.MatchString(f[0]) {
+		if len(f) < 2 || len(f) > 3 {
 			return nil, fmt.Errorf("%s:%d: %q: want \"name profile-or-role-ARN [region]\", e.g. \"team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole us-east-1\"", name, n, line)
+		}
+		if err := teamsfile.CheckName(f[0]); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
 		}
 		t := Team{Name: f[0]}
 		if strings.HasPrefix(f[1], "arn:") {
@@ -113,7 +115,7 @@ func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
 // o.Parallel at once, each with a progress writer of its own line.
 func fanOut(teams []Team, o *DeployOptions, do func(i int, t Team, say func(string, ...any))) {
 	if o.Stack == "" {
-		o.Stack = spec.DefaultStackName
+		o.Stack = contract.DefaultStackName
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 5
@@ -165,7 +167,7 @@ func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ..
 		d.Err = fmt.Errorf("%s: %w", outputs, err)
 		return d
 	}
-	d.Endpoint, d.Role = stacks[o.Stack]["Endpoint"], stacks[o.Stack][spec.BillReaderRoleOutput]
+	d.Endpoint, d.Role = stacks[o.Stack]["Endpoint"], stacks[o.Stack][contract.BillReaderRoleOutput]
 	if d.Endpoint == "" {
 		d.Err = fmt.Errorf("%s: no Endpoint output for stack %s", outputs, o.Stack)
 	}
@@ -208,7 +210,7 @@ func runCDK(ctx context.Context, t Team, dir string, args []string, attempts int
 func Destroy(ctx context.Context, teams []Team, o DeployOptions) []error {
 	out := make([]error, len(teams))
 	fanOut(teams, &o, func(i int, t Team, say func(string, ...any)) {
-		args := []string{"destroy", "--force", "-c", "stackName=" + o.Stack, "--output", filepath.Join(o.Dir, t.Name, "cdk.out"), spec.ChaosStackName(o.Stack), o.Stack}
+		args := []string{"destroy", "--force", "-c", "stackName=" + o.Stack, "--output", filepath.Join(o.Dir, t.Name, "cdk.out"), contract.ChaosStackName(o.Stack), o.Stack}
 		out[i] = runCDK(ctx, t, filepath.Join(o.Dir, t.Name), args, o.Attempts, say)
 	})
 	return out
@@ -247,20 +249,19 @@ func credentialsEnv(ctx context.Context, a Account) ([]string, error) {
 // "name endpoint live:<role> [stack]" when the stack has the bill-reading
 // role (the stack's name when it is not the default one).
 func TeamsFile(w io.Writer, deployed []Deployed) error {
+	var teams []teamsfile.Team
 	for _, d := range deployed {
 		if d.Err != nil {
 			continue
 		}
-		line := d.Team + " " + d.Endpoint
+		t := teamsfile.Team{Name: d.Team, Endpoint: d.Endpoint}
 		if d.Role != "" {
-			line += " live:" + d.Role
-			if d.Stack != "" && d.Stack != spec.DefaultStackName {
-				line += " " + d.Stack
+			t.Cost = "live:" + d.Role
+			if d.Stack != "" && d.Stack != contract.DefaultStackName {
+				t.Stack = d.Stack
 			}
 		}
-		if _, err := fmt.Fprintln(w, line); err != nil {
-			return err
-		}
+		teams = append(teams, t)
 	}
-	return nil
+	return teamsfile.Write(w, teams)
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/fis"
 	fistypes "github.com/aws/aws-sdk-go-v2/service/fis/types"
 
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // Targets are what an experiment hits, found in the stack's VPC at the
@@ -173,7 +173,7 @@ func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (s
 		stack = m.StackName
 	}
 	if stack == "" {
-		stack = spec.DefaultStackName
+		stack = contract.DefaultStackName
 	}
 	targets, err := cl.FindTargets(ctx, stack, c.Experiment)
 	if err != nil {
@@ -194,7 +194,7 @@ func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (s
 	started, err := cl.FIS.StartExperiment(ctx, &fis.StartExperimentInput{
 		ExperimentTemplateId: created.ExperimentTemplate.Id,
 		ClientToken:          aws.String(fmt.Sprintf("%s-%d", aws.ToString(created.ExperimentTemplate.Id), time.Now().UnixNano())),
-		Tags:                 map[string]string{spec.GameTag: spec.GameTagValue},
+		Tags:                 map[string]string{contract.GameTag: contract.GameTagValue},
 	})
 	if err != nil {
 		_, _ = cl.FIS.DeleteExperimentTemplate(ctx, &fis.DeleteExperimentTemplateInput{Id: created.ExperimentTemplate.Id})
@@ -271,7 +271,7 @@ func experimentTemplate(t Targets, c game.Chaos, role string) *fis.CreateExperim
 		StopConditions: []fistypes.CreateExperimentTemplateStopConditionInput{{Source: aws.String("none")}},
 		Targets:        targets,
 		Actions:        actions,
-		Tags:           map[string]string{spec.GameTag: spec.GameTagValue},
+		Tags:           map[string]string{contract.GameTag: contract.GameTagValue},
 	}
 }
 
@@ -284,17 +284,17 @@ func isoDuration(d time.Duration) string {
 // experimentRole is the role FIS runs experiments as: the chaos stack's,
 // from its output.
 func (c *Clients) experimentRole(ctx context.Context, stack string) (string, error) {
-	name := spec.ChaosStackName(stack)
+	name := contract.ChaosStackName(stack)
 	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if err != nil {
 		return "", &CallError{"cloudformation:DescribeStacks", err}
 	}
 	for _, s := range out.Stacks {
 		for _, o := range s.Outputs {
-			if aws.ToString(o.OutputKey) == spec.ExperimentRoleOutput {
+			if aws.ToString(o.OutputKey) == contract.ExperimentRoleOutput {
 				return aws.ToString(o.OutputValue), nil
 			}
 		}
 	}
-	return "", fmt.Errorf("stack %s has no %s output: deploy the chaos stack (make deploy-chaos) for the board to start experiments", name, spec.ExperimentRoleOutput)
+	return "", fmt.Errorf("stack %s has no %s output: deploy the chaos stack (make deploy-chaos) for the board to start experiments", name, contract.ExperimentRoleOutput)
 }

@@ -21,8 +21,8 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/fis"
 
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // stackVPC makes a VPC as a stack's: tagged with the stack's name, with a
@@ -83,7 +83,7 @@ func TestTheMonkeyFindsItsTargetsInTheStacksVPC(t *testing.T) {
 	defer func() {
 		// Every call is one the role the stack gives the board allows.
 		for call := range a.calls.calls {
-			if !slices.Contains(spec.MonkeyActions, call) && !slices.Contains(spec.BillReaderActions, call) {
+			if !slices.Contains(contract.MonkeyActions, call) && !slices.Contains(contract.BillReaderActions, call) {
 				t.Errorf("the monkey calls %s, which the role does not allow", call)
 			}
 		}
@@ -180,7 +180,7 @@ func TestTheMonkeyStartsFollowsAndTidiesAnExperiment(t *testing.T) {
 			t.Errorf("recorded %v: the chaos stack's role is read from its output", a.calls.calls)
 		}
 		for call := range a.calls.calls {
-			if !slices.Contains(spec.MonkeyActions, call) && !slices.Contains(spec.BillReaderActions, call) {
+			if !slices.Contains(contract.MonkeyActions, call) && !slices.Contains(contract.BillReaderActions, call) {
 				t.Errorf("the monkey calls %s, which the role does not allow", call)
 			}
 		}

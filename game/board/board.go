@@ -15,6 +15,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // NewGame is a game to start when the database holds none.
@@ -234,10 +235,10 @@ func create(g NewGame) (*Meta, error) {
 			return "", nil
 		}
 		c, err := parseCost(spec)
-		if c.template != "" {
-			templates[c.template] = c.raw
+		if c.Template != "" {
+			templates[c.Template] = c.raw
 		}
-		return c.spec(), err
+		return c.String(), err
 	}
 	teams := slices.Clone(g.Teams)
 	for i := range teams {
@@ -278,7 +279,7 @@ func (b *Board) addTeam(t Team) error {
 	if err != nil {
 		return fmt.Errorf("team %s: %w", t.Name, err)
 	}
-	if cost.live && b.live == nil {
+	if cost.Live && b.live == nil {
 		return fmt.Errorf("team %s: a live bill needs AWS access: run gameday board with AWS credentials (the board reads each team's account through its role)", t.Name)
 	}
 	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{}),
@@ -293,7 +294,7 @@ func (b *Board) addTeam(t Team) error {
 // game holds.
 func (b *Board) storedCost(spec string) (costSource, error) {
 	if raw, ok := b.meta.Templates[spec]; ok {
-		return costSource{template: spec, raw: raw}, nil
+		return costSource{Cost: teamsfile.Cost{Template: spec}, raw: raw}, nil
 	}
 	return parseCost(spec) // a price, or a game stored before templates were
 }

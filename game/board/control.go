@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // ErrNoSuchTeam is returned for a team the game does not have.
@@ -69,7 +70,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		err  error
 	)
 	if c.Endpoint != "" {
-		if err := checkEndpoint(c.Endpoint); err != nil {
+		if err := teamsfile.CheckEndpoint(c.Endpoint); err != nil {
 			return err
 		}
 		u, _ = url.Parse(c.Endpoint)
@@ -78,7 +79,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		if cost, err = parseCost(c.Cost); err != nil {
 			return err
 		}
-		if cost.live && b.live == nil {
+		if cost.Live && b.live == nil {
 			return fmt.Errorf("cost %q: this board has no AWS access to read live bills", c.Cost)
 		}
 	}
@@ -97,12 +98,12 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 	}
 	if c.Cost != "" {
 		t.cost, t.pricing = cost, pricing{raw: cost.raw}
-		b.meta.Teams[i].Cost = cost.spec()
-		if cost.template != "" {
+		b.meta.Teams[i].Cost = cost.String()
+		if cost.Template != "" {
 			if b.meta.Templates == nil {
 				b.meta.Templates = map[string][]byte{}
 			}
-			b.meta.Templates[cost.template] = cost.raw
+			b.meta.Templates[cost.Template] = cost.raw
 		}
 		what = append(what, "cost "+c.Cost)
 	}

@@ -100,8 +100,8 @@ func (b *Board) liveTeams() []liveTeam {
 	defer b.mu.Unlock()
 	var out []liveTeam
 	for i, t := range b.teams {
-		if t.cost.live {
-			out = append(out, liveTeam{t, t.cost.role, b.meta.Teams[i].Stack})
+		if t.cost.Live {
+			out = append(out, liveTeam{t, t.cost.Role, b.meta.Teams[i].Stack})
 		}
 	}
 	return out

@@ -12,18 +12,18 @@ import (
 // the minute's questions allow, the same for every team: never at what the
 // team's X-Cache headers claim, which the team controls.
 func (b *Board) costPerHour(t *team, row Minute) float64 {
-	if t.cost.live {
+	if t.cost.Live {
 		est, _, _ := t.live.get()
 		return est.Total
 	}
-	if t.cost.template == "" {
-		return t.cost.perHour
+	if t.cost.Template == "" {
+		return t.cost.PerHour
 	}
 	hits := 0.0
 	if row.Minute < len(b.bestHits) {
 		hits = b.bestHits[row.Minute]
 	}
-	v, err := t.pricing.price(t.cost.template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: hits})
+	v, err := t.pricing.price(t.cost.Template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: hits})
 	if err != nil {
 		b.log.Warn("cannot price the team's template: keeping its last cost", "team", t.name, "err", err)
 	}

@@ -112,7 +112,7 @@ func (b *Board) Snapshot() Snapshot {
 	s.Standings = Rank(b.rowsLocked(), b.meta.Teams)
 	for i := range s.Standings {
 		t := b.byName[s.Standings[i].Name]
-		if t == nil || !t.cost.live {
+		if t == nil || !t.cost.Live {
 			continue
 		}
 		est, at, note := t.live.get()

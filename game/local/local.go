@@ -1,7 +1,7 @@
 // Package local runs a fix set's data path on one machine, from real
 // parts on loopback: hash service processes for the fleet or the tasks,
 // HAProxy for the load balancer, and with the cache fix nginx for
-// CloudFront. Counts, settings and rules come from the same spec.Config
+// CloudFront. Counts, settings and rules come from the same config.Config
 // the CDK stack is built from.
 package local
 
@@ -19,7 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 // Tools are the programs a local game needs, from Debian's packages.
@@ -60,7 +61,7 @@ type Options struct {
 
 // Topology is a running data path.
 type Topology struct {
-	Fixes     spec.FixSet
+	Fixes     catalog.FixSet
 	Front     *url.URL   // where the game sends traffic
 	Services  []*Process // the fleet or the tasks
 	Balancer  *Process
@@ -87,8 +88,8 @@ func (p *Process) Kill() error {
 // Count is how many service processes stand for a fix set: the fixed size
 // while nothing scales, the maximum once autoscale is in (nothing scales
 // here, so the local game shows what the autoscaler may reach).
-func Count(cfg spec.Config) int {
-	if cfg.Fixes.Has(spec.FixAutoscale) {
+func Count(cfg config.Config) int {
+	if cfg.Fixes.Has(catalog.FixAutoscale) {
 		return cfg.MaxCapacity
 	}
 	return cfg.FleetSize
@@ -96,14 +97,14 @@ func Count(cfg spec.Config) int {
 
 // Start brings the data path up and returns when every part accepts
 // connections. Stop it with Stop, whatever happens.
-func Start(ctx context.Context, cfg spec.Config, opt Options) (*Topology, error) {
+func Start(ctx context.Context, cfg config.Config, opt Options) (*Topology, error) {
 	if missing := Missing(); len(missing) > 0 {
 		return nil, fmt.Errorf("the local game needs %s: run make local-tools (apt-get install)", strings.Join(missing, " and "))
 	}
 	if opt.ServiceBinary == "" || opt.Dir == "" {
 		return nil, errors.New("local: ServiceBinary and Dir are required")
 	}
-	t := &Topology{Fixes: cfg.Fixes, HTTPCheck: !cfg.Fixes.Present(spec.FlawTCPHealthCheck) || cfg.Fixes.TrafficOnALB()}
+	t := &Topology{Fixes: cfg.Fixes, HTTPCheck: !cfg.Fixes.Present(catalog.FlawTCPHealthCheck) || cfg.Fixes.TrafficOnALB()}
 	started := func(p *Process, err error) error {
 		if err != nil {
 			t.Stop()
@@ -140,7 +141,7 @@ func Start(ctx context.Context, cfg spec.Config, opt Options) (*Topology, error)
 		return nil, started(nil, err)
 	}
 	front := lbAddr
-	if cfg.Fixes.Has(spec.FixCache) {
+	if cfg.Fixes.Has(catalog.FixCache) {
 		cacheAddr, err := freeAddr()
 		if err != nil {
 			return nil, started(nil, err)

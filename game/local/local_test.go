@@ -10,19 +10,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 func buildService(t *testing.T) string { return testkit.Build(t, "../../service", ".") }
 
-func config(t *testing.T, fixes string) spec.Config {
+func configFor(t *testing.T, fixes string) config.Config {
 	t.Helper()
-	cfg := spec.DefaultConfig()
+	cfg := config.Default()
 	var err error
-	if cfg.Fixes, err = spec.ParseFixSet(fixes); err != nil {
+	if cfg.Fixes, err = catalog.ParseFixSet(fixes); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Service.Work = 20 * time.Millisecond
@@ -37,7 +38,7 @@ func TestTheCacheAnswersRepeatsAndKeysOnInputOnly(t *testing.T) {
 		t.Fatalf("missing %v: run make local-tools", Missing())
 	}
 	dir := t.TempDir()
-	topo, err := Start(context.Background(), config(t, "all"), Options{ServiceBinary: buildService(t), Dir: dir})
+	topo, err := Start(context.Background(), configFor(t, "all"), Options{ServiceBinary: buildService(t), Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestBaselineAndTargetSideBySide(t *testing.T) {
 	results := map[string]Result{}
 	var pids []int
 	for _, fixes := range []string{"none", "all"} {
-		cfg := config(t, fixes)
+		cfg := configFor(t, fixes)
 		r, err := Game(context.Background(), cfg, Options{ServiceBinary: bin, Dir: dir},
 			game.Play{Scenario: scenario, Rules: game.DefaultRules(), Speed: 60}, 0.5)
 		if err != nil {

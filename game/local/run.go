@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/game"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 // Result is one fix set's game on loopback.
 type Result struct {
-	Fixes       spec.FixSet
+	Fixes       catalog.FixSet
 	Processes   int
 	Summary     game.Summary
 	CostPerHour float64 // -1 when no template was given
@@ -23,7 +24,7 @@ type Result struct {
 }
 
 // Game plays a scenario against a fix set's local data path and stops it.
-func Game(ctx context.Context, cfg spec.Config, opt Options, p game.Play, costPerHour float64) (Result, error) {
+func Game(ctx context.Context, cfg config.Config, opt Options, p game.Play, costPerHour float64) (Result, error) {
 	dir := filepath.Join(opt.Dir, cfg.Fixes.String())
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, err
@@ -45,7 +46,7 @@ func Game(ctx context.Context, cfg spec.Config, opt Options, p game.Play, costPe
 
 // Chaos is what killing one service process did to a steady load.
 type Chaos struct {
-	Fixes     spec.FixSet
+	Fixes     catalog.FixSet
 	HTTPCheck bool
 	Lost      int           // failed answers after the kill
 	Recovery  time.Duration // from the kill to the last failure
@@ -56,7 +57,7 @@ type Chaos struct {
 // kills one service process after a quarter of it, and reports what the
 // load balancer let through: the cache, if any, is left out, so the
 // balancer's health check alone decides.
-func KillOne(ctx context.Context, cfg spec.Config, opt Options, rate float64, length time.Duration) (Chaos, error) {
+func KillOne(ctx context.Context, cfg config.Config, opt Options, rate float64, length time.Duration) (Chaos, error) {
 	dir := filepath.Join(opt.Dir, "chaos-"+cfg.Fixes.String())
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Chaos{}, err

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/config"
 )
 
 // Main runs a package's tests and stops the jsii process behind them.
@@ -42,7 +42,7 @@ func ProjectContext() map[string]any {
 	for {
 		path := filepath.Join(dir, "cdk.json")
 		if _, err := os.Stat(path); err == nil {
-			ctx, err := spec.CDKJSONContext(path)
+			ctx, err := config.CDKJSONContext(path)
 			if err != nil {
 				panic(err)
 			}

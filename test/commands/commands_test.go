@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/catalog"
 )
 
 const root = "../.."
@@ -125,7 +125,7 @@ func TestDocumentedMakeTargets(t *testing.T) {
 
 	t.Run("diff to cleanup shows the waste destroyed", func(t *testing.T) {
 		got := runMake(t, "diff", "FROM=cache", "TO=cache,cleanup", outVar)
-		set, err := spec.ParseFixSet("cache,cleanup")
+		set, err := catalog.ParseFixSet("cache,cleanup")
 		if err != nil {
 			t.Fatal(err)
 		}

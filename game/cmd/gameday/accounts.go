@@ -9,9 +9,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/game/accounts"
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
 // contextFlags collect repeated -c key=value, as the CDK CLI takes them.
@@ -37,7 +39,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	path := fs.String("accounts", "", "accounts file: one \"name profile-or-role-ARN [region]\" a line")
 	dir := fs.String("out", "out/teams", "a folder per team: its cloud assembly, outputs and logs")
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
-	stack := fs.String("stack", spec.DefaultStackName, "the game stack's name")
+	stack := fs.String("stack", contract.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
 	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
 	cdkContext := contextFlags{"fixes": "none"}
@@ -61,7 +63,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	switch verb {
 	case "preflight":
 		checked := make([]checkedAccount, len(teams))
-		cfg := spec.DefaultConfig()
+		cfg := config.Default()
 		for i, t := range teams {
 			checked[i] = checkedAccount{t, accounts.Needs{VCPUs: 2*cfg.MaxCapacity + 2, ElasticIPs: 3, VPCs: 1}}
 		}
@@ -70,21 +72,13 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if err != nil {
 				return fmt.Errorf("accounts preflight: %w", err)
 			}
-			size := spec.SizeFor(len(teams))
+			size := config.SizeFor(len(teams))
 			vcpus := float64(size.Workers*size.WorkerCPU+size.BoardCPU) / 1024
 			checked = append(checked, checkedAccount{f[0], accounts.Needs{FargateVCPUs: vcpus, VPCs: 1, Facilitator: true}})
 		}
 		return preflight(ctx, checked, stdout)
 	case "deploy":
 		done := accounts.Deploy(ctx, teams, opts)
-		out, err := os.Create(*teamsOut)
-		if err != nil {
-			return err
-		}
-		defer out.Close()
-		if err := accounts.TeamsFile(out, done); err != nil {
-			return err
-		}
 		failed := 0
 		for _, d := range done {
 			if d.Err != nil {
@@ -93,6 +87,13 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			} else {
 				fmt.Fprintf(stdout, "%-12s ok     %s (%s)\n", d.Team, d.Endpoint, d.Took)
 			}
+		}
+		if failed == len(done) {
+			return fmt.Errorf("accounts deploy: no team deployed; %s is left as it was", *teamsOut)
+		}
+		// Written whole or not at all: a failed write keeps the last file.
+		if err := cli.WriteFile(*teamsOut, func(w io.Writer) error { return accounts.TeamsFile(w, done) }); err != nil {
+			return fmt.Errorf("accounts deploy: the teams file: %w", err)
 		}
 		fmt.Fprintf(stdout, "%d of %d teams deployed; the board's teams file: %s\n", len(done)-failed, len(done), *teamsOut)
 		if failed > 0 {

@@ -13,9 +13,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game/accounts"
 	"github.com/unicorn-rentals/gameday/game/board"
-	"github.com/unicorn-rentals/gameday/spec"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 const defaultServer = "http://127.0.0.1:8080"
@@ -39,7 +40,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	region := fs.String("region", "", "AWS region of the teams' stacks, for live bills (default: us-east-1)")
 	profile := fs.String("profile", "", "AWS profile the board starts from to assume each team's role, for live bills (default: the SDK's chain)")
 	liveEvery := fs.Duration("live-every", board.DefaultLiveEvery, "how often a live bill reads the team's account")
-	stack := fs.String("stack", spec.DefaultStackName, "the teams' game stack name: the script's chaos experiments hit what runs in its VPC")
+	stack := fs.String("stack", contract.DefaultStackName, "the teams' game stack name: the script's chaos experiments hit what runs in its VPC")
 	paused := fs.Bool("paused", false, "start paused; start the clock with \"gameday ctl resume\" or the page")
 	exitWhenOver := fs.Bool("exit-when-over", false, "exit when the game ends, rather than keep showing the final standings")
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +64,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if !ok {
 			return fmt.Errorf("board: --teams-env %s: no such environment variable", *teamsEnv)
 		}
-		if g.Teams, err = board.ParseTeams(strings.NewReader(text), "$"+*teamsEnv); err != nil {
+		if g.Teams, err = teamsfile.Parse(strings.NewReader(text), "$"+*teamsEnv); err != nil {
 			return fmt.Errorf("board: %w", err)
 		}
 	}
@@ -137,7 +138,7 @@ func newBoardGame(gf gameFlags, bill billFlags, teamsPath string, paused bool) (
 		g.DefaultCost = fmt.Sprint(*bill.perHour)
 	}
 	if teamsPath != "" {
-		if g.Teams, err = board.LoadTeams(teamsPath); err != nil {
+		if g.Teams, err = teamsfile.Load(teamsPath); err != nil {
 			return g, err
 		}
 	}

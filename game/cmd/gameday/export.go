@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
 func export(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,17 +31,21 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("export: --format %q: want csv or json", *format)
 	}
-	out := stdout
-	if *outPath != "" {
-		f, err := os.Create(*outPath)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		defer f.Close()
-		out = f
+	if *outPath == "" {
+		return exportTo(ctx, stdout, *dbPath, *server, *format, *timeout)
 	}
-	if *server != "" {
-		resp, err := callBoard(ctx, *server, http.MethodGet, "/api/export?format="+*format, "", nil, *timeout)
+	// Written whole or not at all: a failed export leaves no half a file.
+	if err := cli.WriteFile(*outPath, func(w io.Writer) error { return exportTo(ctx, w, *dbPath, *server, *format, *timeout) }); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// exportTo writes the results of a stopped game's database or a running
+// board to out.
+func exportTo(ctx context.Context, out io.Writer, dbPath, server, format string, timeout time.Duration) error {
+	if server != "" {
+		resp, err := callBoard(ctx, server, http.MethodGet, "/api/export?format="+format, "", nil, timeout)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
@@ -48,10 +53,10 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		_, err = io.Copy(out, resp.Body)
 		return err
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
+	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("export: --db: %w", err)
 	}
-	store, err := board.OpenStore(*dbPath)
+	store, err := board.OpenStore(dbPath)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -60,5 +65,5 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	return ex.Write(out, *format)
+	return ex.Write(out, format)
 }

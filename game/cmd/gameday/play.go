@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
-func play(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func play(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("play", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	target := fs.String("target", "", "the team's endpoint, the stack's Endpoint output (required)")
@@ -55,7 +56,7 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("play: --results: %w", err)
 		}
-		defer f.Close()
+		defer cli.CloseFile(f, &err)
 		p.Results = f
 	}
 	if !*quiet {

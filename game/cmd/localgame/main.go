@@ -23,9 +23,10 @@ import (
 
 	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/game/local"
-	"github.com/unicorn-rentals/gameday/spec"
 )
 
 func main() { cli.Main("localgame", run) }
@@ -45,7 +46,7 @@ func (c contextFlags) Set(v string) error {
 
 // options are what the flags ask for.
 type options struct {
-	base     spec.Config
+	base     config.Config
 	sets     []string
 	scenario game.Scenario
 	speed    float64
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var chaosRuns []local.Chaos
 	for _, value := range opt.sets {
 		cfg := opt.base
-		if cfg.Fixes, err = spec.ParseFixSet(value); err != nil {
+		if cfg.Fixes, err = catalog.ParseFixSet(value); err != nil {
 			return fmt.Errorf("fix set %q: %w", value, err)
 		}
 		r, c, err := playSet(ctx, cfg, opt, local.Options{ServiceBinary: bin, Dir: dir}, stderr)
@@ -115,7 +116,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		opt.sets = []string{"none", "all"}
 	}
 	var err error
-	if opt.base, err = spec.ConfigFromContext(func(k string) any { return context[k] }); err != nil {
+	if opt.base, err = config.FromContext(func(k string) any { return context[k] }); err != nil {
 		return opt, err
 	}
 	if *scenarioPath != "" {
@@ -128,7 +129,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 
 // playSet plays one fix set and, with --chaos, kills one of its processes
 // under load.
-func playSet(ctx context.Context, cfg spec.Config, opt options, lo local.Options, stderr io.Writer) (local.Result, *local.Chaos, error) {
+func playSet(ctx context.Context, cfg config.Config, opt options, lo local.Options, stderr io.Writer) (local.Result, *local.Chaos, error) {
 	cost := estimate(opt.out, cfg, opt.scenario)
 	p := game.Play{Scenario: opt.scenario, Rules: game.DefaultRules(), Speed: opt.speed}
 	if !opt.quiet {
@@ -151,9 +152,9 @@ func playSet(ctx context.Context, cfg spec.Config, opt options, lo local.Options
 
 // estimate prices the fix set's synthesized template at the scenario's
 // mean rate, assuming 90 % cache hits with the cache fix; -1 without one.
-func estimate(out string, cfg spec.Config, s game.Scenario) float64 {
+func estimate(out string, cfg config.Config, s game.Scenario) float64 {
 	hit := 0.0
-	if cfg.Fixes.Has(spec.FixCache) {
+	if cfg.Fixes.Has(catalog.FixCache) {
 		hit = 0.9
 	}
 	traffic := game.Traffic{RPS: s.Expected(s.Length()) / s.Length().Seconds(), HitRatio: hit}

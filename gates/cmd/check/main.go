@@ -16,8 +16,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/gates"
-	"github.com/unicorn-rentals/gameday/spec"
 	"github.com/unicorn-rentals/gameday/stacks"
 )
 
@@ -50,7 +51,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	failed := false
 	for i, value := range sets {
-		set, err := spec.ParseFixSet(value)
+		set, err := catalog.ParseFixSet(value)
 		if err != nil {
 			return fmt.Errorf("fix set %q: %w", value, err)
 		}
@@ -72,24 +73,24 @@ func run(args []string, stdout io.Writer) error {
 // check synthesizes one fix set into dir, runs both gates and writes their
 // reports. bad is true when the target has an unsuppressed nag error or an
 // unexcepted control failure.
-func check(set spec.FixSet, dir string, exceptions []gates.Exception, lintExceptions []gates.LintException, withChaos bool) (line string, bad bool, err error) {
+func check(set catalog.FixSet, dir string, exceptions []gates.Exception, lintExceptions []gates.LintException, withChaos bool) (line string, bad bool, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}
 	// The feature flags the CLI would pass; skip building the binary: the
 	// gates read the templates, not assets.
-	project, err := spec.CDKJSONContext("cdk.json")
+	project, err := config.CDKJSONContext("cdk.json")
 	if err != nil {
 		return "", false, fmt.Errorf("%w (run make check from the repository root)", err)
 	}
 	context := gates.NagContext(project)
 	context["aws:cdk:bundling-stacks"] = []string{}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &context})
-	cfg := spec.DefaultConfig()
+	cfg := config.Default()
 	cfg.Fixes = set
 	if withChaos {
 		// The facilitator's stack too, for the example teams file.
-		board, err := spec.ConfigFromContext(func(key string) any { return map[string]any{"boardTeams": exampleTeams}[key] })
+		board, err := config.FromContext(func(key string) any { return map[string]any{"boardTeams": exampleTeams}[key] })
 		if err != nil {
 			return "", false, err
 		}
@@ -103,7 +104,7 @@ func check(set spec.FixSet, dir string, exceptions []gates.Exception, lintExcept
 		gates.ApplyNag(built.Facilitator.Stack, gates.NagSuppressions)
 	}
 	assembly := app.Synth(nil)
-	target := len(set.Fixes()) == len(spec.AllFixes)
+	target := len(set.Fixes()) == len(catalog.AllFixes)
 	line, bad, lintBad, err := gate(*assembly.Directory(), *stack.ArtifactId(), "game", "fixes="+set.String(), exceptions, lintExceptions, steps(!target))
 	if err != nil || !withChaos {
 		return line, target && bad || lintBad, err

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 )
 
@@ -27,5 +28,44 @@ func Main(name string, run Run) {
 			fmt.Fprintln(os.Stderr, name+":", err)
 		}
 		os.Exit(2)
+	}
+}
+
+// WriteFile writes a file whole or not at all: write fills a temporary
+// file beside path, which is synced, closed and renamed over path only if
+// every step worked. A failed write, a full disk found at close, or a
+// crash leaves what was at path as it was.
+func WriteFile(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// CloseFile closes a file written as it goes and reports a failed close,
+// which can be the first sign of a full disk: use it as
+// defer cli.CloseFile(f, &err).
+func CloseFile(f *os.File, err *error) {
+	if cerr := f.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("writing %s: %w", f.Name(), cerr)
 	}
 }

@@ -1,9 +1,11 @@
-package spec
+package catalog
 
 import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 func TestBaselineSpellings(t *testing.T) {
@@ -139,6 +141,16 @@ func TestTrafficOnALB(t *testing.T) {
 		}
 		if s.TrafficOnALB() != want {
 			t.Errorf("%s: traffic on the ALB %v, want %v", set, !want, want)
+		}
+	}
+}
+
+func TestFlawsDocumentMatchesTheCatalog(t *testing.T) {
+	want := FlawsMarkdown()
+	testkit.Golden(t, "../docs/flaws.md", want, "the flaw catalog in catalog/flaws.go")
+	for _, f := range Flaws {
+		if !strings.Contains(want, "## "+string(f.ID)) {
+			t.Errorf("docs lack flaw %s", f.ID)
 		}
 	}
 }

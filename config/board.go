@@ -1,4 +1,4 @@
-package spec
+package config
 
 import (
 	"fmt"
@@ -6,12 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
-
-// FacilitatorStackName is the stack that runs the scoreboard and its
-// workers in the facilitator's account.
-const FacilitatorStackName = "UnicornRentals-Facilitator"
 
 // Board is the facilitator stack's configuration: built only when a
 // teams file is given (context "boardTeams").
@@ -64,7 +60,7 @@ func boardFromContext(get func(string) any, path string) (*Board, error) {
 	if err != nil {
 		return nil, fmt.Errorf("context boardTeams: %w; give the teams file gameday accounts deploy wrote, such as out/teams.txt", err)
 	}
-	teams, err := board.ParseTeams(strings.NewReader(string(raw)), path)
+	teams, err := teamsfile.Parse(strings.NewReader(string(raw)), path)
 	if err != nil {
 		return nil, fmt.Errorf("context boardTeams: %w", err)
 	}

@@ -1,4 +1,9 @@
-package spec
+// Package catalog is the game's path from the CTO's environment to the
+// winners' architecture: the flaws the baseline carries, each with its
+// clue and its cost, and the fixes that remove them, alone or as a set.
+// The stacks build from it, the tests check the stacks against it, and
+// docs/flaws.md is written from it.
+package catalog
 
 import (
 	"fmt"

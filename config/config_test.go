@@ -1,4 +1,4 @@
-package spec
+package config
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // context is CDK context as main.go's lookup returns it.
@@ -19,7 +18,7 @@ func (c context) get(key string) any { return c[key] }
 // The baseline runs the service as its own defaults say: one contract.
 func TestConfigDefaultsAreTheServicesOwn(t *testing.T) {
 	want := ServiceSettings{Work: api.DefaultWork, Concurrency: api.DefaultConcurrency, MaxWait: api.DefaultMaxWait, DrainTimeout: api.DefaultDrainTimeout}
-	if cfg, err := ConfigFromContext(context(nil).get); err != nil || cfg.Service != want {
+	if cfg, err := FromContext(context(nil).get); err != nil || cfg.Service != want {
 		t.Errorf("service settings %+v (%v), want %+v", cfg.Service, err, want)
 	} else if cfg.StackName != "UnicornRentals" || !cfg.Fixes.IsBaseline() || cfg.FleetSize != 4 {
 		t.Errorf("defaults %+v", cfg)
@@ -30,7 +29,7 @@ func TestConfigDefaultsAreTheServicesOwn(t *testing.T) {
 }
 
 func TestConfigFromStringsAndNumbers(t *testing.T) {
-	cfg, err := ConfigFromContext(context{
+	cfg, err := FromContext(context{
 		"stackName": "Team-07", "fleetSize": float64(6), "work": "2s", "concurrency": "2", "maxWait": "10s", "drainTimeout": "15s", "errorRate": "0.05",
 	}.get)
 	if err != nil {
@@ -73,28 +72,18 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context facilitatorAccount "12345": want the 12-digit ID`:         {"facilitatorAccount": "12345"},
 	}
 	for want, values := range cases {
-		if _, err := ConfigFromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := FromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%v: error %v, want it to contain %q", values, err, want)
 		}
 	}
 }
 
-func TestFlawsDocumentMatchesTheCatalog(t *testing.T) {
-	want := FlawsMarkdown()
-	testkit.Golden(t, "../docs/flaws.md", want, "the flaw catalog in spec/flaws.go")
-	for _, f := range Flaws {
-		if !strings.Contains(want, "## "+string(f.ID)) {
-			t.Errorf("docs lack flaw %s", f.ID)
-		}
-	}
-}
-
 func TestCapacityLimitsFollowTheSubnets(t *testing.T) {
-	cfg, err := ConfigFromContext(context{"fixes": "subnets", "maxCapacity": "150", "fleetSize": "40"}.get)
+	cfg, err := FromContext(context{"fixes": "subnets", "maxCapacity": "150", "fleetSize": "40"}.get)
 	if err != nil || cfg.MaxCapacity != 150 || cfg.FleetSize != 40 {
 		t.Fatalf("with wide subnets: %+v, %v", cfg, err)
 	}
-	if _, err := ConfigFromContext(context{"fixes": "subnets", "maxCapacity": "201"}.get); err == nil {
+	if _, err := FromContext(context{"fixes": "subnets", "maxCapacity": "201"}.get); err == nil {
 		t.Error("maxCapacity 201 accepted")
 	}
 }
@@ -120,7 +109,7 @@ func TestScalingTargetComesFromTheServiceSettings(t *testing.T) {
 
 // The docs quote figures the code derives; they must move together.
 func TestDocsQuoteTheDerivedFigures(t *testing.T) {
-	s := DefaultConfig().Service
+	s := Default().Service
 	target := fmt.Sprintf("RequestCountPerTarget = %d", s.TargetRequestsPerMinute())
 	delay := fmt.Sprintf("%d s deregistration", int(api.MinDrainTimeout(s.Work, s.MaxWait).Seconds()))
 	for _, path := range []string{"../README.md", "../docs/architecture.md"} {

@@ -1,4 +1,8 @@
-package spec
+// Package config is the CDK app's configuration: everything the app is
+// told through CDK context, read once by main.go into a typed, validated
+// Config that the stacks receive. It also sizes the facilitator stack for
+// its teams file. Plain Go: no CDK, no game.
+package config
 
 import (
 	"encoding/json"
@@ -9,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/service/api"
 )
 
@@ -20,7 +26,7 @@ type Config struct {
 	StackName string
 	// Fixes is the set of the winners' fixes applied (context "fixes").
 	// Default: none, the baseline.
-	Fixes FixSet
+	Fixes catalog.FixSet
 	// FleetSize is the fixed number of EC2 instances or tasks while the
 	// service does not scale (context "fleetSize"). Default 4.
 	FleetSize int
@@ -58,10 +64,10 @@ type ServiceSettings struct {
 	ErrorRate    float64       // context "errorRate", default 0 (facilitators' fault injection)
 }
 
-// DefaultConfig is the baseline as every team inherits it.
-func DefaultConfig() Config {
+// Default is the baseline as every team inherits it.
+func Default() Config {
 	return Config{
-		StackName:   DefaultStackName,
+		StackName:   contract.DefaultStackName,
 		FleetSize:   4,
 		MinCapacity: 2,
 		MaxCapacity: 20,
@@ -101,11 +107,11 @@ var (
 	amiPattern       = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 )
 
-// ConfigFromContext builds a Config from context values. get returns the
+// FromContext builds a Config from context values. get returns the
 // value of a key, or nil when it is not set; values given with -c arrive as
 // strings, values in cdk.json may be numbers.
-func ConfigFromContext(get func(key string) any) (Config, error) {
-	cfg := DefaultConfig()
+func FromContext(get func(key string) any) (Config, error) {
+	cfg := Default()
 	var err error
 	if v, ok := contextString(get, "stackName"); ok {
 		if !stackNamePattern.MatchString(v) {
@@ -131,12 +137,12 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 		}
 	}
 	if v, ok := contextString(get, "fixes"); ok {
-		if cfg.Fixes, err = ParseFixSet(v); err != nil {
+		if cfg.Fixes, err = catalog.ParseFixSet(v); err != nil {
 			return cfg, fmt.Errorf("context fixes: %w", err)
 		}
 	}
 	limit, why := maxFleetSize, "the CTO's /27 subnet holds no more; the subnets fix allows more"
-	if cfg.Fixes.Has(FixSubnets) {
+	if cfg.Fixes.Has(catalog.FixSubnets) {
 		limit, why = maxWideCapacity, "a sane ceiling for one team"
 	}
 	for _, c := range []struct {
@@ -154,7 +160,7 @@ func ConfigFromContext(get func(key string) any) (Config, error) {
 	if cfg.MinCapacity > cfg.MaxCapacity {
 		return cfg, fmt.Errorf("context minCapacity %d is above maxCapacity %d; lower minCapacity or raise maxCapacity", cfg.MinCapacity, cfg.MaxCapacity)
 	}
-	if cfg.Fixes.Has(FixHarden) && (cfg.FleetSize < 2 || cfg.MinCapacity < 2) {
+	if cfg.Fixes.Has(catalog.FixHarden) && (cfg.FleetSize < 2 || cfg.MinCapacity < 2) {
 		return cfg, fmt.Errorf("context fleetSize %d, minCapacity %d: harden spreads the service over two Availability Zones, so both must be at least 2", cfg.FleetSize, cfg.MinCapacity)
 	}
 	s := &cfg.Service

@@ -1,4 +1,4 @@
-package spec
+package catalog
 
 import (
 	"fmt"
@@ -183,7 +183,7 @@ func FlawByID(id FlawID) (Flaw, bool) {
 func (s FixSet) Present(id FlawID) bool {
 	f, ok := FlawByID(id)
 	if !ok {
-		panic(fmt.Sprintf("spec: flaw %q is not in the catalog", id))
+		panic(fmt.Sprintf("catalog: flaw %q is not in the catalog", id))
 	}
 	if s.Has(f.FixedBy) {
 		return false
@@ -222,7 +222,7 @@ func FlawsMarkdown() string {
 	var b strings.Builder
 	b.WriteString(`# The CTO's environment: what is wrong with it
 
-Generated from the flaw catalog in ` + "`spec/flaws.go`" + ` by
+Generated from the flaw catalog in ` + "`catalog/flaws.go`" + ` by
 ` + "`make docs`" + `; a test fails when this file and the catalog differ.
 
 Every flaw below is in the baseline (` + "`-c fixes=none`" + `) and is removed by

@@ -1,0 +1,207 @@
+// Package teamsfile is the board's teams file: its format, the one rule
+// for a team's name, and its reading and writing. `gameday accounts
+// deploy` writes it from the stacks' outputs; the board and the
+// facilitator stack read it.
+//
+// One team a line, "name endpoint [cost [stack]]", separated by spaces;
+// blank lines and lines starting with # are skipped:
+//
+//	team-01 https://d111111abcdef8.cloudfront.net/ live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader
+//	team-02 https://d222222abcdef8.cloudfront.net/ 0.18
+package teamsfile
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Team is one line of the teams file.
+type Team struct {
+	// Name is shown on the scoreboard: see CheckName.
+	Name string `json:"name"`
+	// Endpoint is the team's stack's Endpoint output.
+	Endpoint string `json:"endpoint"`
+	// Cost is where the team's bill comes from (see ParseCost). Empty
+	// means the board's default.
+	Cost string `json:"cost,omitempty"`
+	// Stack is the team's game stack, whose VPC the script's chaos
+	// experiments hit. Empty: the board's --stack (UnicornRentals). Teams
+	// sharing an account each need their own.
+	Stack string `json:"stack,omitempty"`
+}
+
+// lineForm is how a line reads, for the errors that quote it.
+const lineForm = `"name endpoint [cost [stack]]"`
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
+
+// CheckName accepts a team's name: letters, digits, '-', '_' and '.', up
+// to 32 of them, starting with a letter or digit. The same names go into
+// the accounts file, folder names and the scoreboard.
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("team name %q: want letters, digits, '-', '_' or '.', up to 32, starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// CheckEndpoint accepts an http:// or https:// URL with a host.
+func CheckEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("endpoint %q: want the stack's Endpoint output, an http:// or https:// URL", endpoint)
+	}
+	return nil
+}
+
+// Check says what is wrong with a team, if anything.
+func (t Team) Check() error {
+	if err := CheckName(t.Name); err != nil {
+		return err
+	}
+	if err := CheckEndpoint(t.Endpoint); err != nil {
+		return fmt.Errorf("team %s: %w", t.Name, err)
+	}
+	if t.Cost != "" {
+		if _, err := ParseCost(t.Cost); err != nil {
+			return fmt.Errorf("team %s: %w", t.Name, err)
+		}
+	}
+	if t.Stack != "" && t.Cost == "" {
+		return fmt.Errorf("team %s: a stack needs a cost before it on the line (%s)", t.Name, lineForm)
+	}
+	return nil
+}
+
+// Parse reads a teams file. name says where it came from, for errors,
+// which name the line at fault.
+func Parse(r io.Reader, name string) ([]Team, error) {
+	var teams []Team
+	seen := map[string]int{}
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		fields := strings.Fields(text)
+		if len(fields) < 2 || len(fields) > 4 {
+			return nil, fmt.Errorf("%s:%d: %q: want %s, e.g. \"team-1 https://d111111abcdef8.cloudfront.net/ 0.18\"", name, line, text, lineForm)
+		}
+		fields = append(fields, "", "")
+		t := Team{Name: fields[0], Endpoint: fields[1], Cost: fields[2], Stack: fields[3]}
+		if err := t.Check(); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		if first, dup := seen[t.Name]; dup {
+			return nil, fmt.Errorf("%s:%d: team %q is already on line %d: give each team its own name", name, line, t.Name, first)
+		}
+		seen[t.Name] = line
+		teams = append(teams, t)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(teams) == 0 {
+		return nil, fmt.Errorf("%s: no teams: want one line per team, %s", name, lineForm)
+	}
+	return teams, nil
+}
+
+// Load reads a teams file from disk.
+func Load(path string) ([]Team, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("teams file: %w", err)
+	}
+	return Parse(bytes.NewReader(b), path)
+}
+
+// Write writes teams as a teams file, a line each, after a comment
+// saying what the file is. Every team is checked first: Write never
+// writes a file Parse would refuse.
+func Write(w io.Writer, teams []Team) error {
+	seen := map[string]bool{}
+	var b strings.Builder
+	b.WriteString("# gameday teams file: " + lineForm + " a line\n")
+	for _, t := range teams {
+		if err := t.Check(); err != nil {
+			return err
+		}
+		if seen[t.Name] {
+			return fmt.Errorf("team %q twice: give each team its own name", t.Name)
+		}
+		seen[t.Name] = true
+		b.WriteString(strings.TrimRight(strings.Join([]string{t.Name, t.Endpoint, t.Cost, t.Stack}, " "), " ") + "\n")
+	}
+	if len(teams) == 0 {
+		return fmt.Errorf("no teams to write")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Cost is a parsed cost: a fixed price, a live bill, or a template.
+type Cost struct {
+	// PerHour is a fixed price, USD an hour.
+	PerHour float64
+	// Live: the bill is what the team's account runs, read through Role
+	// (empty: the board's own credentials).
+	Live bool
+	Role string
+	// Template is the absolute path of a synthesized template, priced by
+	// the cost model with the traffic of each minute.
+	Template string
+}
+
+// MaxPerHour bounds a fixed price: a team's account billing more than
+// $1,000 an hour is a typo, and a bound keeps every total finite.
+const MaxPerHour = 1000
+
+// ParseCost reads a cost: a number is USD an hour ("0.18" or "$0.18");
+// "live:<role ARN>" (or "live", the board's own credentials) what the
+// team's account runs; anything else the path of a synthesized template,
+// which must exist.
+func ParseCost(s string) (Cost, error) {
+	if s == "live" || strings.HasPrefix(s, "live:") {
+		role := strings.TrimPrefix(strings.TrimPrefix(s, "live"), ":")
+		if role != "" && (!strings.HasPrefix(role, "arn:") || !strings.Contains(role, ":role/")) {
+			return Cost{}, fmt.Errorf("cost %q: want live:<role ARN>, the game stack's BillReaderRoleArn output, such as live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader", s)
+		}
+		return Cost{Live: true, Role: role}, nil
+	}
+	if v, err := strconv.ParseFloat(strings.TrimPrefix(s, "$"), 64); err == nil {
+		if math.IsNaN(v) || v < 0 || v > MaxPerHour {
+			return Cost{}, fmt.Errorf("cost %q: want USD an hour from 0 to %g", s, float64(MaxPerHour))
+		}
+		return Cost{PerHour: v}, nil
+	}
+	abs, err := filepath.Abs(s)
+	if err == nil {
+		_, err = os.Stat(abs)
+	}
+	if err != nil {
+		return Cost{}, fmt.Errorf("cost %q: neither USD an hour nor a template file (%v); synthesize one with make synth", s, err)
+	}
+	return Cost{Template: abs}, nil
+}
+
+// String is the cost as a teams file and the game's database write it.
+func (c Cost) String() string {
+	switch {
+	case c.Live:
+		return strings.TrimSuffix("live:"+c.Role, ":")
+	case c.Template != "":
+		return c.Template
+	}
+	return strconv.FormatFloat(c.PerHour, 'f', -1, 64)
+}
