@@ -4,20 +4,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/unicorn-rentals/gameday/cfn"
 )
 
 // Summary describes a synthesized game stack in one line: the fix set, how
 // many resources, and which parts carry the traffic.
 func Summary(cfg Config, template map[string]any) string {
-	resources, _ := template["Resources"].(map[string]any)
-	count := map[string]int{}
-	for _, r := range resources {
-		if res, ok := r.(map[string]any); ok {
-			if typ, ok := res["Type"].(string); ok {
-				count[typ]++
-			}
-		}
-	}
+	count := cfn.CountByType(template)
 	var parts []string
 	for _, p := range []struct{ typ, name string }{
 		{"AWS::CloudFront::Distribution", "CloudFront"},
@@ -33,5 +27,5 @@ func Summary(cfg Config, template map[string]any) string {
 	}
 	sort.Strings(parts)
 	return fmt.Sprintf("%s (fixes: %s): %d resources; %s; waste $%.3f/h",
-		cfg.StackName, cfg.Fixes, len(resources), strings.Join(parts, ", "), cfg.Fixes.WasteCostPerHour())
+		cfg.StackName, cfg.Fixes, len(cfn.Resources(template)), strings.Join(parts, ", "), cfg.Fixes.WasteCostPerHour())
 }

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/unicorn-rentals/gameday/cfn"
 )
 
 // Prices are the committed price data, with their source and date.
@@ -77,14 +78,6 @@ var free = map[string]bool{
 	"AWS::Lambda::Function": true, "Custom::VpcRestrictDefaultSG": true,
 }
 
-// template is the part of a CloudFormation template the model reads.
-type template struct {
-	Resources map[string]struct {
-		Type       string         `json:"Type"`
-		Properties map[string]any `json:"Properties"`
-	} `json:"Resources"`
-}
-
 // LoadTemplate reads a synthesized template.
 func LoadTemplate(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
@@ -110,12 +103,9 @@ func EstimateFile(path string, prices Prices, traffic Traffic) (Estimate, error)
 // Auto Scaling group, an ECS service) follow the traffic reaching the
 // origin, within their bounds, at the scaling policy's requests per target.
 func EstimateCost(raw []byte, prices Prices, traffic Traffic) (Estimate, error) {
-	var tpl template
-	if err := json.Unmarshal(raw, &tpl); err != nil {
-		return Estimate{}, fmt.Errorf("template: not CloudFormation JSON: %w", err)
-	}
-	if len(tpl.Resources) == 0 {
-		return Estimate{}, fmt.Errorf("template: no Resources; give a synthesized stack template such as out/none/UnicornRentals.template.json")
+	tpl, err := cfn.Parse(raw)
+	if err != nil {
+		return Estimate{}, err
 	}
 	if traffic.BytesPerAnswer == 0 {
 		traffic.BytesPerAnswer = 500
@@ -123,34 +113,30 @@ func EstimateCost(raw []byte, prices Prices, traffic Traffic) (Estimate, error) 
 	if traffic.LogBytesPerRequest == 0 {
 		traffic.LogBytesPerRequest = 200
 	}
-	m := model{tpl: tpl, p: prices, t: traffic}
+	m := model{resources: cfn.Resources(tpl), p: prices, t: traffic}
 	m.originRPS = traffic.RPS
 	if m.ofType("AWS::CloudFront::Distribution") > 0 {
 		m.originRPS = traffic.RPS * (1 - traffic.HitRatio)
 	}
 	var est Estimate
-	ids := make([]string, 0, len(tpl.Resources))
-	for id := range tpl.Resources {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		r := tpl.Resources[id]
-		line, ok := m.price(id, r.Type, r.Properties)
+	for _, id := range cfn.IDs(m.resources) {
+		r := m.resources[id]
+		typ := cfn.Type(r)
+		line, ok := m.price(id, typ, cfn.Properties(r))
 		switch {
 		case ok:
-			line.Resource, line.Type = id, r.Type
+			line.Resource, line.Type = id, typ
 			est.Lines = append(est.Lines, line)
 			est.Total += line.PerHour
-		case !free[r.Type]:
-			est.Unpriced = append(est.Unpriced, id+" ("+r.Type+")")
+		case !free[typ]:
+			est.Unpriced = append(est.Unpriced, id+" ("+typ+")")
 		}
 	}
 	return est, nil
 }
 
 type model struct {
-	tpl       template
+	resources map[string]cfn.Resource
 	p         Prices
 	t         Traffic
 	originRPS float64
@@ -158,8 +144,8 @@ type model struct {
 
 func (m model) ofType(typ string) int {
 	n := 0
-	for _, r := range m.tpl.Resources {
-		if r.Type == typ {
+	for _, r := range m.resources {
+		if cfn.Type(r) == typ {
 			n++
 		}
 	}
@@ -240,7 +226,7 @@ func scaled(originRPS, perTargetPerMinute, lo, hi float64) float64 {
 }
 
 func (m model) fleet(props map[string]any) (Line, bool) {
-	lt, ok := m.resource(ref(props["LaunchTemplate"]))
+	lt, ok := m.resource(cfn.Reference(props["LaunchTemplate"]))
 	if !ok {
 		return Line{}, false
 	}
@@ -269,7 +255,7 @@ func (m model) fleet(props map[string]any) (Line, bool) {
 }
 
 func (m model) tasks(id string, props map[string]any) (Line, bool) {
-	td, ok := m.resource(ref(props["TaskDefinition"]))
+	td, ok := m.resource(cfn.Reference(props["TaskDefinition"]))
 	if !ok {
 		return Line{}, false
 	}
@@ -284,21 +270,22 @@ func (m model) tasks(id string, props map[string]any) (Line, bool) {
 	n := num(props["DesiredCount"])
 	if _, fixed := props["DesiredCount"]; !fixed {
 		n = 1
-		for _, r := range m.tpl.Resources {
-			if r.Type == "AWS::ApplicationAutoScaling::ScalableTarget" && strings.Contains(fmt.Sprint(r.Properties["ResourceId"]), id) {
+		for _, r := range m.resources {
+			if p := cfn.Properties(r); cfn.Type(r) == "AWS::ApplicationAutoScaling::ScalableTarget" && strings.Contains(fmt.Sprint(p["ResourceId"]), id) {
 				n = scaled(m.originRPS, m.policyTarget("AWS::ApplicationAutoScaling::ScalingPolicy", "TargetTrackingScalingPolicyConfiguration"),
-					num(r.Properties["MinCapacity"]), num(r.Properties["MaxCapacity"]))
+					num(p["MinCapacity"]), num(p["MaxCapacity"]))
 			}
 		}
 	}
 	return Line{PerHour: n * per, Detail: fmt.Sprintf("%.0f x %.2g vCPU %.2g GB %s tasks", n, vcpu, gb, arch)}, true
 }
 
-// policyTarget is the target value of the first target-tracking policy.
+// policyTarget is the target value of the first target-tracking policy,
+// by logical ID.
 func (m model) policyTarget(typ, config string) float64 {
-	for _, r := range m.tpl.Resources {
-		if r.Type == typ {
-			if c, ok := r.Properties[config].(map[string]any); ok {
+	for _, id := range cfn.IDs(m.resources) {
+		if r := m.resources[id]; cfn.Type(r) == typ {
+			if c, ok := cfn.Properties(r)[config].(map[string]any); ok {
 				return num(c["TargetValue"])
 			}
 		}
@@ -307,28 +294,8 @@ func (m model) policyTarget(typ, config string) float64 {
 }
 
 func (m model) resource(id string) (map[string]any, bool) {
-	r, ok := m.tpl.Resources[id]
-	return r.Properties, ok
-}
-
-// ref finds the logical ID a property points at (Ref or Fn::GetAtt),
-// anywhere inside it.
-func ref(v any) string {
-	switch x := v.(type) {
-	case map[string]any:
-		if id, ok := x["Ref"].(string); ok {
-			return id
-		}
-		if ga, ok := x["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
-			return fmt.Sprint(ga[0])
-		}
-		for _, c := range x {
-			if id := ref(c); id != "" {
-				return id
-			}
-		}
-	}
-	return ""
+	r, ok := m.resources[id]
+	return cfn.Properties(r), ok
 }
 
 func str(v any) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/cfn"
 	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/gates"
 	"github.com/unicorn-rentals/gameday/gates/plan"
@@ -138,12 +139,7 @@ func synthApp(t *testing.T, fixes string, opt synthOptions) appTemplates {
 
 func newTemplate(t *testing.T, raw map[string]any) *template {
 	t.Helper()
-	tpl := &template{raw: raw, resources: map[string]map[string]any{}}
-	res, _ := raw["Resources"].(map[string]any)
-	for id, r := range res {
-		tpl.resources[id] = r.(map[string]any)
-	}
-	return tpl
+	return &template{raw: raw, resources: cfn.Resources(raw)}
 }
 
 // ofType returns the logical IDs and bodies of every resource of a type,
@@ -198,7 +194,7 @@ func (r resource) prop(path ...any) any {
 
 // refs lists the logical IDs referenced anywhere in v, as the update plan
 // reads them.
-func refs(v any) []string { return plan.References(v) }
+func refs(v any) []string { return cfn.References(v) }
 
 // referenced reports whether any resource other than id itself refers to id.
 func (tpl *template) referenced(id string) bool {

@@ -76,7 +76,8 @@ func TestDeployEveryTeam(t *testing.T) {
 	if err := TeamsFile(&teamsFile, got); err != nil {
 		t.Fatal(err)
 	}
-	want := "team-01 https://team-01.cloudfront.example/ live:arn:aws:iam::123456789012:role/team-01-BillReader\n" +
+	want := "# gameday teams file: \"name endpoint [cost [stack]]\" a line\n" +
+		"team-01 https://team-01.cloudfront.example/ live:arn:aws:iam::123456789012:role/team-01-BillReader\n" +
 		"team-02 https://flaky.cloudfront.example/ live:arn:aws:iam::123456789012:role/flaky-BillReader\n"
 	if teamsFile.String() != want {
 		t.Errorf("teams file:\n%s\nwant\n%s", teamsFile.String(), want)

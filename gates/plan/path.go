@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/unicorn-rentals/gameday/cfn"
 )
 
 // The serving path and its gaps.
@@ -219,7 +221,7 @@ func endpoint(tpl map[string]any) (string, error) {
 	if out == nil {
 		return "", fmt.Errorf("no Endpoint output")
 	}
-	for _, id := range References(out["Value"]) {
+	for _, id := range cfn.References(out["Value"]) {
 		if _, ok := resourcesOf(tpl)[id]; ok {
 			return id, nil
 		}
@@ -407,7 +409,7 @@ func (m *moment) serves(p phys) (bool, string) {
 	case "AWS::CloudFront::VpcOrigin":
 		return m.all(p, func(s setting) (bool, string) {
 			arn := dig(s.def, "Properties", "VpcOriginEndpointConfig", "Arn")
-			for _, id := range References(arn) {
+			for _, id := range cfn.References(arn) {
 				return m.serves(m.ref(s, id))
 			}
 			return false, p.id + " names no load balancer"
@@ -458,9 +460,9 @@ func (m *moment) origin(s setting) *phys {
 		if om["Id"] != target {
 			continue
 		}
-		ids := References(dig(om, "VpcOriginConfig", "VpcOriginId"))
+		ids := cfn.References(dig(om, "VpcOriginConfig", "VpcOriginId"))
 		if len(ids) == 0 {
-			ids = References(om["DomainName"])
+			ids = cfn.References(om["DomainName"])
 		}
 		if len(ids) > 0 {
 			r := m.ref(s, ids[0])
@@ -511,7 +513,7 @@ func (m *moment) forwards(l phys, s setting) (bool, string) {
 			continue
 		}
 		var groups []string
-		if tg := References(am["TargetGroupArn"]); len(tg) > 0 {
+		if tg := cfn.References(am["TargetGroupArn"]); len(tg) > 0 {
 			groups = append(groups, tg[0])
 		}
 		fc, _ := dig(am, "ForwardConfig", "TargetGroups").([]any)
@@ -520,7 +522,7 @@ func (m *moment) forwards(l phys, s setting) (bool, string) {
 			if w, ok := gm["Weight"].(float64); ok && w == 0 {
 				continue
 			}
-			groups = append(groups, References(gm["TargetGroupArn"])...)
+			groups = append(groups, cfn.References(gm["TargetGroupArn"])...)
 		}
 		if len(groups) == 0 {
 			return false, l.id + " forwards to no target group"
@@ -584,7 +586,7 @@ func (m *moment) stageName(id string) string {
 
 // names reports whether setting s's property prop refers to p.
 func (m *moment) names(s setting, prop string, p phys) bool {
-	for _, id := range References(dig(s.def, "Properties", prop)) {
+	for _, id := range cfn.References(dig(s.def, "Properties", prop)) {
 		if m.ref(s, id) == p {
 			return true
 		}
@@ -599,13 +601,13 @@ func (m *moment) registers(s setting, p phys) bool {
 	var refs []string
 	switch s.def["Type"] {
 	case "AWS::AutoScaling::AutoScalingGroup":
-		refs = append(References(props["TargetGroupARNs"]), References(props["LoadBalancerNames"])...)
+		refs = append(cfn.References(props["TargetGroupARNs"]), cfn.References(props["LoadBalancerNames"])...)
 	case "AWS::ECS::Service":
 		lbs, _ := props["LoadBalancers"].([]any)
 		for _, l := range lbs {
 			lm, _ := l.(map[string]any)
-			refs = append(refs, References(lm["TargetGroupArn"])...)
-			refs = append(refs, References(lm["LoadBalancerName"])...)
+			refs = append(refs, cfn.References(lm["TargetGroupArn"])...)
+			refs = append(refs, cfn.References(lm["LoadBalancerName"])...)
 		}
 	}
 	for _, id := range refs {

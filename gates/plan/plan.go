@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/unicorn-rentals/gameday/cfn"
 )
 
 // ReplacementDB is where the CDK CLI keeps, per resource type and
@@ -165,8 +167,8 @@ func Update(before, after map[string]any, rules Replacements) Plan {
 func (r Replacements) replaces(typ, prop string, before, after map[string]any) string {
 	rule := r[typ][prop]
 	if typ == "AWS::ElasticLoadBalancing::LoadBalancer" && prop == "HealthCheck" {
-		_, had := props(before)[prop]
-		_, has := props(after)[prop]
+		_, had := cfn.Properties(before)[prop]
+		_, has := cfn.Properties(after)[prop]
 		if had && has {
 			return ""
 		}
@@ -175,13 +177,8 @@ func (r Replacements) replaces(typ, prop string, before, after map[string]any) s
 	return rule
 }
 
-func props(r map[string]any) map[string]any {
-	p, _ := r["Properties"].(map[string]any)
-	return p
-}
-
 func changedProperties(before, after map[string]any) []string {
-	b, a := props(before), props(after)
+	b, a := cfn.Properties(before), cfn.Properties(after)
 	var out []string
 	for k := range a {
 		if !reflect.DeepEqual(a[k], b[k]) {
@@ -205,11 +202,10 @@ func changedProperties(before, after map[string]any) []string {
 // resourcesOf is a template's resources, less the CDK's version report
 // (AWS::CDK::Metadata), which is no part of the game's infrastructure.
 func resourcesOf(tpl map[string]any) map[string]map[string]any {
-	res, _ := tpl["Resources"].(map[string]any)
-	out := map[string]map[string]any{}
-	for id, r := range res {
-		if m, ok := r.(map[string]any); ok && m["Type"] != "AWS::CDK::Metadata" {
-			out[id] = m
+	out := cfn.Resources(tpl)
+	for id, r := range out {
+		if cfn.Type(r) == "AWS::CDK::Metadata" {
+			delete(out, id)
 		}
 	}
 	return out
@@ -259,54 +255,7 @@ func order(resources map[string]map[string]any, ids []string) []string {
 
 // dependencies lists the logical IDs a resource refers to.
 func dependencies(r map[string]any) []string {
-	var out []string
-	switch d := r["DependsOn"].(type) {
-	case string:
-		out = append(out, d)
-	case []any:
-		for _, x := range d {
-			out = append(out, fmt.Sprint(x))
-		}
-	}
-	return append(out, References(r["Properties"])...)
-}
-
-// References lists the logical IDs v refers to anywhere: Ref, Fn::GetAtt
-// and the names in a Fn::Sub string (pseudo parameters included).
-func References(v any) []string {
-	var out []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if id, ok := x["Ref"].(string); ok {
-				out = append(out, id)
-			}
-			if ga, ok := x["Fn::GetAtt"].([]any); ok && len(ga) > 0 {
-				out = append(out, fmt.Sprint(ga[0]))
-			}
-			if sub, ok := x["Fn::Sub"]; ok {
-				s, _ := sub.(string)
-				if l, ok := sub.([]any); ok && len(l) > 0 {
-					s, _ = l[0].(string)
-				}
-				for _, part := range strings.Split(s, "${")[1:] {
-					name, _, _ := strings.Cut(part, "}")
-					name, _, _ = strings.Cut(name, ".")
-					out = append(out, name)
-				}
-			}
-			for _, c := range x {
-				walk(c)
-			}
-		case []any:
-			for _, c := range x {
-				walk(c)
-			}
-		}
-	}
-	walk(v)
-	return out
+	return append(cfn.DependsOn(r), cfn.References(r["Properties"])...)
 }
 
 // String renders the plan, a line a change, in CloudFormation's order.
