@@ -6,6 +6,11 @@
 // other.
 package contract
 
+// MaxCostPerHour bounds a team's bill in USD an hour wherever one is
+// given (the teams file, gameday play): more than $1,000 an hour is a
+// typo, and the bound keeps every score finite.
+const MaxCostPerHour = 1000
+
 // InstanceType is the one EC2 instance type the game allows.
 const InstanceType = "m5.large"
 

@@ -47,7 +47,7 @@ func BenchmarkEngineRate(b *testing.B) {
 	for b.Loop() {
 		var before, after syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
-		sum, err := Play{Target: target.URL, Scenario: s, Rules: DefaultRules()}.Run(context.Background())
+		sum, err := Play{Target: target.URL, Setup: Setup{Scenario: s, Rules: DefaultRules(), Speed: 1, Seed: 1}}.Run(context.Background())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Setup is what the calibration needs to know of one fix set: whether a
+// StackModel is what the calibration needs to know of one fix set: whether a
 // cache answers repeated questions, how many targets serve the misses and
 // how fast, and what the stack costs an hour at a given traffic.
-type Setup struct {
+type StackModel struct {
 	Name string
 	// Cache: a cache in front keeps every answer it has seen.
 	Cache bool
@@ -29,10 +29,10 @@ type Setup struct {
 // hitLatency is what a cached answer takes: well inside the best tier.
 const hitLatency = 20 * time.Millisecond
 
-// Expectation is the expected score of a whole game of a setup, term by
+// Expectation is the expected score of a whole game of a stack, term by
 // term, in points.
 type Expectation struct {
-	Setup                  string
+	Stack                  string
 	Speed                  float64
 	Requests, Hits, Failed float64 // requests sent, answered from the cache, failed
 	Points, Penalty, Cost  float64
@@ -50,16 +50,17 @@ func (e Expectation) Shares() (points, penalty, cost float64) {
 	return e.Points / total, e.Penalty / total, e.Cost / total
 }
 
-// Expect computes the expected score of a game of scenario sc at speed
-// under rules for setup, with the very definitions the games score by:
+// Expect computes the expected score of the game for a stack, with the
+// very definitions the games score by:
 // the questions are KeyOf's Zipf draws over Phase.KeysAt(speed) keys, the
 // answers count Rules.Sample(speed), the bill runs on game time. A miss
 // is served if the targets have room for it and fails otherwise (the
 // service sheds what it cannot queue); a hit is served from the cache.
 // It is a model, not a game: no queueing delay, no start-up, no chaos.
-func Expect(sc Scenario, rules Rules, speed float64, s Setup) (Expectation, error) {
-	sampled := rules.Sample(speed)
-	e := Expectation{Setup: s.Name, Speed: speed}
+func (g Setup) Expect(s StackModel) (Expectation, error) {
+	sc, rules, speed := g.Scenario, g.Rules, g.Speed
+	sampled := g.Sampled()
+	e := Expectation{Stack: s.Name, Speed: speed}
 	unseen := map[int]float64{} // per key rank, the chance no request asked it yet
 	var billed float64
 	var err error

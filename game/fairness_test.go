@@ -58,7 +58,7 @@ func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Sum
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sum, err := Play{Target: target, Scenario: sc, Rules: DefaultRules(), Speed: 1}.Run(context.Background())
+		sum, err := Play{Target: target, Setup: Setup{Scenario: sc, Rules: DefaultRules(), Speed: 1, Seed: 1}}.Run(context.Background())
 		if err != nil {
 			t.Error(err)
 		}

@@ -143,7 +143,7 @@ func TestKeysFollowZipfAndTheSeed(t *testing.T) {
 	sc := Scenario{Skew: 1.2, Phases: []Phase{{Duration: Duration(time.Hour), Rate: draws / 3600.0, Keys: n}}}
 	counts := make([]int, n)
 	for i := range uint64(draws) {
-		counts[KeyOf(sc, 1, 7, i)]++
+		counts[Setup{Scenario: sc, Speed: 1, Seed: 7}.KeyOf(i)]++
 	}
 	// P(rank r) is proportional to (1 + r)^-s.
 	norm := 0.0
@@ -159,14 +159,15 @@ func TestKeysFollowZipfAndTheSeed(t *testing.T) {
 	}
 	first := make([]int, 100)
 	for i := range first {
-		first[i] = KeyOf(sc, 1, 42, uint64(i))
+		first[i] = Setup{Scenario: sc, Speed: 1, Seed: 42}.KeyOf(uint64(i))
 	}
 	same, other := 0, 0
+	seed42, seed43 := Setup{Scenario: sc, Speed: 1, Seed: 42}, Setup{Scenario: sc, Speed: 1, Seed: 43}
 	for i, k := range first {
-		if KeyOf(sc, 1, 42, uint64(i)) == k {
+		if seed42.KeyOf(uint64(i)) == k {
 			same++
 		}
-		if KeyOf(sc, 1, 43, uint64(i)) != k {
+		if seed43.KeyOf(uint64(i)) != k {
 			other++
 		}
 	}
@@ -180,7 +181,7 @@ func TestKeysGrowWithThePhases(t *testing.T) {
 	sc := Scenario{Skew: 1.01, Phases: []Phase{{Duration: Duration(time.Minute), Rate: 10, Keys: 5}, {Duration: Duration(time.Minute), Rate: 10, Keys: 1000}}}
 	high := 0
 	for n := range uint64(1200) {
-		k := KeyOf(sc, 1, 1, n)
+		k := Setup{Scenario: sc, Speed: 1, Seed: 1}.KeyOf(n)
 		if n < 600 && k >= 5 {
 			t.Fatalf("request %d, due in the first phase, asked key %d of 5", n, k)
 		}

@@ -7,23 +7,23 @@ import (
 	"time"
 )
 
-// KeyOf is the key rank request n of a game asks about: a Zipf draw over
+// KeyOf is the key rank request n of the game asks about: a Zipf draw over
 // the key space of the phase the request is due in, so a few inputs come
 // back often and most rarely; 0 is the most popular. A game compressed
 // speed times sends one in speed of the day's requests, over a key space
 // speed times smaller (Phase.KeysAt), so each input comes back as often as
 // on the real day and a cache hits as often. It depends only on
-// the scenario, speed, seed and n, so every team, `gameday play`,
+// the game's Setup and n, so every team, `gameday play`,
 // `gameday board` and the local game ask the same questions in the same
 // order, and a game resumed after a crash asks what it would have asked.
-func KeyOf(sc Scenario, speed float64, seed, n uint64) int {
-	phase, _, _ := sc.At(sc.DueAt(n, speed))
-	keys := phase.KeysAt(speed)
+func (s Setup) KeyOf(n uint64) int {
+	phase, _, _ := s.Scenario.At(s.Scenario.DueAt(n, s.Speed))
+	keys := phase.KeysAt(s.Speed)
 	if keys <= 1 {
 		return 0
 	}
-	rng := rand.New(rand.NewPCG(seed, n))
-	return int(rand.NewZipf(rng, sc.Skew, 1, uint64(keys-1)).Uint64())
+	rng := rand.New(rand.NewPCG(s.Seed, n))
+	return int(rand.NewZipf(rng, s.Scenario.Skew, 1, uint64(keys-1)).Uint64())
 }
 
 // KeysAt is the phase's key space in a game played at speed: Keys at
@@ -44,14 +44,13 @@ func Input(rank int) string { return "unicorn-" + strconv.Itoa(rank) }
 // team, so it is the same for all, and no team's answers change it: the
 // board prices a template's cache with it, never with a header a team's
 // endpoint sets.
-func BestHitRatios(sc Scenario, speed float64, seed uint64) []float64 {
-	minutes := int(math.Ceil(sc.Length().Minutes()))
+func (s Setup) BestHitRatios() []float64 {
+	minutes := s.Minutes()
 	sent, repeats := make([]float64, minutes), make([]float64, minutes)
 	seen := map[int]bool{}
-	total := sc.Requests(speed)
-	for n := range total {
-		m := min(int(sc.DueAt(n, speed)/time.Minute), minutes-1)
-		k := KeyOf(sc, speed, seed, n)
+	for n := range s.Requests() {
+		m := min(int(s.Scenario.DueAt(n, s.Speed)/time.Minute), minutes-1)
+		k := s.KeyOf(n)
 		sent[m]++
 		if seen[k] {
 			repeats[m]++

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sync"
@@ -13,22 +14,19 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // Play configures one team's game.
 type Play struct {
+	// Setup is the game: scenario, rules, speed and seed (DefaultSetup is
+	// the real day's).
+	Setup
 	// Target is the team's endpoint, the stack's Endpoint output.
 	Target *url.URL
-	// Scenario and Rules: the defaults are DefaultScenario and DefaultRules.
-	Scenario Scenario
-	Rules    Rules
 	// CostPerHour is the team's estimated AWS bill, in USD an hour.
 	CostPerHour float64
-	// Speed compresses the game: 60 plays four hours in four minutes.
-	// Default 1.
-	Speed float64
-	// Seed fixes the sequence of inputs. Default 1.
-	Seed uint64
 	// Results gets one JSON line per second; Progress a human line per
 	// second; Events a line per event of the scenario's script, at its
 	// game time (play announces chaos events, it starts no experiment:
@@ -74,11 +72,11 @@ func (s Summary) BestHitRatio() float64 {
 
 // Run plays the scenario against the target until it ends or ctx is done.
 func (p Play) Run(ctx context.Context) (Summary, error) {
-	if p.Speed <= 0 {
-		p.Speed = 1
+	if err := p.Setup.Validate(); err != nil {
+		return Summary{}, err
 	}
-	if p.Seed == 0 {
-		p.Seed = 1
+	if math.IsNaN(p.CostPerHour) || p.CostPerHour < 0 || p.CostPerHour > contract.MaxCostPerHour {
+		return Summary{}, fmt.Errorf("cost %v USD an hour: want a number from 0 to %d", p.CostPerHour, contract.MaxCostPerHour)
 	}
 	if p.Target == nil || (p.Target.Scheme != "http" && p.Target.Scheme != "https") || p.Target.Host == "" {
 		return Summary{}, fmt.Errorf("target %v: want an http:// or https:// URL, the stack's Endpoint output", p.Target)
@@ -93,7 +91,7 @@ func (p Play) Run(ctx context.Context) (Summary, error) {
 		distinct = map[int]bool{}
 	)
 	targeter := func(t *vegeta.Target) error {
-		rank := KeyOf(p.Scenario, p.Speed, p.Seed, next.Add(1)-1)
+		rank := p.KeyOf(next.Add(1) - 1)
 		mu.Lock()
 		distinct[rank] = true
 		mu.Unlock()
@@ -139,10 +137,11 @@ type scorer struct {
 	hits    *hdrhistogram.Histogram
 	misses  *hdrhistogram.Histogram
 	err     error
+	sampled Rules // the rules each answer scores by
 }
 
 func newScorer(p Play, start time.Time) *scorer {
-	return &scorer{play: p, start: start, seconds: map[int]*Window{}, all: NewHistogram(), hits: NewHistogram(), misses: NewHistogram()}
+	return &scorer{play: p, start: start, seconds: map[int]*Window{}, all: NewHistogram(), hits: NewHistogram(), misses: NewHistogram(), sampled: p.Sampled()}
 }
 
 // add scores one result in the second it completed.
@@ -154,7 +153,7 @@ func (s *scorer) add(r *vegeta.Result) {
 		s.seconds[sec] = w
 	}
 	s.sum.Sent++
-	o := w.Add(r, s.play.Rules.Sample(s.play.Speed))
+	o := w.Add(r, s.sampled)
 	us := Micros(r.Latency)
 	_ = s.all.RecordValue(us)
 	if o.Hit {

@@ -73,7 +73,7 @@ func startService(t *testing.T, env ...string) *url.URL {
 func TestPlayAgainstTheRealService(t *testing.T) {
 	target := startService(t, "WORK=20ms", "CONCURRENCY=8", "MAX_WAIT=2s", "DRAIN_TIMEOUT=5s")
 	var results, progress bytes.Buffer
-	p := Play{Target: target, Scenario: short(20), Rules: DefaultRules(), CostPerHour: 0.5, Speed: 60, Results: &results, Progress: &progress}
+	p := Play{Target: target, Setup: Setup{Scenario: short(20), Rules: DefaultRules(), Speed: 60, Seed: 1}, CostPerHour: 0.5, Results: &results, Progress: &progress}
 	sum, err := p.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestWrongAnswersAreFailures(t *testing.T) {
 		fmt.Fprint(w, api.Hash("yesterday's answer"))
 	}))
 	defer stale.Close()
-	p := Play{Target: mustURL(t, stale.URL+"/"), Scenario: short(20), Rules: DefaultRules(), Speed: 120}
+	p := Play{Target: mustURL(t, stale.URL+"/"), Setup: Setup{Scenario: short(20), Rules: DefaultRules(), Speed: 120, Seed: 1}}
 	sum, err := p.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestUnreachableTargetFailsAtOnce(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	p := Play{Target: mustURL(t, "http://"+addr+"/"), Scenario: short(1), Rules: DefaultRules()}
+	p := Play{Target: mustURL(t, "http://"+addr+"/"), Setup: Setup{Scenario: short(1), Rules: DefaultRules(), Speed: 1, Seed: 1}}
 	start := time.Now()
 	_, err := p.Run(context.Background())
 	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), addr) || time.Since(start) > 5*time.Second {
@@ -235,7 +235,7 @@ func TestPlayAnnouncesTheScriptOnTheGameClock(t *testing.T) {
 		{At: Duration(5 * time.Minute), Announce: "CEO: five minutes"},
 	}
 	var events, results strings.Builder
-	p := Play{Target: mustURL(t, ok.URL+"/"), Scenario: sc, Rules: DefaultRules(), Speed: 120, Events: &events, Results: &results}
+	p := Play{Target: mustURL(t, ok.URL+"/"), Setup: Setup{Scenario: sc, Rules: DefaultRules(), Speed: 120, Seed: 1}, Events: &events, Results: &results}
 	if _, err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package game
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -42,25 +44,35 @@ func ParseRules(b []byte, name string) (Rules, error) {
 	if err != nil {
 		return r, err
 	}
+	if err := r.check(); err != nil {
+		return r, fmt.Errorf("rules %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// finite says a number is one a score can add up: not NaN, not infinite.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func (r Rules) check() error {
 	var problems []string
 	if len(r.Tiers) == 0 {
 		problems = append(problems, "no tiers: want at least one {below, points}")
 	}
 	for i, t := range r.Tiers {
-		if t.Below <= 0 || t.Points < 0 {
+		if t.Below <= 0 || t.Points < 0 || !finite(t.Points) {
 			problems = append(problems, fmt.Sprintf("tier %d: want a positive below and points of 0 or more", i+1))
 		}
 		if i > 0 && t.Below <= r.Tiers[i-1].Below {
 			problems = append(problems, fmt.Sprintf("tier %d: below %s must be above the previous tier's %s", i+1, time.Duration(t.Below), time.Duration(r.Tiers[i-1].Below)))
 		}
 	}
-	if r.FailurePenalty < 0 || r.PointsPerDollar < 0 {
+	if r.FailurePenalty < 0 || r.PointsPerDollar < 0 || !finite(r.FailurePenalty) || !finite(r.PointsPerDollar) {
 		problems = append(problems, "failurePenalty and pointsPerDollar: want 0 or more")
 	}
 	if len(problems) > 0 {
-		return r, fmt.Errorf("rules %s: %s", name, strings.Join(problems, "; "))
+		return errors.New(strings.Join(problems, "; "))
 	}
-	return r, nil
+	return nil
 }
 
 // Points is what one correct answer of this latency earns.
@@ -81,9 +93,6 @@ func (r Rules) Points(latency time.Duration) float64 {
 // same term of the real day's, and their shares stay the same at every
 // speed (the calibration table in docs/game.md).
 func (r Rules) Sample(speed float64) Rules {
-	if speed <= 0 {
-		speed = 1
-	}
 	out := r
 	out.Tiers = make([]Tier, len(r.Tiers))
 	for i, t := range r.Tiers {

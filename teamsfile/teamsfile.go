@@ -22,6 +22,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // Team is one line of the teams file.
@@ -163,10 +165,6 @@ type Cost struct {
 	Template string
 }
 
-// MaxPerHour bounds a fixed price: a team's account billing more than
-// $1,000 an hour is a typo, and a bound keeps every total finite.
-const MaxPerHour = 1000
-
 // ParseCost reads a cost: a number is USD an hour ("0.18" or "$0.18");
 // "live:<role ARN>" (or "live", the board's own credentials) what the
 // team's account runs; anything else the path of a synthesized template,
@@ -180,8 +178,8 @@ func ParseCost(s string) (Cost, error) {
 		return Cost{Live: true, Role: role}, nil
 	}
 	if v, err := strconv.ParseFloat(strings.TrimPrefix(s, "$"), 64); err == nil {
-		if math.IsNaN(v) || v < 0 || v > MaxPerHour {
-			return Cost{}, fmt.Errorf("cost %q: want USD an hour from 0 to %g", s, float64(MaxPerHour))
+		if math.IsNaN(v) || v < 0 || v > contract.MaxCostPerHour {
+			return Cost{}, fmt.Errorf("cost %q: want USD an hour from 0 to %g", s, float64(contract.MaxCostPerHour))
 		}
 		return Cost{PerHour: v}, nil
 	}

@@ -18,14 +18,14 @@ var calibrationSpeeds = []float64{1, 240}
 
 // pathSetups are the steps of the canonical path as the calibration
 // models them: each fix set's own template, priced by the cost model.
-func pathSetups(t *testing.T) []game.Setup {
+func pathModels(t *testing.T) []game.StackModel {
 	t.Helper()
 	cfg := config.Default()
-	var out []game.Setup
+	var out []game.StackModel
 	for i := 0; i <= len(catalog.AllFixes); i++ {
 		set := catalog.NewFixSet(catalog.AllFixes[:i]...)
 		raw := []byte(text(synth(t, set.String(), synthOptions{}).raw))
-		s := game.Setup{
+		s := game.StackModel{
 			Name:        set.String(),
 			Cache:       set.Has(catalog.FixCache),
 			Targets:     cfg.FleetSize,
@@ -80,11 +80,12 @@ func thousands(v float64) string {
 // compressed game is a faithful sample of it: the same scoring definition
 // gives each term the same share of the score at speed 1 and 240.
 func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
-	sc, rules := game.DefaultScenario(), game.DefaultRules()
 	rows := map[float64][]game.Expectation{}
 	for _, speed := range calibrationSpeeds {
-		for _, s := range pathSetups(t) {
-			e, err := game.Expect(sc, rules, speed, s)
+		g := game.DefaultSetup()
+		g.Speed = speed
+		for _, s := range pathModels(t) {
+			e, err := g.Expect(s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +101,7 @@ func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
 	// The cache dominates: its step gains more than any other.
 	for i := 2; i < len(day); i++ {
 		if gain := day[i].Score - day[i-1].Score; gain >= cache.Score-base.Score {
-			t.Errorf("step %s gains %.0f, more than the cache's %.0f", day[i].Setup, gain, cache.Score-base.Score)
+			t.Errorf("step %s gains %.0f, more than the cache's %.0f", day[i].Stack, gain, cache.Score-base.Score)
 		}
 	}
 	// The CTO's waste over four hours costs at least 5 % of what the
@@ -118,7 +119,7 @@ func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
 		ap, af, ac := a.Shares()
 		bp, bf, bc := b.Shares()
 		if math.Abs(ap-bp) > 0.05 || math.Abs(af-bf) > 0.05 || math.Abs(ac-bc) > 0.05 {
-			t.Errorf("%s: shares %.3f/%.3f/%.3f at speed 1, %.3f/%.3f/%.3f at 240", a.Setup, ap, af, ac, bp, bf, bc)
+			t.Errorf("%s: shares %.3f/%.3f/%.3f at speed 1, %.3f/%.3f/%.3f at 240", a.Stack, ap, af, ac, bp, bf, bc)
 		}
 	}
 

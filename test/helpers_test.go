@@ -21,7 +21,6 @@ import (
 	"github.com/unicorn-rentals/gameday/cfn"
 	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/gates"
-	"github.com/unicorn-rentals/gameday/gates/plan"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
 )

@@ -12,21 +12,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // NewGame is a game to start when the database holds none.
 type NewGame struct {
-	Teams    []Team
-	Scenario game.Scenario
-	Rules    game.Rules
-	// Speed compresses the game: 60 plays four hours in four minutes.
-	Speed float64
-	// Seed fixes the questions; every team is asked the same ones.
-	Seed uint64
+	Teams []Team
+	// Setup is the game: every team is asked the same questions.
+	game.Setup
 	// DefaultCost prices a team whose line gives no cost: USD an hour or
 	// a synthesized template.
 	DefaultCost string
@@ -48,8 +42,8 @@ type Board struct {
 	hub       *hub
 
 	minutes  int       // the game's length in minutes, the last one maybe partial
-	total    uint64    // requests the scenario sends each team
 	bestHits []float64 // per minute: the hit ratio a template's cache is priced at
+	src      source    // where the minutes come from: the board's players or its workers
 
 	mu      sync.Mutex
 	meta    Meta
@@ -59,7 +53,6 @@ type Board struct {
 	events  []Event
 	pending *batch // a minute scored but not yet stored
 	resumed bool
-	workers *workerPool // nil: the board plays the teams itself
 }
 
 // Options are the board's surroundings.
@@ -88,26 +81,20 @@ type Options struct {
 	Token string
 }
 
-// team is one team's side of the game.
+// team is one team as the board scores it, whoever plays it.
 type team struct {
 	name    string
 	target  atomic.Pointer[url.URL]
 	cost    costSource
 	pricing pricing // the cost model's last figure for a template
 
-	mu          sync.Mutex
-	open        map[int]*game.Window // answers of minutes not yet scored
-	closedBelow int
+	rows    []Minute
+	score   float64
+	spiking bool
+	live    liveState
 
-	rows     []Minute
-	score    float64
-	spiking  bool
-	sent     atomic.Uint64
-	attacker *vegeta.Attacker
-	done     chan struct{}
-	live     liveState
-	chaos    string     // the experiment running in the team's account, if one is
-	w        workerSide // its lease and reports, when workers play
+	mu    sync.Mutex
+	chaos string // the experiment running in the team's account, if one is
 }
 
 type batch struct {
@@ -138,11 +125,6 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	if b.liveEvery <= 0 {
 		b.liveEvery = DefaultLiveEvery
 	}
-	if opts.Workers != nil {
-		if b.workers, err = newWorkerPool(*opts.Workers); err != nil {
-			return nil, err
-		}
-	}
 	if opts.Token != "" && len(opts.Token) < 16 {
 		return nil, fmt.Errorf("control token: %d characters; want at least 16 (openssl rand -hex 16)", len(opts.Token))
 	}
@@ -163,15 +145,17 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 			return nil, fmt.Errorf("database %s holds a game of other teams (%s) than the teams file's (%s): give a new --db to start a new game",
 				store.path, names(meta.Teams), names(g.Teams))
 		}
+		if err := meta.Setup.Validate(); err != nil {
+			return nil, fmt.Errorf("database %s: the stored game: %w", store.path, err)
+		}
 	}
 	b.meta = *meta
 	if opts.Token != "" {
 		b.meta.Token = opts.Token
 	}
 	length := meta.Scenario.Length()
-	b.minutes = int((length + time.Minute - 1) / time.Minute)
-	b.total = meta.Scenario.Requests(meta.Speed)
-	b.bestHits = game.BestHitRatios(meta.Scenario, meta.Speed, meta.Seed)
+	b.minutes = meta.Setup.Minutes()
+	b.bestHits = meta.Setup.BestHitRatios()
 	for _, t := range meta.Teams {
 		if err := b.addTeam(t); err != nil {
 			return nil, err
@@ -193,7 +177,6 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 			return nil, fmt.Errorf("database %s: team %s has %d minutes stored, the others %d", store.path, t.name, len(t.rows), b.closed)
 		}
 		b.closed = len(t.rows)
-		t.closedBelow = b.closed
 	}
 	b.events = events
 	for _, e := range events {
@@ -206,10 +189,10 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		at = time.Duration(meta.Played)
 	}
 	b.clock = newClock(meta.Speed, length, min(at, length), meta.State)
-	if b.workers != nil {
-		// Held from where it stands, until the workers have leased the
-		// teams: a lease then starts at the stored minute's start.
-		b.clock.held = true
+	if opts.Workers == nil {
+		b.src = newSelfPlay(b.clock, meta.Setup, b.teams, b.closed)
+	} else if b.src, err = newLeased(*opts.Workers, b.clock, meta.Setup, b.teams, b.closed, func(text string) { b.note("", "game", text) }); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -218,11 +201,8 @@ func create(g NewGame) (*Meta, error) {
 	if len(g.Teams) == 0 {
 		return nil, errors.New("no game stored yet: give a teams file with --teams")
 	}
-	if g.Speed <= 0 {
-		return nil, fmt.Errorf("speed %v: want a positive number", g.Speed)
-	}
-	if g.Seed == 0 {
-		g.Seed = 1
+	if err := g.Setup.Validate(); err != nil {
+		return nil, err
 	}
 	for _, t := range g.Teams {
 		if t.Cost == "" && g.DefaultCost == "" {
@@ -260,7 +240,7 @@ func create(g NewGame) (*Meta, error) {
 		state = Paused
 	}
 	return &Meta{
-		Scenario: g.Scenario, Rules: g.Rules, Speed: g.Speed, Seed: g.Seed,
+		Setup: g.Setup,
 		Token: hex.EncodeToString(token), Created: time.Now().UTC(), State: state,
 		Teams: teams, DefaultCost: defaultCost, Templates: templates,
 	}, nil
@@ -282,8 +262,7 @@ func (b *Board) addTeam(t Team) error {
 	if cost.Live && b.live == nil {
 		return fmt.Errorf("team %s: a live bill needs AWS access: run gameday board with AWS credentials (the board reads each team's account through its role)", t.Name)
 	}
-	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, open: map[int]*game.Window{}, done: make(chan struct{}),
-		w: workerSide{reports: map[int]game.Scored{}, missing: map[int]string{}}}
+	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}}
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm

@@ -91,7 +91,7 @@ func testScenario(t *testing.T) game.Scenario {
 const testSpeed = 60
 
 func newGame(t *testing.T, teams ...Team) NewGame {
-	return NewGame{Teams: teams, Scenario: testScenario(t), Rules: game.DefaultRules(), Speed: testSpeed, Seed: 7, DefaultCost: "0.6"}
+	return NewGame{Teams: teams, Setup: game.Setup{Scenario: testScenario(t), Rules: game.DefaultRules(), Speed: testSpeed, Seed: 7}, DefaultCost: "0.6"}
 }
 
 func openBoard(t *testing.T, path string, g NewGame) (*Board, *Store) {
@@ -132,8 +132,8 @@ func TestEveryTeamIsAskedTheSameQuestionsAndScoredEveryMinute(t *testing.T) {
 	defer store.Close()
 	run(t, b)
 
-	if b.total != 160 {
-		t.Fatalf("the scenario sends %d requests a team, want 160", b.total)
+	if b.meta.Requests() != 160 {
+		t.Fatalf("the scenario sends %d requests a team, want 160", b.meta.Requests())
 	}
 	first := slices.Sorted(slices.Values(fakes[0].questions()))
 	if len(first) != 160 {
@@ -459,7 +459,7 @@ func TestPlayAndTheBoardAskTheSameQuestions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := game.Play{Target: target, Scenario: g.Scenario, Rules: g.Rules, Speed: g.Speed, Seed: g.Seed}.Run(context.Background())
+	sum, err := game.Play{Target: target, Setup: g.Setup}.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,7 +492,7 @@ func TestATeamCannotSetItsOwnBill(t *testing.T) {
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
 	run(t, b)
-	best := game.BestHitRatios(g.Scenario, g.Speed, g.Seed)
+	best := g.Setup.BestHitRatios()
 	raw, _ := os.ReadFile(tpl)
 	for m, c := range rowsOf(b.Rows(), "claims") {
 		s := rowsOf(b.Rows(), "silent")[m]

@@ -70,7 +70,7 @@ func TestThePageShowsTheTeamsAndTheChartMovesInHeadlessChromium(t *testing.T) {
 		{Name: "baseline-blues", Endpoint: teamLike(t, 700*time.Millisecond, 0, false), Cost: "0.70"},
 		{Name: "chaos-magnets", Endpoint: teamLike(t, 150*time.Millisecond, 4, false), Cost: "0.45"},
 	}
-	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), NewGame{Teams: teams, Scenario: scenario, Rules: game.DefaultRules(), Speed: 60, Seed: 1})
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), NewGame{Teams: teams, Setup: game.Setup{Scenario: scenario, Rules: game.DefaultRules(), Speed: 60, Seed: 1}})
 	defer store.Close()
 	srv := httptest.NewServer(b.Handler())
 	defer srv.Close()

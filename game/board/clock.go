@@ -90,10 +90,12 @@ func (c *clock) bump() {
 	c.changed = make(chan struct{})
 }
 
-func (c *clock) isHeld() bool {
+// status is the game's state, whether or not the clock is held, and
+// whether it is.
+func (c *clock) status() (State, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.held
+	return c.state, c.held
 }
 
 // Release runs a held clock again.

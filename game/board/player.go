@@ -1,8 +1,9 @@
 package board
 
 import (
-	"math"
+	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -12,30 +13,41 @@ import (
 
 // player sends teams their requests on a game clock and scores the
 // answers in the minute they land: the board's own clock when it plays
-// alone, a worker's copy of it when workers play.
+// alone (selfPlay), a worker's copy of it when workers play.
 type player struct {
-	clock    *clock
-	scenario game.Scenario
-	rules    game.Rules
-	speed    float64
-	seed     uint64
-	minutes  int
+	clock   *clock
+	setup   game.Setup
+	minutes int
+	sampled game.Rules
 }
 
-func (b *Board) player() *player {
-	return &player{clock: b.clock, scenario: b.meta.Scenario, rules: b.meta.Rules, speed: b.meta.Speed, seed: b.meta.Seed, minutes: b.minutes}
+func newPlayer(c *clock, s game.Setup) *player {
+	return &player{clock: c, setup: s, minutes: s.Minutes(), sampled: s.Sampled()}
 }
 
-// base is the number of requests due before game time from: every team
-// gets the same request numbers at the same game time.
-func (p *player) base(from time.Duration) uint64 {
-	return uint64(math.Ceil(p.scenario.Expected(from) / p.speed))
+// playedTeam is a team this process sends requests to: its answers by
+// the game minute they landed in, until the minute is taken.
+type playedTeam struct {
+	name   string
+	target *atomic.Pointer[url.URL] // read at every request: a moved endpoint takes effect at once
+
+	mu          sync.Mutex
+	open        map[int]*game.Window // answers of minutes not yet taken
+	closedBelow int                  // minutes below it are taken
+
+	attacker *vegeta.Attacker
+	done     chan struct{} // closed once every answer has landed
 }
 
-// attack starts sending a team its requests from game time from.
-func (p *player) attack(t *team, from time.Duration, stop <-chan struct{}) {
-	base := p.base(from)
-	t.attacker = game.NewAttacker(time.Duration(p.scenario.Timeout))
+func newPlayedTeam(name string, target *atomic.Pointer[url.URL], fromMinute int) *playedTeam {
+	return &playedTeam{name: name, target: target, open: map[int]*game.Window{}, closedBelow: fromMinute, done: make(chan struct{})}
+}
+
+// attack starts sending a team its requests from game time from, until
+// the game ends or stop is closed.
+func (p *player) attack(t *playedTeam, from time.Duration, stop <-chan struct{}) {
+	base := p.setup.Base(from)
+	t.attacker = game.NewAttacker(time.Duration(p.setup.Scenario.Timeout))
 	next := base
 	var nextMu sync.Mutex
 	targeter := func(tg *vegeta.Target) error {
@@ -47,18 +59,16 @@ func (p *player) attack(t *team, from time.Duration, stop <-chan struct{}) {
 		n := next
 		next++
 		nextMu.Unlock()
-		t.sent.Add(1)
-		tg.Method, tg.URL = "GET", game.RequestURL(t.target.Load(), game.Input(game.KeyOf(p.scenario, p.speed, p.seed, n)))
+		tg.Method, tg.URL = "GET", game.RequestURL(t.target.Load(), game.Input(p.setup.KeyOf(n)))
 		return nil
 	}
 	// None is sent while paused.
 	pace := game.Pacer{
-		Scenario: p.scenario, Speed: p.speed, Base: base,
+		Scenario: p.setup.Scenario, Speed: p.setup.Speed, Base: base,
 		Now:  func(time.Duration) time.Duration { g, _ := p.clock.Now(); return g },
 		Wait: func() bool { return p.clock.waitRunning(stop) },
 	}
 	results := t.attacker.Attack(targeter, pace, 0, t.name)
-	rules := p.rules.Sample(p.speed)
 	go func() {
 		defer close(t.done)
 		for r := range results {
@@ -66,7 +76,40 @@ func (p *player) attack(t *team, from time.Duration, stop <-chan struct{}) {
 				continue
 			}
 			g, _ := p.clock.Now()
-			t.add(int(g/time.Minute), p.minutes, r, rules)
+			t.add(int(g/time.Minute), p.minutes, r, p.sampled)
 		}
 	}()
+}
+
+// add scores one answer in the minute it completed in.
+func (t *playedTeam) add(minute, minutes int, r *vegeta.Result, rules game.Rules) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	minute = min(max(minute, t.closedBelow), minutes-1)
+	w, ok := t.open[minute]
+	if !ok {
+		w = game.NewWindow()
+		t.open[minute] = w
+	}
+	w.Add(r, rules)
+}
+
+// take closes minute m and returns its score.
+func (t *playedTeam) take(m int) game.Scored {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w := t.open[m]
+	delete(t.open, m)
+	t.closedBelow = m + 1
+	if w == nil {
+		return game.Scored{}
+	}
+	return w.Scored()
+}
+
+// halt stops sending; the answers in flight still land.
+func (t *playedTeam) halt() {
+	if t.attacker != nil {
+		t.attacker.Stop()
+	}
 }

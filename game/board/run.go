@@ -30,15 +30,8 @@ func (b *Board) Run(ctx context.Context) error {
 	defer stopBills()
 	go b.followBills(billCtx)
 
-	stop := make(chan struct{})
-	defer close(stop)
-	from := b.clock.Start()
-	if b.workers == nil {
-		p := b.player()
-		for _, t := range b.teams {
-			p.attack(t, from, stop)
-		}
-	}
+	defer b.src.stop()
+	b.src.start(b.clock.Start())
 
 	// Score often enough that each minute is closed soon after it ends.
 	tick := min(max(time.Duration(float64(time.Minute)/b.meta.Speed/4), 10*time.Millisecond), 250*time.Millisecond)
@@ -47,18 +40,11 @@ func (b *Board) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			for _, t := range b.teams {
-				if t.attacker != nil { // none when workers play
-					t.attacker.Stop()
-				}
-			}
+			b.src.stop()
 			return b.flushPending()
 		case <-ticker.C:
 		}
-		if b.workers != nil {
-			b.releaseWhenLeased(time.Now())
-			b.expireWorkers()
-		}
+		b.src.tick(time.Now())
 		g, state := b.clock.Now()
 		if err := b.flushPending(); err != nil {
 			continue // still failing: the game is paused, try again next tick
@@ -68,10 +54,7 @@ func (b *Board) Run(ctx context.Context) error {
 		}
 		// The last minute is scored by finish, once the answers still in
 		// flight at the end have landed in it.
-		for b.Minute() < min(int(g/time.Minute), b.minutes-1) {
-			if b.workers != nil && !b.reportsIn(b.Minute(), time.Now()) {
-				break
-			}
+		for b.Minute() < min(int(g/time.Minute), b.minutes-1) && b.src.ready(b.Minute(), time.Now()) {
 			b.score(b.Minute(), time.Minute)
 			if b.flushPending() != nil {
 				break
@@ -90,19 +73,12 @@ func (b *Board) finish(ctx context.Context) error {
 	b.mu.Unlock()
 	b.clock.Set(Ended)
 	played, _ := b.clock.Now()
-	for _, t := range b.teams {
-		if t.attacker == nil {
-			continue // ended before this run started
-		}
-		select {
-		case <-t.done:
-		case <-ctx.Done():
-			return b.flushPending()
-		}
+	if !b.src.drain(ctx) {
+		return b.flushPending()
 	}
 	scored := false
 	for m := b.Minute(); m < b.minutes && time.Duration(m)*time.Minute < played; m = b.Minute() {
-		for b.workers != nil && !b.reportsIn(m, time.Now()) {
+		for !b.src.ready(m, time.Now()) {
 			select {
 			case <-time.After(20 * time.Millisecond):
 			case <-ctx.Done():

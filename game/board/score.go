@@ -3,54 +3,23 @@ package board
 import (
 	"fmt"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/unicorn-rentals/gameday/game"
 )
-
-// add scores one answer in the minute it completed in.
-func (t *team) add(minute, minutes int, r *vegeta.Result, rules game.Rules) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	minute = min(max(minute, t.closedBelow), minutes-1)
-	w, ok := t.open[minute]
-	if !ok {
-		w = game.NewWindow()
-		t.open[minute] = w
-	}
-	w.Add(r, rules)
-}
-
-// take closes minute m of a team played here and returns its score.
-func (t *team) take(m int) game.Scored {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	w := t.open[m]
-	delete(t.open, m)
-	t.closedBelow = m + 1
-	if w == nil {
-		return game.Scored{}
-	}
-	return w.Scored()
-}
 
 // score closes minute m for every team, played being how much of it the
 // game lasted, and queues it to be stored.
 func (b *Board) score(m int, played time.Duration) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.pending != nil || m != b.closed {
+	due := b.pending == nil && m == b.closed
+	b.mu.Unlock()
+	if !due {
 		return
 	}
+	closed := b.src.take(m) // only this goroutine scores: m stays due
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	p := &batch{minute: m}
-	for _, t := range b.teams {
-		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String(), Chaos: t.chaosNow()}
-		if b.workers == nil {
-			row.Scored = t.take(m)
-		} else {
-			row.Scored, row.Missing = t.reported(m)
-		}
+	for i, t := range b.teams {
+		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String(), Chaos: t.chaosNow(), Scored: closed[i].scored, Missing: closed[i].missing}
 		row.PerSecond = float64(row.Answers) / (time.Minute.Seconds() / b.meta.Speed)
 		row.CostPerHour = b.costPerHour(t, row)
 		row.Cost = b.meta.Rules.CostPoints(row.CostPerHour, played)

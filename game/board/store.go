@@ -53,10 +53,9 @@ type Event struct {
 
 // Meta is the game itself: enough to resume it after a crash.
 type Meta struct {
-	Scenario game.Scenario `json:"scenario"`
-	Rules    game.Rules    `json:"rules"`
-	Speed    float64       `json:"speed"`
-	Seed     uint64        `json:"seed"`
+	// Setup is the game played; its fields are the record's scenario,
+	// rules, speed and seed.
+	game.Setup
 	// Token authorizes every change of state; it survives a restart so
 	// that the facilitator's scripts keep working.
 	Token   string    `json:"token"`

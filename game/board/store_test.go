@@ -49,7 +49,7 @@ func storeWithMinutes(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := &Meta{Speed: 1, Seed: 1, Token: "t", Teams: []Team{{Name: "team-01", Endpoint: "http://x/"}}}
+	meta := &Meta{Setup: game.Setup{Speed: 1, Seed: 1}, Token: "t", Teams: []Team{{Name: "team-01", Endpoint: "http://x/"}}}
 	if err := store.Write(meta, nil, nil); err != nil {
 		t.Fatal(err)
 	}

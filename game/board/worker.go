@@ -13,9 +13,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
-
-	"github.com/unicorn-rentals/gameday/game"
 )
 
 // Worker plays the teams a board leases it and reports each of their
@@ -43,13 +42,15 @@ type Worker struct {
 type workerGame struct {
 	run     string
 	player  *player
-	playing map[string]*playedTeam
+	playing map[string]*leasedTeam
 	queue   []MinuteReport // scored minutes the board has not yet answered
 }
 
-type playedTeam struct {
-	team *team
-	stop chan struct{}
+// leasedTeam is a team this worker plays.
+type leasedTeam struct {
+	*playedTeam
+	target atomic.Pointer[url.URL]
+	stop   chan struct{}
 }
 
 // Run leases teams and plays them until ctx is done.
@@ -133,12 +134,8 @@ func (w *Worker) apply(g *workerGame, l Lease) *workerGame {
 			w.Log.Warn("the board restarted: playing afresh from its minute", "game_time", time.Duration(l.GameTime))
 			g.stopAll()
 		}
-		length := l.Scenario.Length()
-		p := &player{
-			clock: newClock(l.Speed, length, time.Duration(l.GameTime), l.State), scenario: l.Scenario, rules: l.Rules,
-			speed: l.Speed, seed: l.Seed, minutes: int((length + time.Minute - 1) / time.Minute),
-		}
-		g = &workerGame{run: l.Run, player: p, playing: map[string]*playedTeam{}}
+		p := newPlayer(newClock(l.Speed, l.Scenario.Length(), time.Duration(l.GameTime), l.State), l.Setup)
+		g = &workerGame{run: l.Run, player: p, playing: map[string]*leasedTeam{}}
 	} else {
 		g.player.clock.Sync(time.Duration(l.GameTime), l.State)
 	}
@@ -151,21 +148,21 @@ func (w *Worker) apply(g *workerGame, l Lease) *workerGame {
 			continue
 		}
 		if pt, ok := g.playing[lt.Name]; ok {
-			pt.team.target.Store(u)
+			pt.target.Store(u)
 			continue
 		}
 		from := time.Duration(lt.From)
-		t := &team{name: lt.Name, open: map[int]*game.Window{}, done: make(chan struct{}), closedBelow: int(from / time.Minute)}
-		t.target.Store(u)
-		pt := &playedTeam{team: t, stop: make(chan struct{})}
+		pt := &leasedTeam{stop: make(chan struct{})}
+		pt.target.Store(u)
+		pt.playedTeam = newPlayedTeam(lt.Name, &pt.target, int(from/time.Minute))
 		g.playing[lt.Name] = pt
-		g.player.attack(t, from, pt.stop)
+		g.player.attack(pt.playedTeam, from, pt.stop)
 		w.Log.Info("playing a team", "team", lt.Name, "from", from)
 	}
 	for name, pt := range g.playing {
 		if !leased[name] {
 			w.Log.Warn("team no longer leased to this worker: stopped", "team", name)
-			pt.halt()
+			pt.leave()
 			delete(g.playing, name)
 			g.queue = slices.DeleteFunc(g.queue, func(r MinuteReport) bool { return r.Team == name })
 		}
@@ -173,9 +170,9 @@ func (w *Worker) apply(g *workerGame, l Lease) *workerGame {
 	return g
 }
 
-func (pt *playedTeam) halt() {
+func (pt *leasedTeam) leave() {
 	close(pt.stop)
-	pt.team.attacker.Stop()
+	pt.halt()
 }
 
 func (g *workerGame) stopAll() {
@@ -183,7 +180,7 @@ func (g *workerGame) stopAll() {
 		return
 	}
 	for _, pt := range g.playing {
-		pt.halt()
+		pt.leave()
 	}
 }
 
@@ -194,8 +191,7 @@ func (g *workerGame) closeMinutes() bool {
 	now, state := g.player.clock.Now()
 	last := min(int(now/time.Minute), g.player.minutes-1) // the minute being played
 	over := state == Ended
-	for _, pt := range g.playing {
-		t := pt.team
+	for _, t := range g.playing {
 		upTo := last // minutes below it are over
 		if state == Ended {
 			select {

@@ -37,7 +37,7 @@ func someTeams(t *testing.T, n int) []Team {
 	return teams
 }
 
-func leased(l Lease) []string {
+func leasedNames(l Lease) []string {
 	var names []string
 	for _, t := range l.Teams {
 		names = append(names, t.Name)
@@ -58,7 +58,7 @@ func TestTheBoardSharesTheTeamsAmongTheExpectedWorkers(t *testing.T) {
 		}
 		want := map[string]int{"a": 3, "b": 3, "c": 1, "d": 0}[w]
 		if len(l.Teams) != want {
-			t.Errorf("worker %s leased %v, want %d teams (7 among 3 expected workers, in turn)", w, leased(l), want)
+			t.Errorf("worker %s leased %v, want %d teams (7 among 3 expected workers, in turn)", w, leasedNames(l), want)
 		}
 		for _, lt := range l.Teams {
 			if other, ok := seen[lt.Name]; ok && other != w {
@@ -197,14 +197,14 @@ func TestWorkersLateForAPausedGameStillShareItsTeams(t *testing.T) {
 
 	time.Sleep(3 * lease)
 	if l, _ := b.Lease("a"); len(l.Teams) != 2 {
-		t.Errorf("the first worker, late to a paused game, leased %v; want 2 of 6 teams for 3 expected workers", leased(l))
+		t.Errorf("the first worker, late to a paused game, leased %v; want 2 of 6 teams for 3 expected workers", leasedNames(l))
 	}
 	if err := b.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return !b.clock.isHeld() })
+	waitFor(t, func() bool { _, held := b.clock.status(); return !held })
 	if l, _ := b.Lease("a"); len(l.Teams) != 6 {
-		t.Errorf("a lease after the game ran without the others: %v; want all 6 teams", leased(l))
+		t.Errorf("a lease after the game ran without the others: %v; want all 6 teams", leasedNames(l))
 	}
 	if !slices.ContainsFunc(b.Events(), func(e Event) bool { return strings.Contains(e.Text, "no worker came for some teams") }) {
 		t.Errorf("events %v: want the start without the missing workers said", b.Events())

@@ -92,7 +92,7 @@ func TestBaselineAndTargetSideBySide(t *testing.T) {
 	for _, fixes := range []string{"none", "all"} {
 		cfg := configFor(t, fixes)
 		r, err := Game(context.Background(), cfg, Options{ServiceBinary: bin, Dir: dir},
-			game.Play{Scenario: scenario, Rules: game.DefaultRules(), Speed: 60}, 0.5)
+			game.Play{Setup: game.Setup{Scenario: scenario, Rules: game.DefaultRules(), Speed: 60, Seed: 1}}, 0.5)
 		if err != nil {
 			t.Fatal(err)
 		}

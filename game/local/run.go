@@ -70,10 +70,11 @@ func KillOne(ctx context.Context, cfg config.Config, opt Options, rate float64, 
 	defer topo.Stop()
 	killAt := length / 4
 	results := &failureLog{}
-	p := game.Play{Target: &url.URL{Scheme: "http", Host: topo.Balancer.Addr, Path: "/"}, Rules: game.DefaultRules(), Speed: 1, Results: results,
+	p := game.Play{Target: &url.URL{Scheme: "http", Host: topo.Balancer.Addr, Path: "/"}, Results: results, Setup: game.Setup{
+		Rules: game.DefaultRules(), Speed: 1, Seed: 1,
 		Scenario: game.Scenario{Name: "chaos", Skew: 1.01, Timeout: game.Duration(30 * time.Second), Phases: []game.Phase{
 			{Name: "steady", Duration: game.Duration(length), Rate: rate, Keys: 1 << 30},
-		}}}
+		}}}}
 	go func() {
 		select {
 		case <-time.After(killAt):

@@ -123,11 +123,11 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // newBoardGame is the game the flags describe, played if the database
 // holds none yet.
 func newBoardGame(gf gameFlags, bill billFlags, teamsPath string, paused bool) (board.NewGame, error) {
-	scenario, rules, err := gf.load()
+	setup, err := gf.setup()
 	if err != nil {
 		return board.NewGame{}, err
 	}
-	g := board.NewGame{Scenario: scenario, Rules: rules, Speed: *gf.speed, Seed: *gf.seed, Paused: paused}
+	g := board.NewGame{Setup: setup, Paused: paused}
 	perHour, template, err := bill.given()
 	switch {
 	case err != nil:

@@ -24,23 +24,21 @@ func addGameFlags(fs *flag.FlagSet) gameFlags {
 	}
 }
 
-func (g gameFlags) load() (game.Scenario, game.Rules, error) {
-	if *g.speed <= 0 {
-		return game.Scenario{}, game.Rules{}, fmt.Errorf("--speed %v: want a positive number", *g.speed)
-	}
-	s, r := game.DefaultScenario(), game.DefaultRules()
+// setup is the game the flags describe, checked once by Setup.Validate.
+func (g gameFlags) setup() (game.Setup, error) {
+	s := game.Setup{Scenario: game.DefaultScenario(), Rules: game.DefaultRules(), Speed: *g.speed, Seed: *g.seed}
 	var err error
 	if *g.scenario != "" {
-		if s, err = game.LoadScenario(*g.scenario); err != nil {
-			return s, r, err
+		if s.Scenario, err = game.LoadScenario(*g.scenario); err != nil {
+			return s, err
 		}
 	}
 	if *g.rules != "" {
-		if r, err = game.LoadRules(*g.rules); err != nil {
-			return s, r, err
+		if s.Rules, err = game.LoadRules(*g.rules); err != nil {
+			return s, err
 		}
 	}
-	return s, r, nil
+	return s, s.Validate()
 }
 
 // trafficFlags are the traffic assumptions both commands price with.

@@ -32,8 +32,8 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) (err err
 	if *target == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("play: --target %q: want the endpoint's URL, e.g. --target https://d111111abcdef8.cloudfront.net/", *target)
 	}
-	p := game.Play{Target: u, Speed: *gf.speed, Seed: *gf.seed}
-	if p.Scenario, p.Rules, err = gf.load(); err != nil {
+	p := game.Play{Target: u}
+	if p.Setup, err = gf.setup(); err != nil {
 		return fmt.Errorf("play: %w", err)
 	}
 	perHour, template, err := bill.given()

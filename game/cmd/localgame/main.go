@@ -46,13 +46,12 @@ func (c contextFlags) Set(v string) error {
 
 // options are what the flags ask for.
 type options struct {
-	base     config.Config
-	sets     []string
-	scenario game.Scenario
-	speed    float64
-	out      string
-	chaos    bool
-	quiet    bool
+	base  config.Config
+	sets  []string
+	setup game.Setup
+	out   string
+	chaos bool
+	quiet bool
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -111,7 +110,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
-	opt := options{sets: fs.Args(), speed: *speed, out: *out, chaos: *chaos, quiet: *quiet, scenario: game.DefaultScenario()}
+	opt := options{sets: fs.Args(), out: *out, chaos: *chaos, quiet: *quiet, setup: game.DefaultSetup()}
+	opt.setup.Speed = *speed
 	if len(opt.sets) == 0 {
 		opt.sets = []string{"none", "all"}
 	}
@@ -120,9 +120,12 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		return opt, err
 	}
 	if *scenarioPath != "" {
-		if opt.scenario, err = game.LoadScenario(*scenarioPath); err != nil {
+		if opt.setup.Scenario, err = game.LoadScenario(*scenarioPath); err != nil {
 			return opt, err
 		}
+	}
+	if err := opt.setup.Validate(); err != nil {
+		return opt, fmt.Errorf("--speed or --scenario: %w", err)
 	}
 	return opt, nil
 }
@@ -130,8 +133,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 // playSet plays one fix set and, with --chaos, kills one of its processes
 // under load.
 func playSet(ctx context.Context, cfg config.Config, opt options, lo local.Options, stderr io.Writer) (local.Result, *local.Chaos, error) {
-	cost := estimate(opt.out, cfg, opt.scenario)
-	p := game.Play{Scenario: opt.scenario, Rules: game.DefaultRules(), Speed: opt.speed}
+	cost := estimate(opt.out, cfg, opt.setup.Scenario)
+	p := game.Play{Setup: opt.setup}
 	if !opt.quiet {
 		p.Progress = stderr
 	}
