@@ -23,12 +23,20 @@ AMI ?=
 # How long each benchmark plays, in seconds (empty: the benchmark's own).
 BENCH_SECONDS ?=
 CDK      := npx --no-install cdk
+# The Go release every build, test and image uses: go1.26.8's standard
+# library has vulnerabilities the code calls (GO-2026-6608, -6609, -6809).
+# The go command fetches it from the module proxy on first use (76 MB).
+export GOTOOLCHAIN := go1.27.3
+# The Go vulnerability database govulncheck reads, pinned: the module
+# golang.org/x/vulndb, indexed by its own cmd/indexdb, offline from then on.
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VULNDB := bin/vulndb-$(VULNDB_VERSION)
 # Debian's Node 20 still runs the CDK; say so once, in the README, not in
 # every command's output.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: bench-service bench-tools lint-tools aws-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean deploy-facilitator destroy-facilitator
+.PHONY: vuln-tools bench-service bench-tools lint-tools aws-tools help synth diff check gameday vendor bench-engine bench-board browser-tools docs-tools local local-tools deploy deploy-chaos destroy test test-service test-app lint fmt docs binaries deploy destroy tools clean deploy-facilitator destroy-facilitator
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -151,13 +159,26 @@ test-app: ## the CDK app's tests
 	own=0; go test -count=1 -p 2 $$(go list ./... | grep -v '/test') || own=$$?; \
 	rc=0; wait $$whole || rc=$$?; exit $$(( rc || own ))
 
-lint: ## gofmt, go vet and staticcheck over both modules
+lint: vuln-tools ## gofmt, go vet, staticcheck and govulncheck (fails on a called vulnerability) over both modules
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$unformatted" ] || { echo "gofmt would change: $$unformatted" >&2; exit 1; }
 	go vet ./...
 	cd service && go vet ./...
 	go build -o bin/staticcheck honnef.co/go/tools/cmd/staticcheck
 	bin/staticcheck ./...
 	cd service && ../bin/staticcheck ./...
+	go build -o bin/govulncheck golang.org/x/vuln/cmd/govulncheck
+	bin/govulncheck -db file://$(abspath $(VULNDB)) ./...
+	cd service && ../bin/govulncheck -db file://$(abspath $(VULNDB)) ./...
+
+vuln-tools: $(VULNDB)/index/db.json ## index the pinned Go vulnerability database into bin/, for govulncheck offline
+
+$(VULNDB)/index/db.json:
+	@src=$$(go mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	  [ -d "$$src/data/osv" ] || { echo "could not download golang.org/x/vulndb@$(VULNDB_VERSION) from the Go module proxy" >&2; exit 1; }; \
+	  rm -rf $(VULNDB).tmp; \
+	  echo "indexing the Go vulnerability database $(VULNDB_VERSION) (once)"; \
+	  go run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) -vulns "$$src/data/osv" -out $(VULNDB).tmp && \
+	  rm -rf $(VULNDB) && mv $(VULNDB).tmp $(VULNDB)
 
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')

@@ -2,6 +2,11 @@ module github.com/unicorn-rentals/gameday
 
 go 1.26.8
 
+// The release the project builds, tests and ships with: the Makefile,
+// .ci/run and both Dockerfiles set GOTOOLCHAIN to it (go1.26.8's standard
+// library has vulnerabilities the code calls; make lint runs govulncheck).
+toolchain go1.27.3
+
 ignore (
 	./cdk.out
 	./node_modules
@@ -85,11 +90,12 @@ require (
 	golang.org/x/net v0.61.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/telemetry v0.0.0-20261009151841-97e8ea77aa2a // indirect
+	golang.org/x/telemetry v0.0.0-20261010193011-f71dc92da45e // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
+	golang.org/x/vuln v1.9.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260825221802-da73d73af1c5 // indirect
 	google.golang.org/grpc v1.84.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
@@ -126,4 +132,7 @@ require (
 
 replace github.com/unicorn-rentals/gameday/service => ./service
 
-tool honnef.co/go/tools/cmd/staticcheck
+tool (
+	golang.org/x/vuln/cmd/govulncheck
+	honnef.co/go/tools/cmd/staticcheck
+)

@@ -41,7 +41,7 @@ const (
 // gamedayBuildInputs are what the gameday image's build reads from the
 // repository: everything else stays out of the build context and of the
 // image asset's hash.
-var gamedayBuildInputs = []string{"go.mod", "go.sum", "game", "config", "catalog", "contract", "teamsfile", "service"}
+var gamedayBuildInputs = []string{"go.mod", "go.sum", "game", "config", "catalog", "contract", "teamsfile", "cfn", "service"}
 
 // NewFacilitatorStack builds the facilitator's stack.
 func NewFacilitatorStack(scope constructs.Construct, props FacilitatorStackProps) *FacilitatorStack {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,5 +174,51 @@ func TestAPlatformArgumentWithADefaultIsCaught(t *testing.T) {
 	os.WriteFile(path, []byte(broken), 0o644)
 	if _, goarch := compileEnv(t, evaluate(t, path, ocispecs.Platform{OS: "linux", Architecture: "arm64"})); goarch != "amd64" {
 		t.Errorf("with ARG TARGETARCH=amd64 an arm64 build compiles for %s; the check cannot see the mistake", goarch)
+	}
+}
+
+// goRelease is the toolchain the Makefile pins: what every build, test
+// and image uses.
+var goRelease = regexp.MustCompile(`(?m)^export GOTOOLCHAIN := (go\d+\.\d+\.\d+)$`)
+
+// Build, test and ship with one Go release: the Makefile's, which .ci/run,
+// the README and go.mod name too, and which each image's go build step
+// runs with.
+func TestEveryBuildUsesTheSameGoRelease(t *testing.T) {
+	makefile, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := goRelease.FindSubmatch(makefile)
+	if m == nil {
+		t.Fatal("the Makefile pins no Go release: want export GOTOOLCHAIN := goX.Y.Z")
+	}
+	release := string(m[1])
+	for file, want := range map[string]string{
+		"../../.ci/run":         "export GOTOOLCHAIN=" + release,
+		"../../README.md":       "export GOTOOLCHAIN=" + release,
+		"../../go.mod":          "toolchain " + release,
+		"../../service/go.mod":  "toolchain " + release,
+		"../../game/Dockerfile": "ENV GOTOOLCHAIN=" + release,
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not say %q, the Makefile's release", file, want)
+		}
+	}
+	for _, file := range dockerfiles {
+		b := evaluate(t, file, ocispecs.Platform{OS: "linux", Architecture: "arm64"})
+		found := false
+		for _, e := range b.execs {
+			if strings.Contains(strings.Join(e.Meta.Args, " "), "go build") {
+				found = slices.Contains(e.Meta.Env, "GOTOOLCHAIN="+release)
+			}
+		}
+		if !found {
+			t.Errorf("%s: the go build step does not run with GOTOOLCHAIN=%s", file, release)
+		}
 	}
 }
