@@ -19,6 +19,19 @@ func decodeStrict[T any](b []byte, what, name string) (T, error) {
 	return v, nil
 }
 
+// parseChecked decodes a file of kind what (rules, scenario) strictly
+// and checks it, naming the file in every error.
+func parseChecked[T interface{ check() error }](b []byte, what, name string) (T, error) {
+	v, err := decodeStrict[T](b, what, name)
+	if err != nil {
+		return v, err
+	}
+	if err := v.check(); err != nil {
+		return v, fmt.Errorf("%s %s: %w", what, name, err)
+	}
+	return v, nil
+}
+
 // load reads the file at path with parse.
 func load[T any](parse func([]byte, string) (T, error), what, path string) (T, error) {
 	b, err := os.ReadFile(path)

@@ -39,16 +39,7 @@ func DefaultRules() Rules { return mustParse(ParseRules, defaultRules, "rules/de
 func LoadRules(path string) (Rules, error) { return load(ParseRules, "rules", path) }
 
 // ParseRules reads and checks rules; name says where they came from.
-func ParseRules(b []byte, name string) (Rules, error) {
-	r, err := decodeStrict[Rules](b, "rules", name)
-	if err != nil {
-		return r, err
-	}
-	if err := r.check(); err != nil {
-		return r, fmt.Errorf("rules %s: %w", name, err)
-	}
-	return r, nil
-}
+func ParseRules(b []byte, name string) (Rules, error) { return parseChecked[Rules](b, "rules", name) }
 
 // finite says a number is one a score can add up: not NaN, not infinite.
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -75,14 +75,7 @@ func LoadScenario(path string) (Scenario, error) { return load(ParseScenario, "s
 
 // ParseScenario reads and checks a scenario; name says where it came from.
 func ParseScenario(b []byte, name string) (Scenario, error) {
-	s, err := decodeStrict[Scenario](b, "scenario", name)
-	if err != nil {
-		return s, err
-	}
-	if err := s.check(); err != nil {
-		return s, fmt.Errorf("scenario %s: %w", name, err)
-	}
-	return s, nil
+	return parseChecked[Scenario](b, "scenario", name)
 }
 
 func (s Scenario) check() error {

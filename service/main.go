@@ -78,9 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// Above the load balancers' 60 s idle timeout, so the balancer, not
 		// the service, closes idle keep-alive connections (no 502 races).
 		IdleTimeout: 75 * time.Second,
-		// net/http reads up to MaxHeaderBytes + 4096 ("bufio slop",
-		// initialReadLimitSize): this makes the documented 8 KiB the limit.
-		MaxHeaderBytes: 8<<10 - 4096,
+		// A cap on what net/http reads of the headers: it reads up to
+		// MaxHeaderBytes + 4096 ("bufio slop", initialReadLimitSize), and
+		// the handler enforces the documented 8 KiB (limitHeaders).
+		MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("starting", append([]any{"listening", listener.Addr().String(), "version", buildVersion()}, cfg.logAttrs()...)...)

@@ -26,7 +26,40 @@ func NewServer(cfg Config, logger *slog.Logger, draining *atomic.Bool) http.Hand
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, cfg, newPool(cfg.Concurrency, cfg.Work, cfg.MaxWait), draining, random)
-	return logRequests(logger, mux)
+	return logRequests(logger, limitHeaders(mux))
+}
+
+// maxHeaderBytes is the documented limit of a request's line and headers.
+const maxHeaderBytes = 8 << 10
+
+// limitHeaders answers 431 to a request whose line and headers, as sent,
+// are over maxHeaderBytes. net/http's own cap (Server.MaxHeaderBytes)
+// depends on how the bytes arrive and moved between Go releases (a 9 KiB
+// header passed go1.27.3's and not go1.26.8's, both at the same setting):
+// the service enforces its documented limit itself, the same on every
+// release, and keeps net/http's as the cap on what it reads.
+func limitHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if headerBytes(r) > maxHeaderBytes {
+			say(w, http.StatusRequestHeaderFieldsTooLarge, "request header fields too large: at most 8 KiB of request line and headers")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// headerBytes is the size of the request line and headers as HTTP/1.1
+// writes them: "METHOD URI PROTO", "Host: host" and "Name: value", each
+// line with its CRLF.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	n += len("Host: ") + len(r.Host) + 2
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + 2 + len(v) + 2
+		}
+	}
+	return n
 }
 
 func addRoutes(mux *http.ServeMux, cfg Config, p *pool, draining *atomic.Bool, random func() float64) {

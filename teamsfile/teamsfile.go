@@ -89,34 +89,50 @@ func (t Team) Check() error {
 func Parse(r io.Reader, name string) ([]Team, error) {
 	var teams []Team
 	seen := map[string]int{}
-	sc := bufio.NewScanner(r)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		fields := strings.Fields(text)
+	err := Lines(r, name, func(line int, fields []string) error {
 		if len(fields) < 2 || len(fields) > 4 {
-			return nil, fmt.Errorf("%s:%d: %q: want %s, e.g. \"team-1 https://d111111abcdef8.cloudfront.net/ 0.18\"", name, line, text, lineForm)
+			return fmt.Errorf("%q: want %s, e.g. \"team-1 https://d111111abcdef8.cloudfront.net/ 0.18\"", strings.Join(fields, " "), lineForm)
 		}
 		fields = append(fields, "", "")
 		t := Team{Name: fields[0], Endpoint: fields[1], Cost: fields[2], Stack: fields[3]}
 		if err := t.Check(); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			return err
 		}
 		if first, dup := seen[t.Name]; dup {
-			return nil, fmt.Errorf("%s:%d: team %q is already on line %d: give each team its own name", name, line, t.Name, first)
+			return fmt.Errorf("team %q is already on line %d: give each team its own name", t.Name, first)
 		}
 		seen[t.Name] = line
 		teams = append(teams, t)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(teams) == 0 {
 		return nil, fmt.Errorf("%s: no teams: want one line per team, %s", name, lineForm)
 	}
 	return teams, nil
+}
+
+// Lines calls line for each line of a file of fields separated by
+// spaces, the teams file's form (and the accounts file's): blank lines
+// and lines starting with # are skipped. An error from line is returned
+// with the file's name and the line's number.
+func Lines(r io.Reader, name string, line func(n int, fields []string) error) error {
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if err := line(n, strings.Fields(text)); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, n, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // Load reads a teams file from disk.

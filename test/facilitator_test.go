@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -193,13 +192,7 @@ func TestTheGamedayImageIsBuiltFromItsSourcesOnly(t *testing.T) {
 	// What the build needs: the folders of the packages the gameday
 	// command is built from, and the module's files.
 	inputs := []string{"go.mod", "go.sum"}
-	list := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{.Module.Path}} {{.ImportPath}}{{end}}", "./game/cmd/gameday")
-	list.Dir = ".."
-	out, err := list.Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range goList(t, "-deps", "-f", "{{if .Module}}{{.Module.Path}} {{.ImportPath}}{{end}}", "./game/cmd/gameday") {
 		module, pkg, _ := strings.Cut(line, " ")
 		if rel, ok := strings.CutPrefix(pkg, "github.com/unicorn-rentals/gameday/"); ok && strings.HasPrefix(module, "github.com/unicorn-rentals/gameday") {
 			if top, _, _ := strings.Cut(rel, "/"); !slices.Contains(inputs, top) {

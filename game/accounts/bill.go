@@ -2,6 +2,8 @@ package accounts
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/unicorn-rentals/gameday/game"
@@ -34,7 +36,7 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		}
 		running[i.Type]++
 	}
-	for _, typ := range sortedKeys(running) {
+	for _, typ := range slices.Sorted(maps.Keys(running)) {
 		n := running[typ]
 		add("EC2 "+typ, fmt.Sprintf("%d running", n), float64(n)*p.Hourly["ec2:"+typ])
 	}
@@ -50,7 +52,7 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		}
 		gib[v.Type] += v.SizeGiB
 	}
-	for _, typ := range sortedKeys(gib) {
+	for _, typ := range slices.Sorted(maps.Keys(gib)) {
 		add("EBS "+typ, fmt.Sprintf("%d GiB", gib[typ]), float64(gib[typ])*p.Monthly["ebs-gb:"+typ]/hoursPerMonth)
 	}
 
@@ -124,13 +126,4 @@ func countRunning(is []Instance) int {
 		}
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

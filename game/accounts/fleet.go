@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,18 +28,12 @@ type Team struct {
 // the facilitator's credentials; # starts a comment.
 func ParseTeams(r io.Reader, name string) ([]Team, error) {
 	var out []Team
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
+	err := teamsfile.Lines(r, name, func(_ int, f []string) error {
 		if len(f) < 2 || len(f) > 3 {
-			return nil, fmt.Errorf("%s:%d: %q: want \"name profile-or-role-ARN [region]\", e.g. \"team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole us-east-1\"", name, n, line)
+			return fmt.Errorf("%q: want \"name profile-or-role-ARN [region]\", e.g. \"team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole us-east-1\"", strings.Join(f, " "))
 		}
 		if err := teamsfile.CheckName(f[0]); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
+			return err
 		}
 		t := Team{Name: f[0]}
 		if strings.HasPrefix(f[1], "arn:") {
@@ -52,8 +45,9 @@ func ParseTeams(r io.Reader, name string) ([]Team, error) {
 			t.Region = f[2]
 		}
 		out = append(out, t)
-	}
-	if err := sc.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

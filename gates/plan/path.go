@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -173,30 +174,26 @@ func Gaps(before, after map[string]any, p Plan) ([]Gap, error) {
 			gaps[i].While = states
 		}
 	}
+	// phase tries every assignment of ids that the dependencies in tpl
+	// allow, each in stages, then leaves every one of them done.
+	phase := func(name string, ids []string, tpl map[string]map[string]any, deleting bool, stages *map[string]stage) {
+		deps := closure(ids, func(id string) []string { return dependencies(tpl[id]) })
+		for _, a := range assignments(ids, deps, deleting) {
+			*stages = a
+			if ok, why := m.serves(entry); !ok {
+				report(name, why, describe(a, ids, deleting))
+			}
+		}
+		for _, id := range ids {
+			(*stages)[id] = done
+		}
+	}
 	// The update phase: every assignment that respects the dependencies.
-	deps := closure(upd, func(id string) []string { return dependencies(now[id]) })
-	for _, a := range assignments(upd, deps, false) {
-		m.update = a
-		if ok, why := m.serves(entry); !ok {
-			report("update", why, describe(a, upd, false))
-		}
-	}
+	phase("update", upd, now, false, &m.update)
 	// The cleanup phase: everything updated; deletions dependents first.
-	for _, id := range upd {
-		m.update[id] = done
-	}
 	m.cleaning = true
-	gone := closure(del, func(id string) []string { return dependencies(old[id]) })
-	for _, a := range assignments(del, gone, true) {
-		m.cleanup = a
-		if ok, why := m.serves(entry); !ok {
-			report("cleanup", why, describe(a, del, true))
-		}
-	}
+	phase("cleanup", del, old, true, &m.cleanup)
 	// After the deploy, players use the new Endpoint.
-	for _, id := range del {
-		m.cleanup[id] = done
-	}
 	m.settled = true
 	if ok, why := m.serves(phys{id: toEntry, new: m.isNew(toEntry)}); !ok {
 		report("after the deploy", why, []string{"nothing"})
@@ -249,7 +246,7 @@ func closure(ids []string, direct func(string) []string) map[string][]string {
 			}
 		}
 		walk(id)
-		out[id] = keys(seen)
+		out[id] = slices.Sorted(maps.Keys(seen))
 	}
 	return out
 }
@@ -275,7 +272,7 @@ func assignments(ids []string, deps map[string][]string, reverse bool) []map[str
 					}
 				}
 			}
-			out = append(out, maps(cur))
+			out = append(out, maps.Clone(cur))
 			return
 		}
 		for s := notStarted; s <= done; s++ {
@@ -284,14 +281,6 @@ func assignments(ids []string, deps map[string][]string, reverse bool) []map[str
 		}
 	}
 	rec(0)
-	return out
-}
-
-func maps(m map[string]stage) map[string]stage {
-	out := make(map[string]stage, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
 	return out
 }
 
@@ -490,12 +479,12 @@ func (m *moment) listenersOf(lb phys) []phys {
 // candidates are the physical resources of a type, old and new.
 func (m *moment) candidates(typ string) []phys {
 	var out []phys
-	for _, id := range keys(m.before) {
+	for _, id := range slices.Sorted(maps.Keys(m.before)) {
 		if m.before[id]["Type"] == typ {
 			out = append(out, phys{id: id})
 		}
 	}
-	for _, id := range keys(m.after) {
+	for _, id := range slices.Sorted(maps.Keys(m.after)) {
 		if m.after[id]["Type"] == typ && m.isNew(id) {
 			out = append(out, phys{id: id, new: true})
 		}

@@ -8,6 +8,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -137,7 +138,7 @@ func Update(before, after map[string]any, rules Replacements) Plan {
 			}
 		}
 	}
-	for _, id := range order(now, keys(changed)) {
+	for _, id := range order(now, slices.Sorted(maps.Keys(changed))) {
 		plan.Update = append(plan.Update, changed[id])
 	}
 	var gone []string
@@ -211,14 +212,6 @@ func resourcesOf(tpl map[string]any) map[string]map[string]any {
 	return out
 }
 
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // order sorts ids so that each comes after the resources of the template
 // it depends on (Ref, Fn::GetAtt, Fn::Sub references, DependsOn), ties by
@@ -247,7 +240,7 @@ func order(resources map[string]map[string]any, ids []string) []string {
 			out = append(out, id)
 		}
 	}
-	for _, id := range keys(want) {
+	for _, id := range slices.Sorted(maps.Keys(want)) {
 		visit(id)
 	}
 	return out
