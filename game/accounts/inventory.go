@@ -93,13 +93,30 @@ func (c *Clients) Inventory(ctx context.Context, now time.Time) (Inventory, erro
 	return inv, nil
 }
 
-func (c *Clients) instances(ctx context.Context, inv *Inventory, _ time.Time) error {
-	p := ec2.NewDescribeInstancesPaginator(c.EC2, &ec2.DescribeInstancesInput{})
+// pager is an AWS SDK for Go v2 paginator: each service's has this
+// shape, with its own output and options types.
+type pager[O, P any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*P)) (O, error)
+}
+
+// eachPage calls page with every page of p; a failed call is a CallError
+// naming the action, so that a denied or throttled read says which.
+func eachPage[O, P any](ctx context.Context, p pager[O, P], action string, page func(O) error) error {
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			return &CallError{"ec2:DescribeInstances", err}
+			return &CallError{action, err}
 		}
+		if err := page(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Clients) instances(ctx context.Context, inv *Inventory, _ time.Time) error {
+	return eachPage(ctx, ec2.NewDescribeInstancesPaginator(c.EC2, &ec2.DescribeInstancesInput{}), "ec2:DescribeInstances", func(out *ec2.DescribeInstancesOutput) error {
 		for _, r := range out.Reservations {
 			for _, i := range r.Instances {
 				state := ec2types.InstanceStateNameRunning
@@ -115,25 +132,20 @@ func (c *Clients) instances(ctx context.Context, inv *Inventory, _ time.Time) er
 				})
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) volumes(ctx context.Context, inv *Inventory, _ time.Time) error {
-	p := ec2.NewDescribeVolumesPaginator(c.EC2, &ec2.DescribeVolumesInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"ec2:DescribeVolumes", err}
-		}
+	return eachPage(ctx, ec2.NewDescribeVolumesPaginator(c.EC2, &ec2.DescribeVolumesInput{}), "ec2:DescribeVolumes", func(out *ec2.DescribeVolumesOutput) error {
 		for _, v := range out.Volumes {
 			if v.State == ec2types.VolumeStateDeleted || v.State == ec2types.VolumeStateDeleting {
 				continue
 			}
 			inv.Volumes = append(inv.Volumes, Volume{ID: aws.ToString(v.VolumeId), Type: string(v.VolumeType), SizeGiB: aws.ToInt32(v.Size)})
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // addresses counts public IPv4 addresses, each billed by the hour whether
@@ -151,12 +163,7 @@ func (c *Clients) addresses(ctx context.Context, inv *Inventory, _ time.Time) er
 		seen[ip] = true
 		inv.PublicIPv4 = append(inv.PublicIPv4, ip)
 	}
-	p := ec2.NewDescribeNetworkInterfacesPaginator(c.EC2, &ec2.DescribeNetworkInterfacesInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"ec2:DescribeNetworkInterfaces", err}
-		}
+	return eachPage(ctx, ec2.NewDescribeNetworkInterfacesPaginator(c.EC2, &ec2.DescribeNetworkInterfacesInput{}), "ec2:DescribeNetworkInterfaces", func(page *ec2.DescribeNetworkInterfacesOutput) error {
 		for _, ni := range page.NetworkInterfaces {
 			if ni.Association == nil {
 				continue
@@ -166,47 +173,32 @@ func (c *Clients) addresses(ctx context.Context, inv *Inventory, _ time.Time) er
 				inv.PublicIPv4 = append(inv.PublicIPv4, ip)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) natGateways(ctx context.Context, inv *Inventory, _ time.Time) error {
-	p := ec2.NewDescribeNatGatewaysPaginator(c.EC2, &ec2.DescribeNatGatewaysInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"ec2:DescribeNatGateways", err}
-		}
+	return eachPage(ctx, ec2.NewDescribeNatGatewaysPaginator(c.EC2, &ec2.DescribeNatGatewaysInput{}), "ec2:DescribeNatGateways", func(out *ec2.DescribeNatGatewaysOutput) error {
 		for _, n := range out.NatGateways {
 			if n.State == ec2types.NatGatewayStateAvailable || n.State == ec2types.NatGatewayStatePending {
 				inv.NatGateways = append(inv.NatGateways, aws.ToString(n.NatGatewayId))
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) classicLBs(ctx context.Context, inv *Inventory, _ time.Time) error {
-	p := elb.NewDescribeLoadBalancersPaginator(c.ELB, &elb.DescribeLoadBalancersInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"elasticloadbalancing:DescribeLoadBalancers (Classic)", err}
-		}
+	return eachPage(ctx, elb.NewDescribeLoadBalancersPaginator(c.ELB, &elb.DescribeLoadBalancersInput{}), "elasticloadbalancing:DescribeLoadBalancers (Classic)", func(out *elb.DescribeLoadBalancersOutput) error {
 		for _, lb := range out.LoadBalancerDescriptions {
 			inv.ClassicLBs = append(inv.ClassicLBs, aws.ToString(lb.LoadBalancerName))
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) loadBalancers(ctx context.Context, inv *Inventory, now time.Time) error {
-	p := elbv2.NewDescribeLoadBalancersPaginator(c.ELBv2, &elbv2.DescribeLoadBalancersInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"elasticloadbalancing:DescribeLoadBalancers", err}
-		}
+	return eachPage(ctx, elbv2.NewDescribeLoadBalancersPaginator(c.ELBv2, &elbv2.DescribeLoadBalancersInput{}), "elasticloadbalancing:DescribeLoadBalancers", func(out *elbv2.DescribeLoadBalancersOutput) error {
 		for _, lb := range out.LoadBalancers {
 			l := LoadBalancer{Name: aws.ToString(lb.LoadBalancerName), Type: string(lb.Type)}
 			if lb.Type == "application" {
@@ -220,18 +212,13 @@ func (c *Clients) loadBalancers(ctx context.Context, inv *Inventory, now time.Ti
 			}
 			inv.LoadBalancers = append(inv.LoadBalancers, l)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) tasks(ctx context.Context, inv *Inventory, _ time.Time) error {
 	arch := map[string]string{} // by task definition
-	clusters := ecs.NewListClustersPaginator(c.ECS, &ecs.ListClustersInput{})
-	for clusters.HasMorePages() {
-		page, err := clusters.NextPage(ctx)
-		if err != nil {
-			return &CallError{"ecs:ListClusters", err}
-		}
+	return eachPage(ctx, ecs.NewListClustersPaginator(c.ECS, &ecs.ListClustersInput{}), "ecs:ListClusters", func(page *ecs.ListClustersOutput) error {
 		for _, cluster := range page.ClusterArns {
 			tasks := ecs.NewListTasksPaginator(c.ECS, &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: "RUNNING"})
 			for tasks.HasMorePages() {
@@ -264,19 +251,14 @@ func (c *Clients) tasks(ctx context.Context, inv *Inventory, _ time.Time) error 
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Time) error {
-	p := cloudfront.NewListDistributionsPaginator(c.CloudFront, &cloudfront.ListDistributionsInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"cloudfront:ListDistributions", err}
-		}
+	return eachPage(ctx, cloudfront.NewListDistributionsPaginator(c.CloudFront, &cloudfront.ListDistributionsInput{}), "cloudfront:ListDistributions", func(out *cloudfront.ListDistributionsOutput) error {
 		if out.DistributionList == nil {
-			continue
+			return nil
 		}
 		for _, d := range out.DistributionList.Items {
 			id := aws.ToString(d.Id)
@@ -297,8 +279,8 @@ func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Ti
 				ID: id, RPS: requests / window.Seconds(), BytesPerSecond: bytes / window.Seconds(), HitRatio: hits / 100,
 			})
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // sum adds a CloudFront metric's points over the window.
@@ -347,37 +329,25 @@ func units(s *string) float64 {
 }
 
 func (c *Clients) endpoints(ctx context.Context, inv *Inventory, _ time.Time) error {
-	p := ec2.NewDescribeVpcEndpointsPaginator(c.EC2, &ec2.DescribeVpcEndpointsInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return &CallError{"ec2:DescribeVpcEndpoints", err}
-		}
+	return eachPage(ctx, ec2.NewDescribeVpcEndpointsPaginator(c.EC2, &ec2.DescribeVpcEndpointsInput{}), "ec2:DescribeVpcEndpoints", func(out *ec2.DescribeVpcEndpointsOutput) error {
 		for _, e := range out.VpcEndpoints {
 			if e.VpcEndpointType == ec2types.VpcEndpointTypeInterface {
 				inv.InterfaceEndpointAZs += len(e.SubnetIds)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (c *Clients) monitoring(ctx context.Context, inv *Inventory, _ time.Time) error {
-	alarms := cloudwatch.NewDescribeAlarmsPaginator(c.regional, &cloudwatch.DescribeAlarmsInput{})
-	for alarms.HasMorePages() {
-		out, err := alarms.NextPage(ctx)
-		if err != nil {
-			return &CallError{"cloudwatch:DescribeAlarms", err}
-		}
+	if err := eachPage(ctx, cloudwatch.NewDescribeAlarmsPaginator(c.regional, &cloudwatch.DescribeAlarmsInput{}), "cloudwatch:DescribeAlarms", func(out *cloudwatch.DescribeAlarmsOutput) error {
 		inv.Alarms += len(out.MetricAlarms) + len(out.CompositeAlarms)
+		return nil
+	}); err != nil {
+		return err
 	}
-	dashboards := cloudwatch.NewListDashboardsPaginator(c.regional, &cloudwatch.ListDashboardsInput{})
-	for dashboards.HasMorePages() {
-		out, err := dashboards.NextPage(ctx)
-		if err != nil {
-			return &CallError{"cloudwatch:ListDashboards", err}
-		}
+	return eachPage(ctx, cloudwatch.NewListDashboardsPaginator(c.regional, &cloudwatch.ListDashboardsInput{}), "cloudwatch:ListDashboards", func(out *cloudwatch.ListDashboardsOutput) error {
 		inv.Dashboards += len(out.DashboardEntries)
-	}
-	return nil
+		return nil
+	})
 }

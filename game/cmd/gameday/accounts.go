@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +33,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("accounts: want preflight, deploy or teardown, then --accounts FILE")
 	}
 	verb := args[0]
-	fs := flag.NewFlagSet("accounts "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("accounts "+verb, stderr)
 	path := fs.String("accounts", "", "accounts file: one \"name profile-or-role-ARN [region]\" a line")
 	dir := fs.String("out", "out/teams", "a folder per team: its cloud assembly, outputs and logs")
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,14 +15,14 @@ import (
 	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game/accounts"
 	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 const defaultServer = "http://127.0.0.1:8080"
 
 func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("board", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("board", stderr)
 	teamsPath := fs.String("teams", "", "teams file: one \"name endpoint [cost [stack]]\" a line (needed to start a game, not to resume one)")
 	teamsEnv := fs.String("teams-env", "", "read the teams file's text from this environment variable instead (a container's configuration)")
 	workers := fs.Int("workers", 0, "share the teams among this many \"gameday worker\" processes, which send the load; 0: the board sends it")
@@ -43,11 +42,8 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stack := fs.String("stack", contract.DefaultStackName, "the teams' game stack name: the script's chaos experiments hit what runs in its VPC")
 	paused := fs.Bool("paused", false, "start paused; start the clock with \"gameday ctl resume\" or the page")
 	exitWhenOver := fs.Bool("exit-when-over", false, "exit when the game ends, rather than keep showing the final standings")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.ParseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("board: unexpected argument %q", fs.Arg(0))
 	}
 	if *teamsPath != "" && *teamsEnv != "" {
 		return errors.New("board: give --teams or --teams-env, not both")

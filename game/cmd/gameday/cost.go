@@ -2,17 +2,16 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
 func cost(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("cost", stderr)
 	rps, hit := trafficFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err

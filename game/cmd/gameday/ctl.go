@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
 const ctlUsage = `usage: gameday ctl [--server URL] [--token TOKEN] ACTION
@@ -25,8 +25,7 @@ actions:
 the token is the one gameday board printed; GAMEDAY_TOKEN is read when --token is not given`
 
 func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ctl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("ctl", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, ctlUsage)
 		fs.PrintDefaults()

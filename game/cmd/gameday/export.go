@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,8 +14,7 @@ import (
 )
 
 func export(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("export", stderr)
 	dbPath := fs.String("db", "", "read a stopped game's database (while a board runs, use --server)")
 	server := fs.String("server", "", "ask a running board, e.g. "+defaultServer)
 	format := fs.String("format", "csv", "csv (a row per team and minute) or json (standings, minutes and events)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,18 +14,14 @@ import (
 )
 
 func play(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := flag.NewFlagSet("play", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("play", stderr)
 	target := fs.String("target", "", "the team's endpoint, the stack's Endpoint output (required)")
 	gf := addGameFlags(fs)
 	bill := addBillFlags(fs, "the team's AWS bill in USD an hour (or use --template)", "estimate the bill from this synthesized template")
 	results := fs.String("results", "", "write one JSON line per second to this file")
 	quiet := fs.Bool("quiet", false, "no progress line each second")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.ParseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("play: unexpected argument %q; flags go before nothing else", fs.Arg(0))
 	}
 	u, err := url.Parse(*target)
 	if *target == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -2,28 +2,24 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
 	"github.com/unicorn-rentals/gameday/game/board"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
 // workerCmd plays the teams a board leases it until stopped.
 func workerCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("worker", stderr)
 	server := fs.String("board", defaultServer, "the board's address: the board must run with --workers")
 	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the game's control token (default $GAMEDAY_TOKEN)")
 	id := fs.String("id", "", "this worker's name on the board (default: host name and process ID)")
 	exitWhenOver := fs.Bool("exit-when-over", false, "exit once the game is over and every minute is reported, rather than wait for the next game")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.ParseFlagsOnly(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("worker: unexpected argument %q", fs.Arg(0))
 	}
 	w := &board.Worker{Board: *server, Token: *token, ID: *id, ExitWhenOver: *exitWhenOver, Log: slog.New(slog.NewTextHandler(stderr, nil))}
 	if err := w.Run(ctx); err != nil {

@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,11 +20,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
-
 	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 	"github.com/unicorn-rentals/gameday/game/local"
 )
 
@@ -98,8 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func parse(args []string, stderr io.Writer) (options, error) {
-	fs := flag.NewFlagSet("localgame", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.Flags("localgame", stderr)
 	context := contextFlags{}
 	fs.Var(context, "c", "a CDK context value, key=value (repeatable): work, concurrency, maxWait, fleetSize, maxCapacity, ...")
 	speed := fs.Float64("speed", 240, "time compression of the scenario: 240 plays four hours in a minute")

@@ -31,6 +31,26 @@ func Main(name string, run Run) {
 	}
 }
 
+// Flags is a command's flag set: errors and help go to stderr, and
+// parsing returns them rather than exiting.
+func Flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// ParseFlagsOnly parses a command that takes flags and nothing else: an
+// argument left over is an error naming it.
+func ParseFlagsOnly(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q: this command takes flags only (-h lists them)", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
 // WriteFile writes a file whole or not at all: write fills a temporary
 // file beside path, which is synced, closed and renamed over path only if
 // every step worked. A failed write, a full disk found at close, or a
