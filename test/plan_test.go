@@ -62,33 +62,9 @@ func TestTheUpdatePlanOfEachStep(t *testing.T) {
 				}
 			}
 		})
-		switch f {
-		case catalog.FixCache:
-			if len(changeOf(pl, "AWS::CloudFront::Distribution", plan.Add)) != 1 || len(pl.Cleanup) != 0 {
-				t.Errorf("cache: %s", pl)
-			}
-		case catalog.FixDeploy:
-			// TCP to HTTP: a health check changed, not added or removed.
-			if len(changeOf(pl, "AWS::ElasticLoadBalancing::LoadBalancer", plan.Modify)) != 1 {
-				t.Errorf("deploy: the Classic LB's health check change is not an update in place:\n%s", pl)
-			}
-		case catalog.FixFargate:
-			// Instance targets to IP targets: a new group beside the old,
-			// never the old one replaced (TargetType is create-only).
-			if len(changeOf(pl, "AWS::ElasticLoadBalancingV2::TargetGroup", plan.Add)) != 1 || len(pl.Cleanup) != 0 {
-				t.Errorf("fargate: not one target group added and nothing removed:\n%s", pl)
-			}
-		case catalog.FixRetireEC2:
-			if len(changeOf(pl, "AWS::AutoScaling::AutoScalingGroup", plan.Remove)) != 1 {
-				t.Errorf("retire-ec2: the fleet is not removed in cleanup:\n%s", pl)
-			}
-		case catalog.FixRetireCLB:
-			if len(changeOf(pl, "AWS::ElasticLoadBalancing::LoadBalancer", plan.Remove)) != 1 {
-				t.Errorf("retire-clb: the Classic LB is not removed in cleanup:\n%s", pl)
-			}
-		case catalog.FixHarden:
-			if len(changeOf(pl, "AWS::ElasticLoadBalancingV2::LoadBalancer", plan.Remove)) != 1 || len(changeOf(pl, "AWS::CloudFront::VpcOrigin", plan.Add)) != 0 {
-				t.Errorf("harden: the public ALB is not removed, or the VPC origin is created only now:\n%s", pl)
+		for _, want := range stepPlans[f] {
+			if got := len(changeOf(pl, want.typ, want.action)); got != want.n || want.noCleanup && len(pl.Cleanup) != 0 {
+				t.Errorf("%s: %d %s of %s (want %d%s): %s\n%s", f, got, want.action, want.typ, want.n, map[bool]string{true: ", and nothing removed"}[want.noCleanup], want.why, pl)
 			}
 		}
 		// Nothing a request crosses is ever replaced: a move builds the
@@ -99,6 +75,26 @@ func TestTheUpdatePlanOfEachStep(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stepPlans are what some steps' plans must hold, beyond what every
+// step's must.
+var stepPlans = map[catalog.Fix][]struct {
+	typ       string
+	action    plan.Action
+	n         int
+	noCleanup bool
+	why       string
+}{
+	catalog.FixCache:     {{"AWS::CloudFront::Distribution", plan.Add, 1, true, "CloudFront goes in front, nothing else goes"}},
+	catalog.FixDeploy:    {{"AWS::ElasticLoadBalancing::LoadBalancer", plan.Modify, 1, false, "TCP to HTTP: the Classic LB's health check is updated in place, not added or removed"}},
+	catalog.FixFargate:   {{"AWS::ElasticLoadBalancingV2::TargetGroup", plan.Add, 1, true, "instance targets to IP targets: a new group beside the old, never the old one replaced (TargetType is create-only)"}},
+	catalog.FixRetireEC2: {{"AWS::AutoScaling::AutoScalingGroup", plan.Remove, 1, false, "the fleet is removed in cleanup"}},
+	catalog.FixRetireCLB: {{"AWS::ElasticLoadBalancing::LoadBalancer", plan.Remove, 1, false, "the Classic LB is removed in cleanup"}},
+	catalog.FixHarden: {
+		{"AWS::ElasticLoadBalancingV2::LoadBalancer", plan.Remove, 1, false, "the public ALB is removed"},
+		{"AWS::CloudFront::VpcOrigin", plan.Add, 0, false, "the VPC origin was created by vpc-origin, not now"},
+	},
 }
 
 // gapSteps are the deploys the checker must find gapless: each step of

@@ -29,6 +29,21 @@ func openShared(t *testing.T, w Workers, g NewGame) *Board {
 	return b
 }
 
+// runPausedShared runs a paused game of teams shared among w's workers,
+// for 30 seconds at most; the test ends it if the game has not ended. Run's
+// error arrives on done.
+func runPausedShared(t *testing.T, teams int, w Workers) (*Board, context.Context, <-chan error) {
+	g := newGame(t, someTeams(t, teams)...)
+	g.Paused = true
+	b := openShared(t, w, g)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	done := make(chan error, 1)
+	ended := make(chan struct{})
+	go func() { err := b.Run(ctx); close(ended); done <- err }()
+	t.Cleanup(func() { cancel(); <-ended })
+	return b, ctx, done
+}
+
 func someTeams(t *testing.T, n int) []Team {
 	var teams []Team
 	for i := range n {
@@ -118,16 +133,9 @@ func TestAMinuteIsKeptOnceAndOnlyFromTheTeamsWorker(t *testing.T) {
 // the gameday command, game/cmd/gameday.)
 func TestALostWorkersTeamsAreTakenOverAndTheMinuteMarked(t *testing.T) {
 	t.Parallel()
-	g := newGame(t, someTeams(t, 4)...)
-	g.Paused = true
-	lease := 400 * time.Millisecond
-	b := openShared(t, Workers{Expected: 2, Lease: lease}, g)
+	b, ctx, done := runPausedShared(t, 4, Workers{Expected: 2, Lease: 400 * time.Millisecond})
 	srv := httptest.NewServer(b.Handler())
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
 
 	victimCtx, kill := context.WithCancel(ctx)
 	for i, wctx := range []context.Context{victimCtx, ctx} {
@@ -186,15 +194,8 @@ func TestALostWorkersTeamsAreTakenOverAndTheMinuteMarked(t *testing.T) {
 // without them, the workers there take every team.
 func TestWorkersLateForAPausedGameStillShareItsTeams(t *testing.T) {
 	t.Parallel()
-	g := newGame(t, someTeams(t, 6)...)
-	g.Paused = true
-	lease := 100 * time.Millisecond
-	b := openShared(t, Workers{Expected: 3, Lease: lease}, g)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-
+	const lease = 100 * time.Millisecond
+	b, _, _ := runPausedShared(t, 6, Workers{Expected: 3, Lease: lease})
 	time.Sleep(3 * lease)
 	if l, _ := b.Lease("a"); len(l.Teams) != 2 {
 		t.Errorf("the first worker, late to a paused game, leased %v; want 2 of 6 teams for 3 expected workers", leasedNames(l))

@@ -125,14 +125,24 @@ func TestTheImageHoldsABinaryOfItsOwnPlatform(t *testing.T) {
 	}
 }
 
-func TestTheGamedayImageRunsTheStaticBinaryAsNonRoot(t *testing.T) {
-	b := evaluate(t, "../../game/Dockerfile", ocispecs.Platform{OS: "linux", Architecture: "arm64"})
+// runsAsNonRoot evaluates a Dockerfile for arm64 and checks that its
+// image runs entrypoint as distroless's nonroot user, 65532.
+func runsAsNonRoot(t *testing.T, dockerfile, entrypoint string) build {
+	t.Helper()
+	b := evaluate(t, dockerfile, ocispecs.Platform{OS: "linux", Architecture: "arm64"})
 	if b.image.User != "65532:65532" {
-		t.Errorf("user %q, want 65532:65532 (distroless nonroot; the database's access point writes as it)", b.image.User)
+		t.Errorf("%s: user %q, want 65532:65532 (distroless nonroot)", dockerfile, b.image.User)
 	}
-	if strings.Join(b.image.Entrypoint, " ") != "/gameday" {
-		t.Errorf("entrypoint %v, want /gameday: the stack's commands are gameday's subcommands", b.image.Entrypoint)
+	if got := strings.Join(b.image.Entrypoint, " "); got != entrypoint {
+		t.Errorf("%s: entrypoint %q, want %s", dockerfile, got, entrypoint)
 	}
+	return b
+}
+
+func TestTheGamedayImageRunsTheStaticBinaryAsNonRoot(t *testing.T) {
+	// The database's access point writes as 65532; the stack's commands
+	// are gameday's subcommands.
+	b := runsAsNonRoot(t, "../../game/Dockerfile", "/gameday")
 	for _, e := range b.execs {
 		if script := strings.Join(e.Meta.Args, " "); strings.Contains(script, "go build") {
 			if !strings.Contains(script, "CGO_ENABLED=0") || !strings.Contains(script, "./game/cmd/gameday") {
@@ -143,13 +153,7 @@ func TestTheGamedayImageRunsTheStaticBinaryAsNonRoot(t *testing.T) {
 }
 
 func TestTheImageRunsAsNonRootWithAHealthCheck(t *testing.T) {
-	b := evaluate(t, "../../service/Dockerfile", ocispecs.Platform{OS: "linux", Architecture: "arm64"})
-	if b.image.User != "65532:65532" {
-		t.Errorf("user %q, want 65532:65532 (distroless nonroot)", b.image.User)
-	}
-	if strings.Join(b.image.Entrypoint, " ") != "/hashsvc" {
-		t.Errorf("entrypoint %v", b.image.Entrypoint)
-	}
+	b := runsAsNonRoot(t, "../../service/Dockerfile", "/hashsvc")
 	if _, ok := b.image.ExposedPorts["8080/tcp"]; !ok {
 		t.Errorf("exposed ports %v, want 8080/tcp", b.image.ExposedPorts)
 	}

@@ -15,19 +15,6 @@ import (
 	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 )
 
-// contextFlags collect repeated -c key=value, as the CDK CLI takes them.
-type contextFlags map[string]string
-
-func (c contextFlags) String() string { return fmt.Sprint(map[string]string(c)) }
-func (c contextFlags) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("-c %q: want key=value, such as -c fixes=none", v)
-	}
-	c[k] = val
-	return nil
-}
-
 func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "preflight" && args[0] != "deploy" && args[0] != "teardown") {
 		return fmt.Errorf("accounts: want preflight, deploy or teardown, then --accounts FILE")
@@ -40,7 +27,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	stack := fs.String("stack", contract.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
 	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
-	cdkContext := contextFlags{"fixes": "none"}
+	cdkContext := cli.ContextFlags{"fixes": "none"}
 	fs.Var(cdkContext, "c", "context for the app, as cdk takes it (repeat): -c ami=ami-... -c facilitatorAccount=123456789012")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

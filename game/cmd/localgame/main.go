@@ -29,19 +29,6 @@ import (
 
 func main() { cli.Main("localgame", run) }
 
-// contextFlags collects -c key=value like the CDK CLI.
-type contextFlags map[string]any
-
-func (c contextFlags) String() string { return fmt.Sprint(map[string]any(c)) }
-func (c contextFlags) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want key=value, got %q", v)
-	}
-	c[k] = val
-	return nil
-}
-
 // options are what the flags ask for.
 type options struct {
 	base  config.Config
@@ -97,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func parse(args []string, stderr io.Writer) (options, error) {
 	fs := cli.Flags("localgame", stderr)
-	context := contextFlags{}
+	context := cli.ContextFlags{}
 	fs.Var(context, "c", "a CDK context value, key=value (repeatable): work, concurrency, maxWait, fleetSize, maxCapacity, ...")
 	speed := fs.Float64("speed", 240, "time compression of the scenario: 240 plays four hours in a minute")
 	scenarioPath := fs.String("scenario", "", "scenario file (default: the committed four-hour game)")
@@ -113,7 +100,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 		opt.sets = []string{"none", "all"}
 	}
 	var err error
-	if opt.base, err = config.FromContext(func(k string) any { return context[k] }); err != nil {
+	if opt.base, err = config.FromContext(context.Get); err != nil {
 		return opt, err
 	}
 	if *scenarioPath != "" {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -47,6 +48,29 @@ func ParseFlagsOnly(fs *flag.FlagSet, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%s: unexpected argument %q: this command takes flags only (-h lists them)", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// ContextFlags collect repeated -c key=value, as the CDK CLI takes them.
+type ContextFlags map[string]string
+
+func (c ContextFlags) String() string { return fmt.Sprint(map[string]string(c)) }
+
+// Set takes one key=value.
+func (c ContextFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("-c %q: want key=value, such as -c fixes=none", v)
+	}
+	c[k] = val
+	return nil
+}
+
+// Get is the value of key, nil when not given: the form config.FromContext reads.
+func (c ContextFlags) Get(key string) any {
+	if v, ok := c[key]; ok {
+		return v
 	}
 	return nil
 }
