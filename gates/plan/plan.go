@@ -212,7 +212,6 @@ func resourcesOf(tpl map[string]any) map[string]map[string]any {
 	return out
 }
 
-
 // order sorts ids so that each comes after the resources of the template
 // it depends on (Ref, Fn::GetAtt, Fn::Sub references, DependsOn), ties by
 // logical ID: the order CloudFormation's dependency graph allows.
