@@ -68,12 +68,21 @@ func (r Rules) check() error {
 
 // Points is what one correct answer of this latency earns.
 func (r Rules) Points(latency time.Duration) float64 {
-	for _, t := range r.Tiers {
-		if latency < time.Duration(t.Below) {
-			return t.Points
-		}
+	if i := r.tierOf(latency); i < len(r.Tiers) {
+		return r.Tiers[i].Points
 	}
 	return 0
+}
+
+// tierOf is the index of the first tier latency is under, len(Tiers) when
+// it is under none.
+func (r Rules) tierOf(latency time.Duration) int {
+	for i, t := range r.Tiers {
+		if latency < time.Duration(t.Below) {
+			return i
+		}
+	}
+	return len(r.Tiers)
 }
 
 // Sample is the rules of a game played at speed. Requests go out at the

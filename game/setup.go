@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -77,4 +78,61 @@ func (s Setup) Base(from time.Duration) uint64 {
 // RealTime is how long a stretch of game time takes to play.
 func (s Setup) RealTime(game time.Duration) time.Duration {
 	return time.Duration(float64(game) / s.Speed)
+}
+
+// Rescore checks a minute that another process scored (a board's worker)
+// against what minute m of this game can hold, and scores it again with
+// the game's own rules: the points follow from the answers by tier, the
+// penalty from the failures, whatever the report said of them. An error
+// names what could not have happened.
+func (s Setup) Rescore(m int, sc Scored) (Scored, error) {
+	t := sc.Tally
+	var problems []string
+	if t.Answers < 0 || t.OK < 0 || t.Failed < 0 || t.Wrong < 0 || t.Timeouts < 0 || t.Hits < 0 || t.Misses < 0 {
+		problems = append(problems, "a count below 0")
+	}
+	if t.OK+t.Failed != t.Answers || t.Wrong+t.Timeouts > t.Failed || t.Hits+t.Misses > t.Answers {
+		problems = append(problems, fmt.Sprintf("counts that do not add up (%d answers: %d ok, %d failed of which %d wrong and %d timeouts; %d hits, %d misses)", t.Answers, t.OK, t.Failed, t.Wrong, t.Timeouts, t.Hits, t.Misses))
+	}
+	if most := s.MostAnswers(m); t.Answers > most {
+		problems = append(problems, fmt.Sprintf("%d answers, more than the %d questions minute %d can answer", t.Answers, most, m))
+	}
+	sum, negative := 0, false
+	for _, n := range sc.Tiers {
+		sum += n
+		negative = negative || n < 0
+	}
+	if (t.OK > 0 || len(sc.Tiers) > 0) && (len(sc.Tiers) != len(s.Rules.Tiers)+1 || sum != t.OK || negative) {
+		problems = append(problems, fmt.Sprintf("answers by tier %v: want %d counts of 0 or more (one a tier and one slower than every tier) adding up to the %d ok", sc.Tiers, len(s.Rules.Tiers)+1, t.OK))
+	}
+	maxMs := float64(5 * time.Minute / time.Millisecond) // the histograms' range
+	if !finite(sc.P50ms) || !finite(sc.P99ms) || sc.P50ms < 0 || sc.P50ms > sc.P99ms || sc.P99ms > maxMs {
+		problems = append(problems, fmt.Sprintf("latencies p50 %v ms, p99 %v ms: want 0 <= p50 <= p99 <= %g", sc.P50ms, sc.P99ms, maxMs))
+	}
+	if len(problems) > 0 {
+		return Scored{}, fmt.Errorf("minute %d: %s", m, strings.Join(problems, "; "))
+	}
+	rules := s.Sampled()
+	sc.Points = 0
+	for i, n := range sc.Tiers {
+		if i < len(rules.Tiers) {
+			sc.Points += float64(n) * rules.Tiers[i].Points
+		}
+	}
+	sc.Penalty = float64(t.Failed) * rules.FailurePenalty
+	return sc, nil
+}
+
+// MostAnswers is the most answers one team's minute m can hold: every
+// request due during it, and those due a timeout before it that may land
+// in it; the last minute also takes the answers that land after the end.
+func (s Setup) MostAnswers(m int) int {
+	start := time.Duration(m) * time.Minute
+	lateBy := time.Duration(float64(s.Scenario.Timeout) * s.Speed) // a timeout, in game time
+	from := s.Base(max(start-lateBy, 0))
+	to := s.Base(start + time.Minute)
+	if m >= s.Minutes()-1 {
+		to = s.Requests()
+	}
+	return int(min(to, s.Requests()) - min(from, to))
 }

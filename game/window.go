@@ -1,6 +1,7 @@
 package game
 
 import (
+	"slices"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -12,6 +13,10 @@ import (
 // minute of the board are both one.
 type Scored struct {
 	Tally
+	// Tiers counts the correct answers by the rules' latency tiers, in
+	// their order, the last entry those slower than every tier: what the
+	// points follow from, so a board can score a worker's minute itself.
+	Tiers   []int   `json:"tiers,omitempty"`
 	P50ms   float64 `json:"p50_ms"`
 	P99ms   float64 `json:"p99_ms"`
 	Points  float64 `json:"points"`
@@ -33,6 +38,10 @@ func (w *Window) Add(r *vegeta.Result, rules Rules) Outcome {
 	o := Judge(r)
 	w.scored.Count(o)
 	if o.OK {
+		if w.scored.Tiers == nil {
+			w.scored.Tiers = make([]int, len(rules.Tiers)+1)
+		}
+		w.scored.Tiers[rules.tierOf(r.Latency)]++
 		w.scored.Points += rules.Points(r.Latency)
 	} else {
 		w.scored.Penalty += rules.FailurePenalty
@@ -44,6 +53,7 @@ func (w *Window) Add(r *vegeta.Result, rules Rules) Outcome {
 // Scored is the window's score so far, its quantiles included.
 func (w *Window) Scored() Scored {
 	s := w.scored
+	s.Tiers = slices.Clone(s.Tiers) // the window goes on counting
 	if s.Answers > 0 {
 		s.P50ms = float64(w.hist.ValueAtQuantile(50)) / 1000
 		s.P99ms = float64(w.hist.ValueAtQuantile(99)) / 1000

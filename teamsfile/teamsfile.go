@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,14 +57,26 @@ func CheckName(name string) error {
 	return nil
 }
 
-// CheckEndpoint accepts an http:// or https:// URL with a host.
+// CheckEndpoint accepts an http:// or https:// URL with a host that is
+// not a link-local or instance-metadata address: the engine would ask
+// the machine it runs on for its own credentials (the EC2 and ECS
+// metadata services at 169.254.169.254, 169.254.170.2 and fd00:ec2::254).
 func CheckEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("endpoint %q: want the stack's Endpoint output, an http:// or https:// URL", endpoint)
 	}
+	host := strings.ToLower(u.Hostname())
+	ip, _ := netip.ParseAddr(host)
+	if ip.IsLinkLocalUnicast() || ip == metadataIPv6 || host == "instance-data" || strings.HasPrefix(host, "instance-data.") {
+		return fmt.Errorf("endpoint %q: a link-local or metadata address, not a team's endpoint: give the stack's Endpoint output", endpoint)
+	}
 	return nil
 }
+
+// metadataIPv6 is the EC2 instance metadata service's IPv6 address
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html).
+var metadataIPv6 = netip.MustParseAddr("fd00:ec2::254")
 
 // Check says what is wrong with a team, if anything.
 func (t Team) Check() error {

@@ -28,13 +28,18 @@ type Team struct {
 // the facilitator's credentials; # starts a comment.
 func ParseTeams(r io.Reader, name string) ([]Team, error) {
 	var out []Team
-	err := teamsfile.Lines(r, name, func(_ int, f []string) error {
+	seen := map[string]int{}
+	err := teamsfile.Lines(r, name, func(line int, f []string) error {
 		if len(f) < 2 || len(f) > 3 {
 			return fmt.Errorf("%q: want \"name profile-or-role-ARN [region]\", e.g. \"team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole us-east-1\"", strings.Join(f, " "))
 		}
 		if err := teamsfile.CheckName(f[0]); err != nil {
 			return err
 		}
+		if first, dup := seen[f[0]]; dup {
+			return fmt.Errorf("team %q is already on line %d: give each team its own name (its deploy gets a folder of its own)", f[0], first)
+		}
+		seen[f[0]] = line
 		t := Team{Name: f[0]}
 		if strings.HasPrefix(f[1], "arn:") {
 			t.RoleARN = f[1]

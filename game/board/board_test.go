@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -315,7 +316,7 @@ func TestAStoppedGameResumesFromItsLastStoredMinute(t *testing.T) {
 	if !b.Resumed() || b.Minute() != stored {
 		t.Fatalf("reopened at minute %d (resumed %v), want %d", b.Minute(), b.Resumed(), stored)
 	}
-	if !slices.Equal(b.Rows(), before) {
+	if !reflect.DeepEqual(b.Rows(), before) {
 		t.Fatal("the stored minutes changed on reopening")
 	}
 	run(t, b)
@@ -330,7 +331,7 @@ func TestAStoppedGameResumesFromItsLastStoredMinute(t *testing.T) {
 				t.Errorf("team %s: minute %d stored as %d", team, m, r.Minute)
 			}
 		}
-		if !slices.Equal(rows[:stored], rowsOf(before, team)) {
+		if !reflect.DeepEqual(rows[:stored], rowsOf(before, team)) {
 			t.Errorf("team %s: the minutes from before the stop changed", team)
 		}
 	}

@@ -88,15 +88,29 @@ func (s *leased) report(r Reports, now time.Time) (ReportsAnswer, error) {
 		return ReportsAnswer{}, err
 	}
 	var a ReportsAnswer
+	g, _ := s.clock.Now()
+	playing := int(g / time.Minute)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rules.heard(r.Worker, now)
 	for _, m := range r.Minutes {
-		if why := s.rules.report(r.Worker, m); why != "" {
+		why := ""
+		if m.Minute > playing {
+			why = fmt.Sprintf("team %s minute %d: not played yet (the game is in minute %d)", m.Team, m.Minute, playing)
+		} else if sc, err := s.setup.Rescore(m.Minute, m.Scored); err != nil {
+			why = fmt.Sprintf("team %s %v", m.Team, err)
+		} else {
+			m.Scored = sc // scored with the board's rules
+			why = s.rules.report(r.Worker, m)
+		}
+		if why != "" {
 			a.Refused = append(a.Refused, why)
 			continue
 		}
 		a.Accepted++
+	}
+	if len(a.Refused) > 0 {
+		a.Error = fmt.Sprintf("%d of %d minutes refused: %s", len(a.Refused), len(r.Minutes), a.Refused[0])
 	}
 	return a, nil
 }
@@ -132,8 +146,10 @@ func (s *leased) tick(now time.Time) {
 
 func (s *leased) ready(m int, now time.Time) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rules.in(m, now)
+	ready, notes := s.rules.in(m, now)
+	s.mu.Unlock()
+	s.announce(notes)
+	return ready
 }
 
 func (s *leased) take(m int) []taken {

@@ -36,6 +36,7 @@ type teamLease struct {
 	holder   string
 	heldFrom time.Duration // game time the holder plays the team from
 	everHeld bool
+	silent   string // the last holder that renewed its lease but reported nothing
 	reports  map[int]game.Scored
 	missing  map[int]string
 }
@@ -104,15 +105,19 @@ func (l *leases) renew(worker string, now time.Time, g time.Duration, running bo
 	l.seen[worker] = now
 	live, held := len(l.seen), 0
 	lost := false
+	quiet := map[string]bool{} // live workers that went silent on a team: it goes to the others
 	for _, t := range l.teams {
 		if t.holder == worker {
 			held++
 		}
 		lost = lost || t.holder == "" && t.everHeld
+		if _, ok := l.seen[t.silent]; ok && t.holder == "" {
+			quiet[t.silent] = true
+		}
 	}
 	among := max(live, l.Expected)
 	if lost || running {
-		among = live
+		among = max(live-len(quiet), 1)
 	}
 	share := (len(l.teams) + among - 1) / among
 	var taken []string
@@ -120,8 +125,8 @@ func (l *leases) renew(worker string, now time.Time, g time.Duration, running bo
 		if held >= share {
 			break
 		}
-		if t.holder != "" {
-			continue
+		if t.holder != "" || t.silent == worker && live > 1 {
+			continue // a worker that went silent on a team gets it back only alone
 		}
 		held++
 		t.holder, t.heldFrom = worker, g
@@ -166,10 +171,10 @@ func (l *leases) report(worker string, r MinuteReport) (refused string) {
 	}
 	t := l.teams[i]
 	switch _, reported := t.reports[r.Minute]; {
-	case t.holder != worker:
-		return fmt.Sprintf("team %s: not leased to %s", r.Team, worker)
 	case r.Minute < l.closedBelow || r.Minute >= l.minutes:
 		return fmt.Sprintf("team %s minute %d: closed", r.Team, r.Minute)
+	case t.holder != worker:
+		return fmt.Sprintf("team %s: not leased to %s", r.Team, worker)
 	case r.Minute < int(t.heldFrom/time.Minute):
 		return fmt.Sprintf("team %s minute %d: before %s's lease", r.Team, r.Minute, worker)
 	case reported:
@@ -181,17 +186,33 @@ func (l *leases) report(worker string, r MinuteReport) (refused string) {
 
 // in says whether minute m can be scored at now: every team's report is
 // in, or the grace after its end, which it notes the first time it is
-// asked, has passed.
-func (l *leases) in(m int, now time.Time) bool {
+// asked, has passed. Past the grace, a live worker that held a team
+// through the minute and reported nothing of it loses the team to the
+// others: a lease must make progress, not only be renewed. The notes say
+// so for the room.
+func (l *leases) in(m int, now time.Time) (bool, []string) {
 	if !slices.ContainsFunc(l.teams, func(t *teamLease) bool { _, ok := t.reports[m]; return !ok }) {
-		return true
+		return true, nil
 	}
 	ended, ok := l.ended[m]
 	if !ok {
 		l.ended[m] = now
-		return false
+		return false, nil
 	}
-	return now.Sub(ended) >= l.Grace
+	if now.Sub(ended) < l.Grace {
+		return false, nil
+	}
+	var notes []string
+	for _, t := range l.teams {
+		_, reported := t.reports[m]
+		_, live := l.seen[t.holder]
+		if reported || t.holder == "" || !live || t.heldFrom >= time.Duration(m+1)*time.Minute {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("worker %s renews its lease but reported nothing of %s's minute %d within %s: the team goes to another worker", t.holder, t.name, m, l.Grace))
+		t.silent, t.holder = t.holder, ""
+	}
+	return true, notes
 }
 
 // take closes minute m: each team's report, and what of it is missing.

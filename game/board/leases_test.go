@@ -96,10 +96,10 @@ func TestAReportIsKeptOnceFromItsHolderWhileTheMinuteIsOpen(t *testing.T) {
 			t.Errorf("%s reports %+v: %q, want %q", c.worker, c.report, got, c.want)
 		}
 	}
-	if l.in(2, now) {
+	if ready, _ := l.in(2, now); ready {
 		t.Error("minute 2 ready with b's report missing and no grace passed")
 	}
-	if !l.in(2, now.Add(5*time.Second)) {
+	if ready, _ := l.in(2, now.Add(5*time.Second)); !ready {
 		t.Error("minute 2 not ready once the grace passed")
 	}
 	if got := l.take(2); got[0].scored.Points != 10 || got[0].missing != "" || got[1].missing != "no worker reported the minute" {
@@ -108,7 +108,11 @@ func TestAReportIsKeptOnceFromItsHolderWhileTheMinuteIsOpen(t *testing.T) {
 	if got := l.report("w1", MinuteReport{Team: "b", Minute: 2}); !strings.Contains(got, "closed") {
 		t.Errorf("a report for a taken minute: %q, want it closed", got)
 	}
-	if l.report("w1", MinuteReport{Team: "a", Minute: 3}) != "" || l.report("w1", MinuteReport{Team: "b", Minute: 3}) != "" || !l.in(3, now) {
+	l.renew("w1", now, 3*time.Minute, true) // b went to another worker; w1 takes it back, alone
+	if ready, _ := l.in(3, now); ready || l.report("w1", MinuteReport{Team: "a", Minute: 3}) != "" || l.report("w1", MinuteReport{Team: "b", Minute: 3}) != "" {
+		t.Error("minute 3 ready before its reports, or refused from its holder")
+	}
+	if ready, _ := l.in(3, now); !ready {
 		t.Error("minute 3 with every report in is not ready at once")
 	}
 }
@@ -129,5 +133,34 @@ func TestAHeldClockRunsOnceEveryTeamIsLeasedOrALeaseAfterTheStart(t *testing.T) 
 	l.renew("w2", now, 0, false)
 	if run, all := l.release(now, true); !run || !all {
 		t.Errorf("every team leased: run %v, all %v", run, all)
+	}
+}
+
+// A worker that renews its lease but never reports keeps no team past a
+// minute's grace: the team goes to a worker that reports, with a note.
+func TestASilentWorkerLosesItsTeamsToOneThatReports(t *testing.T) {
+	l, err := newLeases(Workers{Expected: 2, Lease: time.Hour, Grace: 5 * time.Second}, []string{"a", "b"}, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	l.renew("silent", now, 0, false)
+	l.renew("busy", now, 0, false)
+	if heldBy(l, "silent") != "a" || heldBy(l, "busy") != "b" {
+		t.Fatalf("shares %q and %q", heldBy(l, "silent"), heldBy(l, "busy"))
+	}
+	if l.report("busy", MinuteReport{Team: "b", Minute: 0}) != "" {
+		t.Fatal("busy's report refused")
+	}
+	l.in(0, now.Add(time.Minute))
+	l.renew("silent", now.Add(time.Minute+time.Second), time.Minute, true) // it renews: it is live
+	ready, notes := l.in(0, now.Add(time.Minute+5*time.Second))
+	if !ready || len(notes) != 1 || !strings.Contains(notes[0], "worker silent renews its lease but reported nothing of a's minute 0") {
+		t.Fatalf("past the grace: ready %v, notes %q", ready, notes)
+	}
+	l.renew("silent", now.Add(time.Minute+6*time.Second), time.Minute+6*time.Second, true)
+	l.renew("busy", now.Add(time.Minute+6*time.Second), time.Minute+6*time.Second, true)
+	if heldBy(l, "busy") != "ab" || heldBy(l, "silent") != "" {
+		t.Errorf("after the grace busy holds %q and silent %q; want busy to hold both", heldBy(l, "busy"), heldBy(l, "silent"))
 	}
 }

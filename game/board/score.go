@@ -1,6 +1,8 @@
 package board
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -60,7 +62,12 @@ func (b *Board) flushPending() error {
 	}
 	if err := b.store.Write(nil, p.rows, p.events); err != nil {
 		if b.clock.Set(Paused) {
-			b.log.Error("cannot store the scores: game paused; fix the disk and resume", "err", err)
+			fix := "fix the disk and resume"
+			var notANumber *json.UnsupportedValueError
+			if errors.As(err, &notANumber) {
+				fix = "a score is not a number, which the board's checks should have refused: report it with the board's log"
+			}
+			b.log.Error("cannot store the scores: game paused; "+fix, "err", err)
 			b.publishState()
 		}
 		return err

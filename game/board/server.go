@@ -118,6 +118,10 @@ func (b *Board) workerCall(call func(*http.Request) (any, error)) http.Handler {
 			writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
 			return
 		}
+		if a, ok := v.(ReportsAnswer); ok && a.Error != "" {
+			writeJSON(w, http.StatusUnprocessableEntity, a) // the accepted ones are kept
+			return
+		}
 		writeJSON(w, http.StatusOK, v)
 	})
 }

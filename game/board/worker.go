@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,6 +72,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		case <-renew.C:
 			l, err := w.lease(ctx)
+			if errors.Is(err, errBadToken) {
+				return err
+			}
 			if err != nil {
 				if !failing {
 					w.Log.Warn("cannot reach the board: the teams play on; trying again", "err", err)
@@ -90,7 +94,9 @@ func (w *Worker) Run(ctx context.Context) error {
 				continue
 			}
 			over := g.closeMinutes()
-			if err := w.flush(ctx, g); err != nil {
+			if err := w.flush(ctx, g); errors.Is(err, errBadToken) {
+				return err
+			} else if err != nil {
 				continue
 			}
 			if over && w.ExitWhenOver && len(g.queue) == 0 {
@@ -215,7 +221,12 @@ func (w *Worker) flush(ctx context.Context, g *workerGame) error {
 		return nil
 	}
 	var a ReportsAnswer
-	if err := w.call(ctx, "/api/workers/minutes", Reports{Worker: w.ID, Minutes: g.queue}, &a); err != nil {
+	err := w.call(ctx, "/api/workers/minutes", Reports{Worker: w.ID, Minutes: g.queue}, &a)
+	var refused *callError
+	if errors.As(err, &refused) && refused.status == http.StatusUnprocessableEntity && json.Unmarshal(refused.raw, &a) == nil {
+		err = nil // the board kept the rest: what it refused is not sent again
+	}
+	if err != nil {
 		return err
 	}
 	for _, why := range a.Refused {
@@ -230,6 +241,22 @@ func (w *Worker) lease(ctx context.Context) (Lease, error) {
 	err := w.call(ctx, "/api/workers/lease", map[string]string{"worker": w.ID}, &l)
 	return l, err
 }
+
+// callError is the board's answer other than 200 OK.
+type callError struct {
+	path   string
+	status int
+	text   string
+	raw    []byte
+}
+
+func (e *callError) Error() string {
+	return fmt.Sprintf("%s: %d %s: %s", e.path, e.status, http.StatusText(e.status), e.text)
+}
+
+// errBadToken ends a worker the board does not know: retrying would only
+// look healthy.
+var errBadToken = errors.New("the board refused this worker's token: set GAMEDAY_TOKEN to the game's token (the board prints it; in AWS, the facilitator stack's TokenSecretArn secret) and start the worker again")
 
 // call posts body to the board and decodes its answer into out.
 func (w *Worker) call(ctx context.Context, path string, body, out any) error {
@@ -248,13 +275,16 @@ func (w *Worker) call(ctx context.Context, path string, body, out any) error {
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return errBadToken
+	}
 	if resp.StatusCode != http.StatusOK {
 		var e apiError
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(raw))
+			e.Error = strings.TrimSpace(string(raw[:min(len(raw), 4096)]))
 		}
-		return fmt.Errorf("%s: %s: %s", path, resp.Status, e.Error)
+		return &callError{path: path, status: resp.StatusCode, text: e.Error, raw: raw}
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }

@@ -71,6 +71,9 @@ type Reports struct {
 type ReportsAnswer struct {
 	Accepted int      `json:"accepted"`
 	Refused  []string `json:"refused,omitempty"`
+	// Error sums the refusals up when there are any: the board then
+	// answers 422, having kept the accepted ones.
+	Error string `json:"error,omitempty"`
 }
 
 // WorkerStatus is a worker as the board sees it.

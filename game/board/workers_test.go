@@ -101,14 +101,14 @@ func TestAMinuteIsKeptOnceAndOnlyFromTheTeamsWorker(t *testing.T) {
 	la, _ := b.Lease("a")
 	lb, _ := b.Lease("b")
 	mine, theirs := la.Teams[0].Name, lb.Teams[0].Name
-	ok := game.Scored{Points: 10}
+	ok := game.Scored{Points: 1e308, Tiers: []int{1, 0, 0, 0, 0}} // the board scores the tiers itself
 	ok.Answers, ok.OK = 1, 1
 	a, err := b.Report(Reports{Worker: "a", Minutes: []MinuteReport{
 		{Team: mine, Minute: 0, Scored: ok},
 		{Team: mine, Minute: 0, Scored: ok},   // again
 		{Team: theirs, Minute: 0, Scored: ok}, // not a's
 		{Team: "nobody", Minute: 0, Scored: ok},
-		{Team: mine, Minute: 3, Scored: ok}, // the game has 3 minutes: 0 to 2
+		{Team: mine, Minute: 3, Scored: ok}, // the game is paused at minute 0
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func TestAMinuteIsKeptOnceAndOnlyFromTheTeamsWorker(t *testing.T) {
 	if a.Accepted != 1 || len(a.Refused) != 4 {
 		t.Fatalf("accepted %d, refused %q; want 1 and 4", a.Accepted, a.Refused)
 	}
-	for i, want := range []string{"already reported", "not leased to a", "not in the game", "closed"} {
+	for i, want := range []string{"already reported", "not leased to a", "not in the game", "not played yet"} {
 		if !strings.Contains(a.Refused[i], want) {
 			t.Errorf("refusal %d: %q, want %q", i, a.Refused[i], want)
 		}
@@ -281,5 +281,22 @@ func TestWorkersFollowARestartedBoard(t *testing.T) {
 				t.Errorf("%s minute %d: %d answers, missing %q; want every minute played whole across the restart", name, r.Minute, r.Answers, r.Missing)
 			}
 		}
+	}
+}
+
+// A worker with a token the board does not know stops with the fix,
+// rather than retry for ever looking healthy.
+func TestAWorkerWithAWrongTokenStopsAndSaysWhy(t *testing.T) {
+	b, _, _ := runPausedShared(t, 1, Workers{Expected: 1, Lease: time.Hour})
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := (&Worker{Board: srv.URL, Token: "not-the-games-token", ID: "w"}).Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "refused this worker's token: set GAMEDAY_TOKEN") {
+		t.Errorf("Run: %v, want it to stop on the refused token", err)
+	}
+	if ctx.Err() != nil {
+		t.Error("the worker retried until the deadline")
 	}
 }

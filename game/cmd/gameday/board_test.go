@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -177,7 +178,7 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 		if len(after) != 6 {
 			t.Fatalf("%s: %d minutes, want 6", team, len(after))
 		}
-		if !slices.Equal(after[:stored], before) {
+		if !reflect.DeepEqual(after[:stored], before) {
 			t.Errorf("%s: the minutes stored before the kill changed", team)
 		}
 		total, answers := 0.0, 0
