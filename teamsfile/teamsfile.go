@@ -57,6 +57,18 @@ func CheckName(name string) error {
 	return nil
 }
 
+var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// CheckRoleARN accepts an IAM role's ARN: a partition, a 12-digit
+// account ID and the role's path and name
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+func CheckRoleARN(arn string) error {
+	if !roleARN.MatchString(arn) {
+		return fmt.Errorf("role %q: want an IAM role's ARN, such as arn:aws:iam::123456789012:role/OrganizationAccountAccessRole (12 digits of account)", arn)
+	}
+	return nil
+}
+
 // CheckEndpoint accepts an http:// or https:// URL with a host that is
 // not a link-local or instance-metadata address: the engine would ask
 // the machine it runs on for its own credentials (the EC2 and ECS
@@ -201,7 +213,7 @@ type Cost struct {
 func ParseCost(s string) (Cost, error) {
 	if s == "live" || strings.HasPrefix(s, "live:") {
 		role := strings.TrimPrefix(strings.TrimPrefix(s, "live"), ":")
-		if role != "" && (!strings.HasPrefix(role, "arn:") || !strings.Contains(role, ":role/")) {
+		if role != "" && CheckRoleARN(role) != nil {
 			return Cost{}, fmt.Errorf("cost %q: want live:<role ARN>, the game stack's BillReaderRoleArn output, such as live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader", s)
 		}
 		return Cost{Live: true, Role: role}, nil

@@ -54,6 +54,7 @@ func TestAMalformedTeamsFileIsRefusedWithTheLineAtFault(t *testing.T) {
 		"name too long":  {strings.Repeat("a", 33) + " http://x/\n", "teams.txt:1: team name"},
 		"cost is a word": {"a http://x/ cheap\n", `cost "cheap": neither USD an hour nor a template file`},
 		"bad live role":  {"a http://x/ live:team-a\n", `cost "live:team-a": want live:<role ARN>`},
+		"short account":  {"a http://x/ live:arn:aws:iam::12:role/R\n", `want live:<role ARN>`},
 		"EC2 metadata":   {"a http://169.254.169.254/latest/\n", `a link-local or metadata address`},
 		"ECS metadata":   {"a http://169.254.170.2/v2/credentials\n", `a link-local or metadata address`},
 		"IPv6 metadata":  {"a http://[fd00:ec2::254]/\n", `a link-local or metadata address`},

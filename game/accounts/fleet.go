@@ -42,6 +42,9 @@ func ParseTeams(r io.Reader, name string) ([]Team, error) {
 		seen[f[0]] = line
 		t := Team{Name: f[0]}
 		if strings.HasPrefix(f[1], "arn:") {
+			if err := teamsfile.CheckRoleARN(f[1]); err != nil {
+				return err
+			}
 			t.RoleARN = f[1]
 		} else {
 			t.Profile = f[1]

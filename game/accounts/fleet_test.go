@@ -89,6 +89,10 @@ func TestAccountsFileErrorsNameTheLine(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "accounts.txt:1") || !strings.Contains(err.Error(), "profile-or-role-ARN") {
 		t.Errorf("error %v", err)
 	}
+	_, err = ParseTeams(strings.NewReader("team-01 arn:aws:iam::12:role/R\n"), "accounts.txt")
+	if err == nil || !strings.Contains(err.Error(), "accounts.txt:1: role \"arn:aws:iam::12:role/R\": want an IAM role's ARN") {
+		t.Errorf("a 2-digit account: %v", err)
+	}
 	_, err = ParseTeams(strings.NewReader("team-01 p1\n# and again\nteam-01 p2\n"), "accounts.txt")
 	if err == nil || !strings.Contains(err.Error(), `accounts.txt:3: team "team-01" is already on line 1`) {
 		t.Errorf("a name twice: %v", err)

@@ -1,6 +1,7 @@
 package board
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/url"
@@ -56,13 +57,24 @@ func (b *Board) set(s State, text string) error {
 // mid-game) or its cost. Empty fields are left as they are.
 type TeamChange struct {
 	Endpoint string `json:"endpoint"`
-	Cost     string `json:"cost"`
+	// Cost is USD an hour or live[:role]: never a path, which the board
+	// would read from its own disk.
+	Cost string `json:"cost"`
+	// Template is a synthesized template's content, uploaded (gameday
+	// ctl cost TEAM FILE reads the file): the team is priced from it.
+	Template string `json:"template,omitempty"`
 }
+
+// MaxTemplateBytes bounds an uploaded template.
+const MaxTemplateBytes = 1 << 20
 
 // ChangeTeam applies c to the team called name.
 func (b *Board) ChangeTeam(name string, c TeamChange) error {
-	if c.Endpoint == "" && c.Cost == "" {
+	if c.Endpoint == "" && c.Cost == "" && c.Template == "" {
 		return errors.New("nothing to change: give an endpoint or a cost")
+	}
+	if c.Cost != "" && c.Template != "" {
+		return errors.New("give a cost or a template, not both")
 	}
 	var (
 		u    *url.URL
@@ -79,9 +91,23 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		if cost, err = parseCost(c.Cost); err != nil {
 			return err
 		}
+		if cost.Template != "" {
+			return fmt.Errorf("cost %q: a template goes as its content, never a path on the board's machine: gameday ctl cost TEAM FILE uploads it", c.Cost)
+		}
 		if cost.Live && b.live == nil {
 			return fmt.Errorf("cost %q: this board has no AWS access to read live bills", c.Cost)
 		}
+	}
+	if c.Template != "" {
+		if len(c.Template) > MaxTemplateBytes {
+			return fmt.Errorf("template: %d bytes, over %d: give a synthesized game stack template", len(c.Template), MaxTemplateBytes)
+		}
+		if _, err := game.EstimateCost([]byte(c.Template), b.prices, game.Traffic{}); err != nil {
+			return err
+		}
+		sum := sha256.Sum256([]byte(c.Template))
+		cost = costSource{Cost: teamsfile.Cost{Template: fmt.Sprintf("uploaded:%x", sum[:8])}, raw: []byte(c.Template)}
+		c.Cost = "an uploaded template"
 	}
 	b.mu.Lock()
 	t, ok := b.byName[name]
@@ -138,16 +164,16 @@ func (b *Board) Note(team, kind, text string) error {
 	return nil
 }
 
-// maxTextChars bounds an announcement: a line on the projector.
-const maxTextChars = 280
+// MaxTextChars bounds an announcement: a line on the projector.
+const MaxTextChars = 280
 
 // checkText accepts 1 to 280 characters of printable text: no control
 // characters (NUL, escapes, new lines) and no bidirectional overrides or
 // isolates, which could make the room read an event backwards (U+202E).
 func checkText(text string) error {
 	n := utf8.RuneCountInString(text)
-	if n == 0 || n > maxTextChars || !utf8.ValidString(text) {
-		return fmt.Errorf("text: want 1 to %d characters of UTF-8, got %d", maxTextChars, n)
+	if n == 0 || n > MaxTextChars || !utf8.ValidString(text) {
+		return fmt.Errorf("text: want 1 to %d characters of UTF-8, got %d", MaxTextChars, n)
 	}
 	for _, r := range text {
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -77,7 +78,7 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 		"POST /api/end":    func(*http.Request) error { return b.End() },
 		"POST /api/teams/{name}": func(r *http.Request) error {
 			var c TeamChange
-			if err := decode(r, &c); err != nil {
+			if err := decodeUpTo(r, &c, MaxTemplateBytes+4096); err != nil {
 				return err
 			}
 			return b.ChangeTeam(r.PathValue("name"), c)
@@ -157,6 +158,10 @@ func decodeUpTo(r *http.Request, v any, limit int64) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return fmt.Errorf("body: over %d bytes: a text is at most %d characters, a template %d bytes", limit, MaxTextChars, MaxTemplateBytes)
+		}
 		return errors.New("body: want a JSON object: " + err.Error())
 	}
 	return nil

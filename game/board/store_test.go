@@ -136,7 +136,19 @@ func TestAGameResumesFromAnyFolder(t *testing.T) {
 	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "tpl.json"})
 	g.DefaultCost = ""
 	b, store := openBoard(t, db, g)
-	if err := b.ChangeTeam("a", TeamChange{Cost: "tpl.json"}); err != nil {
+	if cost := b.Teams()[0].Cost; !filepath.IsAbs(cost) {
+		t.Errorf("the team's cost is stored as %q, a relative path", cost)
+	}
+	// Mid-game, a template comes as its content, never as a path on the
+	// board's machine (gameday ctl cost reads the file and uploads it).
+	if err := b.ChangeTeam("a", TeamChange{Cost: "/etc/passwd"}); err == nil || !strings.Contains(err.Error(), "a template goes as its content") {
+		t.Errorf("a path as the cost: %v, want it refused", err)
+	}
+	if err := b.ChangeTeam("a", TeamChange{Template: "not a template"}); err == nil || !strings.Contains(err.Error(), "not CloudFormation JSON") {
+		t.Errorf("an upload that is no template: %v", err)
+	}
+	two := `{"Resources": {"Ip": {"Type": "AWS::EC2::EIP"}, "Ip2": {"Type": "AWS::EC2::EIP"}}}` // $0.010 an hour
+	if err := b.ChangeTeam("a", TeamChange{Template: two}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
@@ -153,10 +165,10 @@ func TestAGameResumesFromAnyFolder(t *testing.T) {
 		t.Fatalf("resuming in another folder, the template gone: %v", err)
 	}
 	got := b.costPerHour(b.byName["a"], Minute{})
-	if math.Abs(got-0.005) > 1e-9 {
-		t.Errorf("the team is billed $%v an hour from the stored template, want $0.005", got)
+	if math.Abs(got-0.010) > 1e-9 {
+		t.Errorf("the team is billed $%v an hour from the stored upload, want $0.010", got)
 	}
-	if cost := b.Teams()[0].Cost; !filepath.IsAbs(cost) {
-		t.Errorf("the team's cost is stored as %q, a relative path", cost)
+	if cost := b.Teams()[0].Cost; !strings.HasPrefix(cost, "uploaded:") {
+		t.Errorf("the team's cost is stored as %q, want the uploaded template's name", cost)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -23,6 +25,9 @@ func callBoard(ctx context.Context, server, method, path, token string, body any
 			return nil, err
 		}
 	}
+	if err := checkServer(server, token != ""); err != nil {
+		return nil, err
+	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(server, "/")+path, &buf)
 	if err != nil {
 		return nil, fmt.Errorf("--server %q: %w", server, err)
@@ -32,7 +37,9 @@ func callBoard(ctx context.Context, server, method, path, token string, body any
 	}
 	req.Header.Set("Content-Type", "application/json")
 	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: timeout,
-		DialContext: (&net.Dialer{Timeout: timeout}).DialContext}}
+		DialContext: (&net.Dialer{Timeout: timeout}).DialContext},
+		// The token goes to the address given and nowhere else.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Do(req)
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
@@ -40,6 +47,10 @@ func callBoard(ctx context.Context, server, method, path, token string, body any
 	}
 	if err != nil {
 		return nil, fmt.Errorf("is gameday board running at %s? %w", server, err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s redirects to %q: give that address as --server (the token is never sent on a redirect)", server, resp.Header.Get("Location"))
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
@@ -51,4 +62,26 @@ func callBoard(ctx context.Context, server, method, path, token string, body any
 		return nil, fmt.Errorf("%s: %s", resp.Status, e.Error)
 	}
 	return resp, nil
+}
+
+// checkServer accepts a board's address: http:// or https:// with a host.
+// A token goes in clear over http:// only to this machine (loopback);
+// anywhere else it needs https:// (the facilitator stack's ScoreboardUrl).
+func checkServer(server string, withToken bool) error {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--server %q: want the board's address with its scheme, such as http://127.0.0.1:8080 or the facilitator stack's https:// ScoreboardUrl", server)
+	}
+	if withToken && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("--server %q: the control token would cross the network in clear: use https:// (the facilitator stack's ScoreboardUrl), or run ctl on the board's machine against http://127.0.0.1", server)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

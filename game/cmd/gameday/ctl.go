@@ -10,9 +10,12 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/unicorn-rentals/gameday/cfn"
 	"github.com/unicorn-rentals/gameday/game/board"
 	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 const ctlUsage = `usage: gameday ctl [--server URL] [--token TOKEN] ACTION
@@ -40,23 +43,9 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(a) == 0 {
 		return errors.New(ctlUsage)
 	}
-	var (
-		path string
-		body any
-	)
-	switch {
-	case len(a) == 1 && (a[0] == "pause" || a[0] == "resume" || a[0] == "end"):
-		path = "/api/" + a[0]
-	case len(a) == 3 && a[0] == "move":
-		path, body = "/api/teams/"+a[1], board.TeamChange{Endpoint: a[2]}
-	case len(a) == 3 && a[0] == "cost":
-		path, body = "/api/teams/"+a[1], board.TeamChange{Cost: a[2]}
-	case len(a) >= 3 && a[0] == "chaos":
-		path, body = "/api/events", map[string]string{"team": a[1], "kind": "chaos", "text": strings.Join(a[2:], " ")}
-	case len(a) >= 2 && a[0] == "note":
-		path, body = "/api/events", map[string]string{"kind": "note", "text": strings.Join(a[1:], " ")}
-	default:
-		return fmt.Errorf("ctl: %q: not an action\n%s", strings.Join(a, " "), ctlUsage)
+	path, body, err := ctlCall(a)
+	if err != nil {
+		return err
 	}
 	if *token == "" {
 		return errors.New("ctl: no token: give --token or set GAMEDAY_TOKEN to the token gameday board printed")
@@ -71,5 +60,70 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("ctl: reading the answer: %w", err)
 	}
 	fmt.Fprintf(stdout, "ok: game %s at %s, minute %d of %d\n", s.State, s.GameTime, s.Minutes, s.Length)
+	return nil
+}
+
+// ctlActions are ctl's actions and the arguments each takes.
+var ctlActions = map[string]string{
+	"pause": "pause", "resume": "resume", "end": "end",
+	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT",
+}
+
+// maxTemplateBytes bounds a template ctl uploads: a synthesized game
+// stack is about 50 KB.
+const maxTemplateBytes = board.MaxTemplateBytes
+
+// ctlCall is the board's route and body for an action.
+func ctlCall(a []string) (path string, body any, err error) {
+	want, known := ctlActions[a[0]]
+	switch {
+	case len(a) == 1 && (a[0] == "pause" || a[0] == "resume" || a[0] == "end"):
+		return "/api/" + a[0], nil, nil
+	case len(a) == 3 && a[0] == "move":
+		return "/api/teams/" + a[1], board.TeamChange{Endpoint: a[2]}, nil
+	case len(a) == 3 && a[0] == "cost":
+		c, err := costChange(a[2])
+		return "/api/teams/" + a[1], c, err
+	case len(a) >= 3 && a[0] == "chaos":
+		return "/api/events", map[string]string{"team": a[1], "kind": "chaos", "text": strings.Join(a[2:], " ")}, checkNote(a[2:])
+	case len(a) >= 2 && a[0] == "note":
+		return "/api/events", map[string]string{"kind": "note", "text": strings.Join(a[1:], " ")}, checkNote(a[1:])
+	case known:
+		return "", nil, fmt.Errorf("ctl %s: want %s\n%s", a[0], want, ctlUsage)
+	}
+	return "", nil, fmt.Errorf("ctl: %q: not an action\n%s", a[0], ctlUsage)
+}
+
+// costChange is a team's new cost: a price or live as it is, a template
+// file read here and sent as its content, so the board never reads a
+// path on its own disk.
+func costChange(cost string) (board.TeamChange, error) {
+	c, err := teamsfile.ParseCost(cost)
+	if err != nil || c.Template == "" {
+		return board.TeamChange{Cost: cost}, err
+	}
+	f, err := os.Open(c.Template)
+	if err != nil {
+		return board.TeamChange{}, fmt.Errorf("ctl cost: %w", err)
+	}
+	defer f.Close()
+	raw, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
+	if err != nil {
+		return board.TeamChange{}, fmt.Errorf("ctl cost: %w", err)
+	}
+	if len(raw) > maxTemplateBytes {
+		return board.TeamChange{}, fmt.Errorf("ctl cost: %s is over %d bytes: give a synthesized game stack template", cost, maxTemplateBytes)
+	}
+	if _, err := cfn.Parse(raw); err != nil {
+		return board.TeamChange{}, fmt.Errorf("ctl cost: %s: %w", cost, err)
+	}
+	return board.TeamChange{Template: string(raw)}, nil
+}
+
+// checkNote says whether the board would take a note's text.
+func checkNote(words []string) error {
+	if n := utf8.RuneCountInString(strings.Join(words, " ")); n > board.MaxTextChars {
+		return fmt.Errorf("ctl: the text is %d characters; the board shows at most %d (a line on the projector)", n, board.MaxTextChars)
+	}
 	return nil
 }

@@ -36,6 +36,13 @@ func TestBadInputGetsAClearError(t *testing.T) {
 		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1"}, "target unreachable"},
 		{[]string{"play", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"cost"}, "give one template"},
+		{[]string{"ctl", "--token", "t", "move"}, "ctl move: want move TEAM ENDPOINT"},
+		{[]string{"ctl", "--token", "t", "dance"}, `ctl: "dance": not an action`},
+		{[]string{"ctl", "--token", "t", "note", strings.Repeat("x", 300)}, "the text is 300 characters; the board shows at most 280"},
+		{[]string{"ctl", "--token", "t", "--server", "127.0.0.1:8080", "pause"}, `--server "127.0.0.1:8080": want the board's address with its scheme`},
+		{[]string{"ctl", "--token", "t", "--server", "http://board.example:8080", "pause"}, "the control token would cross the network in clear: use https://"},
+		{[]string{"ctl", "--token", "t", "cost", "team-1", "/etc/passwd"}, "ctl cost: /etc/passwd: template: not CloudFormation JSON"},
+		{[]string{"ctl", "--token", "t", "cost", "team-1", "/dev/zero"}, "ctl cost: /dev/zero is over 1048576 bytes"},
 		{[]string{"cost", filepath.Join(dir, "missing.json")}, "synthesize one with make synth"},
 		{[]string{"cost", "--hit-ratio", "2", badScenario}, "want rps of 0 or more and a hit ratio from 0 to 1"},
 	} {
