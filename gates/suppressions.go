@@ -39,7 +39,9 @@ var facilitatorSuppressions = []Suppression{
 	{Path: "Scoreboard/BoardTask/TaskRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::arn:<AWS::Partition>:iam::*:role/*", Facilitator: true,
 		Reason: "The board assumes each team's BillReader role, in accounts and with generated names the stack cannot know; each role trusts only the facilitator's account and allows only contract.BillReaderActions"},
 	{Path: "Scoreboard/Token/Resource", Rule: "AwsSolutions-SMG4", Facilitator: true,
-		Reason: "The control token lives for one game day; the board and workers read it at start, so a rotation mid-game would lock the workers out until they restart"},
+		Reason: "The control token lives for one game day; the board reads it at start, so a rotation mid-game would leave gameday ctl with a token the board does not hold until it restarts"},
+	{Path: "Scoreboard/WorkerToken/Resource", Rule: "AwsSolutions-SMG4", Facilitator: true,
+		Reason: "The workers' token lives for one game day; the board and the workers read it at start, so a rotation mid-game would lock the workers out until they restart"},
 	{Path: "Vpc/Resource", Rule: "AwsSolutions-VPC7", Facilitator: true,
 		Reason: "Flow logs would cost $0.50 per GB ingested for the load's traffic, which nobody reads; the board records every answer's outcome per minute"},
 }

@@ -34,8 +34,9 @@ type FacilitatorStack struct {
 
 // The facilitator stack's outputs.
 const (
-	PageOutput        = "ScoreboardUrl"
-	TokenSecretOutput = "TokenSecretArn"
+	PageOutput              = "ScoreboardUrl"
+	TokenSecretOutput       = "TokenSecretArn"
+	WorkerTokenSecretOutput = "WorkerTokenSecretArn"
 )
 
 // gamedayBuildInputs are what the gameday image's build reads from the
@@ -89,6 +90,10 @@ func NewFacilitatorStack(scope constructs.Construct, props FacilitatorStackProps
 	awscdk.NewCfnOutput(s.Stack, jsii.String(TokenSecretOutput), &awscdk.CfnOutputProps{
 		Description: jsii.String("The control token's secret: aws secretsmanager get-secret-value --secret-id ARN"),
 		Value:       s.Scoreboard.Token.SecretArn(),
+	})
+	awscdk.NewCfnOutput(s.Stack, jsii.String(WorkerTokenSecretOutput), &awscdk.CfnOutputProps{
+		Description: jsii.String("The workers' token's secret, for a worker run by hand; the worker tasks read it themselves"),
+		Value:       s.Scoreboard.WorkerToken.SecretArn(),
 	})
 	return s
 }

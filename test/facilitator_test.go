@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/unicorn-rentals/gameday/cfn"
 	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
@@ -136,11 +137,32 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 	if w.prop("Cpu") != fmt.Sprint(size.WorkerCPU) || w.prop("Memory") != fmt.Sprint(size.WorkerMemoryMiB) {
 		t.Errorf("worker task %v CPU, %v MiB; want %d and %d", w.prop("Cpu"), w.prop("Memory"), size.WorkerCPU, size.WorkerMemoryMiB)
 	}
-	for name, td := range tasks {
-		c := td.prop("ContainerDefinitions", 0)
-		if !strings.Contains(text(c), `"Name":"GAMEDAY_TOKEN","ValueFrom":{"Ref":`) {
-			t.Errorf("%s: the token is not taken from the secret: %s", name, text(td.prop("ContainerDefinitions", 0, "Secrets")))
+	// A credential per role: the board holds both tokens, a worker only
+	// its own, so a worker's can lease and report and do nothing else.
+	secrets := map[string]string{}
+	for _, r := range tpl.ofType("AWS::SecretsManager::Secret") {
+		secrets[r.id] = text(r.prop("Description"))
+	}
+	if len(secrets) != 2 {
+		t.Errorf("secrets %v: want the control token's and the workers'", secrets)
+	}
+	for name, want := range map[string][]string{"board": {"GAMEDAY_TOKEN", "GAMEDAY_WORKER_TOKEN"}, "worker": {"GAMEDAY_WORKER_TOKEN"}} {
+		var got []string
+		held, _ := tasks[name].prop("ContainerDefinitions", 0, "Secrets").([]any)
+		for _, sec := range held {
+			m := sec.(map[string]any)
+			ref := cfn.Reference(m["ValueFrom"])
+			if _, ok := secrets[ref]; !ok {
+				t.Errorf("%s: %s comes from %v, not one of the stack's secrets", name, m["Name"], m["ValueFrom"])
+			}
+			got = append(got, fmt.Sprint(m["Name"]))
 		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s's tokens %v, want %v", name, got, want)
+		}
+	}
+	for name, td := range tasks {
 		if td.prop("ContainerDefinitions", 0, "User") != "65532:65532" || td.prop("ContainerDefinitions", 0, "ReadonlyRootFilesystem") != true {
 			t.Errorf("%s: want the nonroot user on a read-only root filesystem", name)
 		}
@@ -158,7 +180,7 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 		t.Errorf("load balancer scheme %v, want internal", lb.prop("Scheme"))
 	}
 	outputs, _ := tpl.raw["Outputs"].(map[string]any)
-	for _, o := range []string{"ScoreboardUrl", "TokenSecretArn"} {
+	for _, o := range []string{"ScoreboardUrl", "TokenSecretArn", "WorkerTokenSecretArn"} {
 		if _, ok := outputs[o]; !ok {
 			t.Errorf("no output %s", o)
 		}

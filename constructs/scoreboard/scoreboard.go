@@ -35,9 +35,15 @@ const nonRootID = "65532"
 // DataPath is where the board's task mounts the database's file system.
 const DataPath = "/data"
 
-// TokenVariable is the environment variable the token reaches both
-// containers in, the one gameday board, worker and ctl read.
+// TokenVariable is the environment variable the control token reaches
+// the board's container in, the one gameday board and ctl read.
 const TokenVariable = "GAMEDAY_TOKEN"
+
+// WorkerTokenVariable is the environment variable the workers' token
+// reaches both containers in: the workers hold it and not the control
+// token, so a worker's credential can lease and report, and do nothing
+// else.
+const WorkerTokenVariable = "GAMEDAY_WORKER_TOKEN"
 
 // TeamsVariable holds the teams file's text in the board's container.
 const TeamsVariable = "GAMEDAY_TEAMS"
@@ -82,6 +88,7 @@ type Props struct {
 type Scoreboard struct {
 	constructs.Construct
 	Token        awssecretsmanager.Secret
+	WorkerToken  awssecretsmanager.Secret
 	FileSystem   awsefs.FileSystem
 	AccessPoint  awsefs.AccessPoint
 	Cluster      awsecs.Cluster
@@ -111,13 +118,17 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 	public := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
 	isolated := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 
-	s.Token = awssecretsmanager.NewSecret(s.Construct, jsii.String("Token"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("The scoreboard's control token: gameday ctl and the workers send it"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength:     jsii.Number(32),
-			ExcludePunctuation: jsii.Bool(true),
-		},
-	})
+	token := func(id, description string) awssecretsmanager.Secret {
+		return awssecretsmanager.NewSecret(s.Construct, jsii.String(id), &awssecretsmanager.SecretProps{
+			Description: jsii.String(description),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				PasswordLength:     jsii.Number(32),
+				ExcludePunctuation: jsii.Bool(true),
+			},
+		})
+	}
+	s.Token = token("Token", "The scoreboard's control token: gameday ctl sends it")
+	s.WorkerToken = token("WorkerToken", "The scoreboard's workers' token: they lease teams and report minutes with it, and can do nothing else")
 	s.FileSystem = awsefs.NewFileSystem(s.Construct, jsii.String("Database"), &awsefs.FileSystemProps{
 		Vpc:        props.Vpc,
 		VpcSubnets: isolated,
@@ -158,7 +169,7 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 			AuthorizationConfig: &awsecs.AuthorizationConfig{AccessPointId: s.AccessPoint.AccessPointId(), Iam: jsii.String("ENABLED")},
 		},
 	})
-	board := s.container(s.BoardTask, "board", props.Image, cmp.Or(props.BoardMemoryMiB, 1024), []string{
+	board := s.container(s.BoardTask, "board", props.Image, cmp.Or(props.BoardMemoryMiB, 1024), map[string]awssecretsmanager.Secret{TokenVariable: s.Token, WorkerTokenVariable: s.WorkerToken}, []string{
 		"board", "--teams-env", TeamsVariable, "--db", DataPath + "/game.db", "--listen", fmt.Sprintf("0.0.0.0:%d", api.DefaultPort),
 		"--workers", fmt.Sprint(workers), "--paused", "--region", *region,
 	})
@@ -179,7 +190,7 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 	// The workers: stateless; ECS replaces one that dies, and the board
 	// hands its teams to the others when its lease runs out.
 	s.WorkerTask = taskDefinition(s.Construct, "WorkerTask", arch, cmp.Or(props.WorkerCPU, 1024), cmp.Or(props.WorkerMemoryMiB, 2048))
-	s.container(s.WorkerTask, "worker", props.Image, cmp.Or(props.WorkerMemoryMiB, 2048), []string{
+	s.container(s.WorkerTask, "worker", props.Image, cmp.Or(props.WorkerMemoryMiB, 2048), map[string]awssecretsmanager.Secret{WorkerTokenVariable: s.WorkerToken}, []string{
 		"worker", "--board", fmt.Sprintf("http://%s:%d", *s.Alb.LoadBalancer.LoadBalancerDnsName(), alb.ListenerPort),
 	})
 	s.Workers = s.service("Workers", s.WorkerTask, workers, public, 100, 200)
@@ -223,8 +234,12 @@ func taskDefinition(scope constructs.Construct, id string, arch awsecs.CpuArchit
 }
 
 // container adds the gameday container, as the nonroot user on a
-// read-only root filesystem, with the token from Secrets Manager.
-func (s *Scoreboard) container(task awsecs.FargateTaskDefinition, name string, image awsecs.ContainerImage, memory int, command []string) awsecs.ContainerDefinition {
+// read-only root filesystem, with its tokens from Secrets Manager.
+func (s *Scoreboard) container(task awsecs.FargateTaskDefinition, name string, image awsecs.ContainerImage, memory int, tokens map[string]awssecretsmanager.Secret, command []string) awsecs.ContainerDefinition {
+	secrets := map[string]awsecs.Secret{}
+	for variable, secret := range tokens {
+		secrets[variable] = awsecs.Secret_FromSecretsManager(secret, nil)
+	}
 	return task.AddContainer(jsii.String("Container"), &awsecs.ContainerDefinitionOptions{
 		ContainerName:          jsii.String(name),
 		Image:                  image,
@@ -232,7 +247,7 @@ func (s *Scoreboard) container(task awsecs.FargateTaskDefinition, name string, i
 		MemoryLimitMiB:         jsii.Number(float64(memory)),
 		User:                   jsii.String(NonRootUser),
 		ReadonlyRootFilesystem: jsii.Bool(true),
-		Secrets:                &map[string]awsecs.Secret{TokenVariable: awsecs.Secret_FromSecretsManager(s.Token, nil)},
+		Secrets:                &secrets,
 		Ulimits:                &[]*awsecs.Ulimit{{Name: awsecs.UlimitName_NOFILE, SoftLimit: jsii.Number(openFiles), HardLimit: jsii.Number(openFiles)}},
 		// SIGTERM stops the board between minutes' writes; 30 s is ample.
 		StopTimeout: awscdk.Duration_Seconds(jsii.Number((30 * time.Second).Seconds())),

@@ -79,6 +79,9 @@ type Options struct {
 	// Token, when set, is the control token whatever the database holds
 	// (one kept in AWS Secrets Manager); at least 16 characters.
 	Token string
+	// WorkerToken, when set, is the workers' token, likewise: the only
+	// credential the lease and report calls take, and all they take.
+	WorkerToken string
 }
 
 // team is one team as the board scores it, whoever plays it.
@@ -108,6 +111,14 @@ type batch struct {
 // endpoint moved mid-game) are the ones played; g's team names must then
 // match, so a wrong database is not resumed by mistake.
 func Open(store *Store, g NewGame, opts Options) (*Board, error) {
+	for what, token := range map[string]string{"control token": opts.Token, "worker token": opts.WorkerToken} {
+		if token != "" && len(token) < 16 {
+			return nil, fmt.Errorf("%s: %d characters; want at least 16 (openssl rand -hex 16)", what, len(token))
+		}
+	}
+	if opts.Token != "" && opts.Token == opts.WorkerToken {
+		return nil, errors.New("the worker token is the control token: give each its own, so that a worker's holds no control of the game")
+	}
 	meta, rows, events, err := store.Load()
 	if err != nil {
 		return nil, err
@@ -124,9 +135,6 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	b.live, b.liveEvery = opts.Live, opts.LiveEvery
 	if b.liveEvery <= 0 {
 		b.liveEvery = DefaultLiveEvery
-	}
-	if opts.Token != "" && len(opts.Token) < 16 {
-		return nil, fmt.Errorf("control token: %d characters; want at least 16 (openssl rand -hex 16)", len(opts.Token))
 	}
 	b.monkey, b.chaosPoll = opts.Monkey, opts.ChaosPoll
 	if b.chaosPoll <= 0 {
@@ -152,6 +160,14 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	b.meta = *meta
 	if opts.Token != "" {
 		b.meta.Token = opts.Token
+	}
+	if opts.WorkerToken != "" {
+		b.meta.WorkerToken = opts.WorkerToken
+	}
+	if b.meta.WorkerToken == "" { // a game stored before workers had their own
+		if b.meta.WorkerToken, err = newToken(); err != nil {
+			return nil, err
+		}
 	}
 	length := meta.Scenario.Length()
 	b.minutes = meta.Setup.Minutes()
@@ -231,9 +247,13 @@ func create(g NewGame) (*Meta, error) {
 	if err != nil {
 		return nil, fmt.Errorf("default %w", err)
 	}
-	token := make([]byte, 16)
-	if _, err := rand.Read(token); err != nil {
-		return nil, fmt.Errorf("making the control token: %w", err)
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	workerToken, err := newToken()
+	if err != nil {
+		return nil, err
 	}
 	state := Running
 	if g.Paused {
@@ -241,7 +261,7 @@ func create(g NewGame) (*Meta, error) {
 	}
 	return &Meta{
 		Setup: g.Setup,
-		Token: hex.EncodeToString(token), Created: time.Now().UTC(), State: state,
+		Token: token, WorkerToken: workerToken, Created: time.Now().UTC(), State: state,
 		Teams: teams, DefaultCost: defaultCost, Templates: templates,
 	}, nil
 }
@@ -293,6 +313,18 @@ func names(ts []Team) string { return fmt.Sprint(sorted(ts)) }
 
 // Token authorizes changes of state.
 func (b *Board) Token() string { return b.meta.Token }
+
+// WorkerToken authorizes a worker's lease and reports, and nothing else.
+func (b *Board) WorkerToken() string { return b.meta.WorkerToken }
+
+// newToken is 16 random bytes in hex.
+func newToken() (string, error) {
+	token := make([]byte, 16)
+	if _, err := rand.Read(token); err != nil {
+		return "", fmt.Errorf("making a token: %w", err)
+	}
+	return hex.EncodeToString(token), nil
+}
 
 // Resumed says the game came from the database rather than a teams file.
 func (b *Board) Resumed() bool { return b.resumed }

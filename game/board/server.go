@@ -29,7 +29,7 @@ func (b *Board) Handler() http.Handler {
 	for pattern, change := range b.changes() {
 		mux.Handle(pattern, b.authorized(change))
 	}
-	mux.HandleFunc("GET /api/workers", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, b.WorkerStatuses()) })
+	mux.Handle("GET /api/workers", b.authorizedRead(func() any { return b.WorkerStatuses() }))
 	mux.Handle("POST /api/workers/lease", b.workerCall(func(r *http.Request) (any, error) {
 		var req struct{ Worker string }
 		if err := decode(r, &req); err != nil {
@@ -96,22 +96,37 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 	}
 }
 
-// tokenOK says whether the request bears the game's token, and answers
-// 401 when it does not.
-func (b *Board) tokenOK(w http.ResponseWriter, r *http.Request) bool {
+// bears says whether the request bears want as its bearer token, and
+// answers 401 with why when it does not.
+func bears(w http.ResponseWriter, r *http.Request, want, why string) bool {
 	token, ok := bearerToken(r.Header.Get("Authorization"))
-	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(b.meta.Token)) != 1 {
+	if !ok || want == "" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gameday"`)
-		writeJSON(w, http.StatusUnauthorized, apiError{"this changes the game: send the token gameday board printed at start-up as Authorization: Bearer TOKEN"})
+		writeJSON(w, http.StatusUnauthorized, apiError{why})
 		return false
 	}
 	return true
 }
 
-// workerCall answers a worker bearing the game's token.
+// tokenOK says whether the request bears the game's control token.
+func (b *Board) tokenOK(w http.ResponseWriter, r *http.Request) bool {
+	return bears(w, r, b.meta.Token, "this needs the control token: send the token gameday board printed at start-up as Authorization: Bearer TOKEN")
+}
+
+// authorizedRead answers what read returns to the control token alone.
+func (b *Board) authorizedRead(read func() any) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b.tokenOK(w, r) {
+			writeJSON(w, http.StatusOK, read())
+		}
+	})
+}
+
+// workerCall answers a worker bearing the workers' token: the control
+// token does not do, and the workers' does nothing else.
 func (b *Board) workerCall(call func(*http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !b.tokenOK(w, r) {
+		if !bears(w, r, b.meta.WorkerToken, "a worker's call needs the worker token: set GAMEDAY_WORKER_TOKEN to the one gameday board printed") {
 			return
 		}
 		v, err := call(r)

@@ -58,9 +58,11 @@ type Meta struct {
 	game.Setup
 	// Token authorizes every change of state; it survives a restart so
 	// that the facilitator's scripts keep working.
-	Token   string    `json:"token"`
-	Created time.Time `json:"created"`
-	State   State     `json:"state"`
+	Token string `json:"token"`
+	// WorkerToken authorizes the workers' calls, and only those.
+	WorkerToken string    `json:"worker_token,omitempty"`
+	Created     time.Time `json:"created"`
+	State       State     `json:"state"`
 	// Teams as they are now: endpoints moved mid-game are kept here.
 	Teams []Team `json:"teams"`
 	// DefaultCost prices the teams whose line gives none.

@@ -25,7 +25,7 @@ import (
 type Worker struct {
 	// Board is the board's address, such as http://board.internal:8080.
 	Board string
-	// Token is the game's control token.
+	// Token is the workers' token (not the control token).
 	Token string
 	// ID names the worker on the board; default the host name and the
 	// process ID.
@@ -114,7 +114,7 @@ func (w *Worker) defaults() error {
 	}
 	w.Board = strings.TrimSuffix(w.Board, "/")
 	if w.Token == "" {
-		return fmt.Errorf("no control token: set GAMEDAY_TOKEN to the token the board printed, or its secret")
+		return fmt.Errorf("no worker token: set GAMEDAY_WORKER_TOKEN to the workers' token the board printed, or its secret")
 	}
 	if w.ID == "" {
 		host, _ := os.Hostname()
@@ -256,7 +256,7 @@ func (e *callError) Error() string {
 
 // errBadToken ends a worker the board does not know: retrying would only
 // look healthy.
-var errBadToken = errors.New("the board refused this worker's token: set GAMEDAY_TOKEN to the game's token (the board prints it; in AWS, the facilitator stack's TokenSecretArn secret) and start the worker again")
+var errBadToken = errors.New("the board refused this worker's token: set GAMEDAY_WORKER_TOKEN to the workers' token (the board prints it; in AWS, the facilitator stack's WorkerTokenSecretArn secret) and start the worker again")
 
 // call posts body to the board and decodes its answer into out.
 func (w *Worker) call(ctx context.Context, path string, body, out any) error {

@@ -139,7 +139,7 @@ func TestALostWorkersTeamsAreTakenOverAndTheMinuteMarked(t *testing.T) {
 
 	victimCtx, kill := context.WithCancel(ctx)
 	for i, wctx := range []context.Context{victimCtx, ctx} {
-		w := &Worker{Board: srv.URL, Token: b.Token(), ID: fmt.Sprintf("w%d", i), ExitWhenOver: true}
+		w := &Worker{Board: srv.URL, Token: b.WorkerToken(), ID: fmt.Sprintf("w%d", i), ExitWhenOver: true}
 		go w.Run(wctx)
 	}
 	waitFor(t, func() bool {
@@ -241,7 +241,7 @@ func TestWorkersFollowARestartedBoard(t *testing.T) {
 	current.Store(&h)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	go (&Worker{Board: srv.URL, Token: first.Token(), ID: "w", ExitWhenOver: true}).Run(ctx)
+	go (&Worker{Board: srv.URL, Token: first.WorkerToken(), ID: "w", ExitWhenOver: true}).Run(ctx)
 	firstCtx, stopFirst := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- first.Run(firstCtx) }()
@@ -292,11 +292,60 @@ func TestAWorkerWithAWrongTokenStopsAndSaysWhy(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := (&Worker{Board: srv.URL, Token: "not-the-games-token", ID: "w"}).Run(ctx)
-	if err == nil || !strings.Contains(err.Error(), "refused this worker's token: set GAMEDAY_TOKEN") {
+	err := (&Worker{Board: srv.URL, Token: b.Token(), ID: "w"}).Run(ctx) // the control token is no worker's
+	if err == nil || !strings.Contains(err.Error(), "refused this worker's token: set GAMEDAY_WORKER_TOKEN") {
 		t.Errorf("Run: %v, want it to stop on the refused token", err)
 	}
 	if ctx.Err() != nil {
 		t.Error("the worker retried until the deadline")
+	}
+}
+
+// A credential per role: the workers' token leases and reports and does
+// nothing else; the control token does not lease; the worker list is the
+// facilitator's.
+func TestEachTokenOpensOnlyItsOwnCalls(t *testing.T) {
+	t.Parallel()
+	g := newGame(t, someTeams(t, 1)...)
+	g.Paused = true
+	b := openShared(t, Workers{Expected: 1, Lease: time.Hour}, g)
+	if b.WorkerToken() == "" || b.WorkerToken() == b.Token() {
+		t.Fatalf("worker token %q, control token %q: want two tokens", b.WorkerToken(), b.Token())
+	}
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	call := func(method, path, token, body string) int {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		method, path, token, body string
+		want                      int
+	}{
+		{"POST", "/api/workers/lease", b.Token(), `{"worker":"w"}`, http.StatusUnauthorized},
+		{"POST", "/api/workers/lease", b.WorkerToken(), `{"worker":"w"}`, http.StatusOK},
+		{"POST", "/api/workers/minutes", b.Token(), `{"worker":"w","minutes":[]}`, http.StatusUnauthorized},
+		{"POST", "/api/pause", b.WorkerToken(), "", http.StatusUnauthorized},
+		{"POST", "/api/teams/team00", b.WorkerToken(), `{"endpoint":"http://169.254.170.2/"}`, http.StatusUnauthorized},
+		{"POST", "/api/events", b.WorkerToken(), `{"kind":"note","text":"forged"}`, http.StatusUnauthorized},
+		{"GET", "/api/workers", "", "", http.StatusUnauthorized},
+		{"GET", "/api/workers", b.WorkerToken(), "", http.StatusUnauthorized},
+		{"GET", "/api/workers", b.Token(), "", http.StatusOK},
+	} {
+		if got := call(c.method, c.path, c.token, c.body); got != c.want {
+			who := map[string]string{"": "no token", b.Token(): "the control token", b.WorkerToken(): "the worker token"}[c.token]
+			t.Errorf("%s %s with %s: %d, want %d", c.method, c.path, who, got, c.want)
+		}
+	}
+	if _, err := Open(nil, g, Options{Token: "the-same-token-0123", WorkerToken: "the-same-token-0123"}); err == nil || !strings.Contains(err.Error(), "give each its own") {
+		t.Errorf("one token for both roles: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,7 +29,8 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	workers := fs.Int("workers", 0, "share the teams among this many \"gameday worker\" processes, which send the load; 0: the board sends it")
 	lease := fs.Duration("lease", board.DefaultLease, "with --workers: a worker not heard from for this long has its teams handed to another")
 	grace := fs.Duration("grace", 0, "with --workers: how long after a minute ends the board waits for its reports before scoring it with what came (default: the lease)")
-	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the control token, at least 16 characters (default $GAMEDAY_TOKEN; when neither, the game makes one)")
+	token := fs.String("token", "", "the control token, at least 16 characters (default: $GAMEDAY_TOKEN; when neither, the game makes one)")
+	workerToken := fs.String("worker-token", "", "with --workers: the workers' token, at least 16 characters, not the control token (default: $GAMEDAY_WORKER_TOKEN; when neither, the game makes one)")
 	dbPath := fs.String("db", "out/board/game.db", "the game's database: scores are kept here minute by minute; start again with the same --db to resume")
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the scoreboard page; 0.0.0.0:8080 to show it to other machines")
 	gf := addGameFlags(fs)
@@ -78,7 +80,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		shared = &board.Workers{Expected: *workers, Lease: *lease, Grace: *grace}
 	}
 	b, err := board.Open(store, g, board.Options{
-		Workers: shared, Token: *token,
+		Workers: shared, Token: cmp.Or(*token, os.Getenv("GAMEDAY_TOKEN")), WorkerToken: cmp.Or(*workerToken, os.Getenv("GAMEDAY_WORKER_TOKEN")),
 		Log: slog.New(slog.NewTextHandler(stderr, nil)),
 		// Teams whose cost is live:<role> are read through the AWS SDK.
 		Live: &accounts.Biller{Pool: teams}, LiveEvery: *liveEvery,
@@ -99,7 +101,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "scoreboard: %s/\ncontrol token: %s\n  export GAMEDAY_TOKEN=%s  # for gameday ctl\n", page, b.Token(), b.Token())
 	if *workers > 0 {
-		fmt.Fprintf(stderr, "waiting for %d workers: gameday worker --board %s (with GAMEDAY_TOKEN set)\n", *workers, page)
+		fmt.Fprintf(stderr, "worker token: %s\nwaiting for %d workers: GAMEDAY_WORKER_TOKEN=%s gameday worker --board %s\n", b.WorkerToken(), *workers, b.WorkerToken(), page)
 	}
 	if err := b.Run(ctx); err != nil {
 		return fmt.Errorf("board: %w", err)

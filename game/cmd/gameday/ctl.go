@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,7 +35,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	server := fs.String("server", defaultServer, "the scoreboard's address")
-	token := fs.String("token", os.Getenv("GAMEDAY_TOKEN"), "the control token gameday board printed")
+	token := fs.String("token", "", "the control token gameday board printed (default: $GAMEDAY_TOKEN)")
 	timeout := fs.Duration("timeout", 10*time.Second, "how long to wait for the board's answer")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,6 +48,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	*token = cmp.Or(*token, os.Getenv("GAMEDAY_TOKEN"))
 	if *token == "" {
 		return errors.New("ctl: no token: give --token or set GAMEDAY_TOKEN to the token gameday board printed")
 	}

@@ -43,7 +43,7 @@ func graded(t *testing.T, k int) *httptest.Server {
 
 func startWorker(t *testing.T, boardURL, token, id string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "worker", "--board", boardURL, "--id", id, "--exit-when-over")
-	cmd.Env = append(os.Environ(), "GAMEDAY_TEST_MAIN=1", "GAMEDAY_TOKEN="+token)
+	cmd.Env = append(os.Environ(), "GAMEDAY_TEST_MAIN=1", "GAMEDAY_WORKER_TOKEN="+token)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -58,9 +58,14 @@ func startWorker(t *testing.T, boardURL, token, id string) *exec.Cmd {
 	return cmd
 }
 
-func getJSON(t *testing.T, url string, v any) {
+// getJSON reads url, with the control token when one is given.
+func getJSON(t *testing.T, url, token string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,14 +120,15 @@ func TestWorkersShareTheTeamsAndALostOnesAreTakenOver(t *testing.T) {
 			"--db", filepath.Join(dir, name+".db"), "--speed", fmt.Sprint(speed), "--seed", "7", "--listen", "127.0.0.1:0", "--paused", "--exit-when-over"}, extra...)
 	}
 	alone := startGameday(t, game("alone")...)
-	shared := startGameday(t, game("shared", "--workers", "3", "--lease", "1s", "--grace", "5s")...)
+	const workerToken = "the-workers-token-0123"
+	shared := startGameday(t, game("shared", "--workers", "3", "--lease", "1s", "--grace", "5s", "--worker-token", workerToken)...)
 	workers := map[string]*exec.Cmd{}
 	for _, id := range []string{"w1", "w2", "w3"} {
-		workers[id] = startWorker(t, shared.url, shared.token, id)
+		workers[id] = startWorker(t, shared.url, workerToken, id)
 	}
 	var status []board.WorkerStatus
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		getJSON(t, shared.url+"/api/workers", &status)
+		getJSON(t, shared.url+"/api/workers", shared.token, &status)
 		if len(status) == 3 && len(status[0].Teams) == 10 && len(status[1].Teams) == 10 && len(status[2].Teams) == 10 {
 			break
 		}
