@@ -15,6 +15,15 @@ STACK    ?= UnicornRentals
 # What a synthesized template follows from: make synth runs again when any
 # of it is newer than the template.
 APP_SOURCES := main.go go.mod go.sum cdk.json config catalog contract teamsfile stacks constructs service
+# make deploy FACILITATOR=<account>: the board assumes the team's role
+# with the team's own ExternalId, which the role's trust requires.
+FACILITATOR ?=
+EXTERNAL_ID ?=
+ifneq ($(FACILITATOR),)
+ifeq ($(EXTERNAL_ID),)
+$(error FACILITATOR needs EXTERNAL_ID, the team's own secret the board assumes its role with: EXTERNAL_ID=$$(openssl rand -hex 16); gameday accounts deploy makes one per team)
+endif
+endif
 # A scenario file for make local; empty plays the committed four-hour game.
 SCENARIO ?=
 # The AMI to pin every instance to (the ImageId output of a deployed
@@ -195,8 +204,8 @@ binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 	  ls -l bin/hashsvc-linux-$$arch; \
 	done
 
-deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none AMI=ami-... FACILITATOR=<scoreboard account ID>
-	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK)$(if $(AMI), -c ami=$(AMI))$(if $(FACILITATOR), -c facilitatorAccount=$(FACILITATOR)) --require-approval never $(STACK)
+deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none AMI=ami-... FACILITATOR=<scoreboard account ID> EXTERNAL_ID=<the team's>
+	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK)$(if $(AMI), -c ami=$(AMI))$(if $(FACILITATOR), -c facilitatorAccount=$(FACILITATOR) -c externalId=$(EXTERNAL_ID)) --require-approval never $(STACK)
 
 deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
 	$(CDK) deploy -c stackName=$(STACK) $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos

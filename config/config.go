@@ -16,6 +16,7 @@ import (
 	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // Config is everything the app is told through CDK context, typed and
@@ -47,6 +48,12 @@ type Config struct {
 	// read-only role that account may assume to read the live bill.
 	// Default: none, no role.
 	FacilitatorAccount string
+	// ExternalID is the secret the facilitator's board passes when it
+	// assumes that role (context "externalId"), unique per team, so that
+	// nobody who can make the board assume roles can point it at another
+	// team's (IAM User Guide, "The confused deputy problem"). Required
+	// with FacilitatorAccount; gameday accounts deploy makes one per team.
+	ExternalID string
 	// Board is the facilitator stack's configuration (context
 	// "boardTeams", a teams file, and "boardWorkers"). Default: nil, no
 	// facilitator stack.
@@ -130,6 +137,15 @@ func FromContext(get func(key string) any) (Config, error) {
 			return cfg, fmt.Errorf("context facilitatorAccount %q: want the 12-digit ID of the account the scoreboard runs in, such as 123456789012", v)
 		}
 		cfg.FacilitatorAccount = v
+	}
+	if v, ok := contextString(get, "externalId"); ok {
+		if err := teamsfile.CheckExternalID(v); err != nil {
+			return cfg, fmt.Errorf("context externalId: %w", err)
+		}
+		cfg.ExternalID = v
+	}
+	if (cfg.FacilitatorAccount == "") != (cfg.ExternalID == "") {
+		return cfg, fmt.Errorf("context facilitatorAccount and externalId go together: the board assumes the team's role with the ExternalId its trust requires; gameday accounts deploy gives both (by hand: -c externalId=$(openssl rand -hex 16))")
 	}
 	if v, ok := contextString(get, "boardTeams"); ok {
 		if cfg.Board, err = boardFromContext(get, v); err != nil {

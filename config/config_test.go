@@ -70,6 +70,8 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context chaosStart "tomorrow": want the game's start as RFC 3339`: {"chaosStart": "tomorrow"},
 		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,retire-clb,vpc-origin,harden", "fleetSize": "1"},
 		`context facilitatorAccount "12345": want the 12-digit ID`:         {"facilitatorAccount": "12345"},
+		`context facilitatorAccount and externalId go together`:            {"facilitatorAccount": "123456789012"},
+		`context externalId: external ID: want 16 to 1224 letters`:         {"facilitatorAccount": "123456789012", "externalId": "short"},
 	}
 	for want, values := range cases {
 		if _, err := FromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {

@@ -186,13 +186,13 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	if cfg.FacilitatorAccount != "" {
 		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{
-			TrustedAccount: cfg.FacilitatorAccount, Actions: contract.BillReaderActions,
+			TrustedAccount: cfg.FacilitatorAccount, ExternalID: cfg.ExternalID, Actions: contract.BillReaderActions,
 			ExperimentActions: contract.MonkeyActions,
 			// The chaos stack's roles, by the names CloudFormation gives them.
 			ExperimentRoles: []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"+contract.ChaosStackName(cfg.StackName)+"-*"), nil)},
 		})
 		awscdk.NewCfnOutput(s.Stack, jsii.String(contract.BillReaderRoleOutput), &awscdk.CfnOutputProps{
-			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN> in the teams file"),
+			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN>#<the externalId given> in the teams file"),
 			Value:       s.BillReader.Role.RoleArn(),
 		})
 	}

@@ -198,9 +198,10 @@ type Cost struct {
 	// PerHour is a fixed price, USD an hour.
 	PerHour float64
 	// Live: the bill is what the team's account runs, read through Role
-	// (empty: the board's own credentials).
-	Live bool
-	Role string
+	// (empty: the board's own credentials), assumed with ExternalID.
+	Live       bool
+	Role       string
+	ExternalID string
 	// Template is the absolute path of a synthesized template, priced by
 	// the cost model with the traffic of each minute.
 	Template string
@@ -212,11 +213,16 @@ type Cost struct {
 // which must exist.
 func ParseCost(s string) (Cost, error) {
 	if s == "live" || strings.HasPrefix(s, "live:") {
-		role := strings.TrimPrefix(strings.TrimPrefix(s, "live"), ":")
-		if role != "" && CheckRoleARN(role) != nil {
-			return Cost{}, fmt.Errorf("cost %q: want live:<role ARN>, the game stack's BillReaderRoleArn output, such as live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader", s)
+		role, externalID := SplitAccess(strings.TrimPrefix(strings.TrimPrefix(s, "live"), ":"))
+		if role != "" && CheckRoleARN(role) != nil || role == "" && externalID != "" {
+			return Cost{}, fmt.Errorf("cost %q: want live:<role ARN>#<external ID>, the game stack's BillReaderRoleArn output and the team's ExternalId, such as live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader#0123456789abcdef0123", s)
 		}
-		return Cost{Live: true, Role: role}, nil
+		if externalID != "" {
+			if err := CheckExternalID(externalID); err != nil {
+				return Cost{}, fmt.Errorf("cost %q: %w", s, err)
+			}
+		}
+		return Cost{Live: true, Role: role, ExternalID: externalID}, nil
 	}
 	if v, err := strconv.ParseFloat(strings.TrimPrefix(s, "$"), 64); err == nil {
 		if math.IsNaN(v) || v < 0 || v > contract.MaxCostPerHour {
@@ -234,11 +240,39 @@ func ParseCost(s string) (Cost, error) {
 	return Cost{Template: abs}, nil
 }
 
+// Access is how the board reaches a live team's account: the role's ARN
+// and, after a #, its ExternalId; what SplitAccess reads.
+func (c Cost) Access() string {
+	if c.ExternalID == "" {
+		return c.Role
+	}
+	return c.Role + "#" + c.ExternalID
+}
+
+// SplitAccess reads an Access: an ARN holds no #.
+func SplitAccess(access string) (role, externalID string) {
+	role, externalID, _ = strings.Cut(access, "#")
+	return role, externalID
+}
+
+// CheckExternalID accepts an ExternalId the game makes: 16 to 1224 of
+// the characters AssumeRole allows in one
+// (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html),
+// enough that it cannot be guessed.
+func CheckExternalID(id string) error {
+	if len(id) < 16 || len(id) > 1224 || !externalIDPattern.MatchString(id) {
+		return fmt.Errorf("external ID: want 16 to 1224 letters, digits or +=,.@:/- (gameday accounts deploy makes one per team)")
+	}
+	return nil
+}
+
+var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
 // String is the cost as a teams file and the game's database write it.
 func (c Cost) String() string {
 	switch {
 	case c.Live:
-		return strings.TrimSuffix("live:"+c.Role, ":")
+		return strings.TrimSuffix("live:"+c.Access(), ":")
 	case c.Template != "":
 		return c.Template
 	}

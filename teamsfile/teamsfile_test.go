@@ -38,27 +38,29 @@ team-4    https://d333333abcdef8.cloudfront.net/    live:arn:aws:iam::1234567890
 
 func TestAMalformedTeamsFileIsRefusedWithTheLineAtFault(t *testing.T) {
 	for name, c := range map[string]struct{ file, want string }{
-		"one field":      {"# teams\nteam-1\n", `teams.txt:2: "team-1": want "name endpoint [cost [stack]]"`},
-		"five fields":    {"a http://x/ 1 Team07 2\n", `teams.txt:1: "a http://x/ 1 Team07 2": want "name endpoint [cost [stack]]"`},
-		"bad name":       {"a http://x/\nteam one! http://y/\n", `teams.txt:2:`},
-		"name with a /":  {"a/b http://x/\n", `teams.txt:1: team name "a/b"`},
-		"not a URL":      {"a http://x/\nb d111.cloudfront.net\n", `teams.txt:2: team b: endpoint "d111.cloudfront.net": want the stack's Endpoint output`},
-		"duplicate":      {"a http://x/\n\nb http://y/\na http://z/\n", `teams.txt:4: team "a" is already on line 1`},
-		"negative cost":  {"a http://x/ -1\n", `teams.txt:1: team a: cost "-1": want USD an hour from 0 to 1000`},
-		"huge cost":      {"a http://x/ 1e308\n", `teams.txt:1: team a: cost "1e308": want USD an hour from 0 to 1000`},
-		"NaN cost":       {"a http://x/ NaN\n", `teams.txt:1: team a: cost "NaN": want USD an hour from 0 to 1000`},
-		"missing file":   {"a http://x/ out/nowhere/t.json\n", `teams.txt:1: team a: cost "out/nowhere/t.json": neither USD an hour nor a template file`},
-		"empty":          {"# nobody yet\n", "teams.txt: no teams"},
-		"ftp":            {"a ftp://x/\n", `teams.txt:1: team a: endpoint "ftp://x/"`},
-		"no host":        {"a http:///x\n", `teams.txt:1: team a: endpoint "http:///x"`},
-		"name too long":  {strings.Repeat("a", 33) + " http://x/\n", "teams.txt:1: team name"},
-		"cost is a word": {"a http://x/ cheap\n", `cost "cheap": neither USD an hour nor a template file`},
-		"bad live role":  {"a http://x/ live:team-a\n", `cost "live:team-a": want live:<role ARN>`},
-		"short account":  {"a http://x/ live:arn:aws:iam::12:role/R\n", `want live:<role ARN>`},
-		"EC2 metadata":   {"a http://169.254.169.254/latest/\n", `a link-local or metadata address`},
-		"ECS metadata":   {"a http://169.254.170.2/v2/credentials\n", `a link-local or metadata address`},
-		"IPv6 metadata":  {"a http://[fd00:ec2::254]/\n", `a link-local or metadata address`},
-		"metadata name":  {"a http://instance-data.ec2.internal/\n", `a link-local or metadata address`},
+		"one field":       {"# teams\nteam-1\n", `teams.txt:2: "team-1": want "name endpoint [cost [stack]]"`},
+		"five fields":     {"a http://x/ 1 Team07 2\n", `teams.txt:1: "a http://x/ 1 Team07 2": want "name endpoint [cost [stack]]"`},
+		"bad name":        {"a http://x/\nteam one! http://y/\n", `teams.txt:2:`},
+		"name with a /":   {"a/b http://x/\n", `teams.txt:1: team name "a/b"`},
+		"not a URL":       {"a http://x/\nb d111.cloudfront.net\n", `teams.txt:2: team b: endpoint "d111.cloudfront.net": want the stack's Endpoint output`},
+		"duplicate":       {"a http://x/\n\nb http://y/\na http://z/\n", `teams.txt:4: team "a" is already on line 1`},
+		"negative cost":   {"a http://x/ -1\n", `teams.txt:1: team a: cost "-1": want USD an hour from 0 to 1000`},
+		"huge cost":       {"a http://x/ 1e308\n", `teams.txt:1: team a: cost "1e308": want USD an hour from 0 to 1000`},
+		"NaN cost":        {"a http://x/ NaN\n", `teams.txt:1: team a: cost "NaN": want USD an hour from 0 to 1000`},
+		"missing file":    {"a http://x/ out/nowhere/t.json\n", `teams.txt:1: team a: cost "out/nowhere/t.json": neither USD an hour nor a template file`},
+		"empty":           {"# nobody yet\n", "teams.txt: no teams"},
+		"ftp":             {"a ftp://x/\n", `teams.txt:1: team a: endpoint "ftp://x/"`},
+		"no host":         {"a http:///x\n", `teams.txt:1: team a: endpoint "http:///x"`},
+		"name too long":   {strings.Repeat("a", 33) + " http://x/\n", "teams.txt:1: team name"},
+		"cost is a word":  {"a http://x/ cheap\n", `cost "cheap": neither USD an hour nor a template file`},
+		"bad live role":   {"a http://x/ live:team-a\n", `cost "live:team-a": want live:<role ARN>`},
+		"short account":   {"a http://x/ live:arn:aws:iam::12:role/R\n", `want live:<role ARN>`},
+		"short ext ID":    {"a http://x/ live:arn:aws:iam::123456789012:role/R#abc\n", `external ID: want 16 to 1224`},
+		"ext ID, no role": {"a http://x/ live:#0123456789abcdef\n", `want live:<role ARN>#<external ID>`},
+		"EC2 metadata":    {"a http://169.254.169.254/latest/\n", `a link-local or metadata address`},
+		"ECS metadata":    {"a http://169.254.170.2/v2/credentials\n", `a link-local or metadata address`},
+		"IPv6 metadata":   {"a http://[fd00:ec2::254]/\n", `a link-local or metadata address`},
+		"metadata name":   {"a http://instance-data.ec2.internal/\n", `a link-local or metadata address`},
 	} {
 		_, err := Parse(strings.NewReader(c.file), "teams.txt")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -116,6 +118,7 @@ func TestCostsReadAsTheyAreWritten(t *testing.T) {
 		"$0.18":                                 {PerHour: 0.18},
 		"live":                                  {Live: true},
 		"live:arn:aws:iam::123456789012:role/R": {Live: true, Role: "arn:aws:iam::123456789012:role/R"},
+		"live:arn:aws:iam::123456789012:role/R#0123456789abcdef": {Live: true, Role: "arn:aws:iam::123456789012:role/R", ExternalID: "0123456789abcdef"},
 	} {
 		got, err := ParseCost(in)
 		if err != nil || got != want {

@@ -18,10 +18,14 @@ func TestTheBillReaderRole(t *testing.T) {
 		t.Error("a role without a facilitator account")
 	}
 	for _, set := range []string{"none", "all"} {
-		tpl := synth(t, set, synthOptions{configure: func(c *config.Config) { c.FacilitatorAccount = "123456789012" }})
+		tpl := synth(t, set, synthOptions{configure: func(c *config.Config) {
+			c.FacilitatorAccount, c.ExternalID = "123456789012", "team-07-0123456789abcdef"
+		}})
 		var role, policy resource
 		for _, r := range tpl.ofType("AWS::IAM::Role") {
-			if text(r.prop("AssumeRolePolicyDocument")) == `{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"AWS":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::123456789012:root"]]}}}],"Version":"2012-10-17"}` {
+			// The facilitator's account, and only with the team's ExternalId
+			// (moto does not enforce the condition: the document is checked).
+			if text(r.prop("AssumeRolePolicyDocument")) == `{"Statement":[{"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"team-07-0123456789abcdef"}},"Effect":"Allow","Principal":{"AWS":{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::123456789012:root"]]}}}],"Version":"2012-10-17"}` {
 				role = r
 			}
 		}

@@ -15,7 +15,9 @@ import (
 // controlTower runs the Control Tower rules over a template.
 func TestTargetHasNoUnsuppressedNagError(t *testing.T) {
 	// With the facilitator's bill-reading role, as deployed for a day.
-	tpl := synth(t, "all", synthOptions{nag: true, configure: func(c *config.Config) { c.FacilitatorAccount = "123456789012" }})
+	tpl := synth(t, "all", synthOptions{nag: true, configure: func(c *config.Config) {
+		c.FacilitatorAccount, c.ExternalID = "123456789012", "team-07-0123456789abcdef"
+	}})
 	for _, f := range tpl.nag {
 		if f.Level == "error" {
 			t.Errorf("%s on %s: %s", f.Rule, f.Path, f.Message)

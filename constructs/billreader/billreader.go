@@ -17,6 +17,12 @@ type Props struct {
 	// (with their own IAM permission to do so) may assume the role.
 	// Required.
 	TrustedAccount string
+	// ExternalID is what the trusted account must pass to assume the
+	// role (a condition on sts:ExternalId), unique per team so that
+	// nobody can make the facilitator's tools assume another team's role
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+	// Required.
+	ExternalID string
 	// Actions the role allows, on every resource: Describe and List calls
 	// take no resource-level permissions. Required: the stack passes
 	// contract.BillReaderActions, the calls game/accounts makes.
@@ -39,7 +45,9 @@ type BillReader struct {
 func New(scope constructs.Construct, id string, props Props) *BillReader {
 	b := &BillReader{Construct: constructs.NewConstruct(scope, &id)}
 	b.Role = awsiam.NewRole(b.Construct, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewAccountPrincipal(jsii.String(props.TrustedAccount)),
+		AssumedBy: awsiam.NewAccountPrincipal(jsii.String(props.TrustedAccount)).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{"sts:ExternalId": props.ExternalID},
+		}),
 		Description: jsii.String("The GameDay facilitator reads what this account runs, to bill it on the scoreboard"),
 	})
 	b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

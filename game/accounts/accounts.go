@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +30,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
+
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // DefaultRegion is where the game runs unless a team's account says
@@ -43,6 +44,9 @@ type Account struct {
 	// facilitator (output BillReaderRoleArn). Empty: the caller's own
 	// credentials, for a facilitator who runs the board in the account.
 	RoleARN string
+	// ExternalID is what the role's trust requires the board to pass: the
+	// team's own (teamsfile.Cost.Access carries it after a #).
+	ExternalID string
 	// Region of the team's stack. Default us-east-1.
 	Region string
 	// Profile is the facilitator's AWS profile to start from. Default:
@@ -100,12 +104,15 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 		cfg.BaseEndpoint = aws.String(a.Endpoint)
 	}
 	if a.RoleARN != "" {
-		if !strings.HasPrefix(a.RoleARN, "arn:") || !strings.Contains(a.RoleARN, ":role/") {
-			return nil, fmt.Errorf("role %q: want a role ARN such as arn:aws:iam::123456789012:role/UnicornRentals-BillReader... (the stack's BillReaderRoleArn output)", a.RoleARN)
+		if err := teamsfile.CheckRoleARN(a.RoleARN); err != nil {
+			return nil, fmt.Errorf("%w (the stack's BillReaderRoleArn output)", err)
 		}
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), a.RoleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "unicorn-rentals-gameday"
 			o.Duration = time.Hour
+			if a.ExternalID != "" {
+				o.ExternalID = aws.String(a.ExternalID)
+			}
 		}))
 	}
 	global := cfg.Copy()

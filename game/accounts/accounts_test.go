@@ -459,3 +459,48 @@ func TestCloudWatchSpeaksQueryOnlyToAnOverriddenEndpoint(t *testing.T) {
 
 // One moto server serves the package's tests, reset before each.
 func TestMain(m *testing.M) { os.Exit(testkit.MotoMain(m)) }
+
+// The board assumes a team's role with the team's ExternalId, which the
+// role's trust requires. moto's STS takes the parameter but shows no one
+// what it got, so a stand-in answers AssumeRole as the STS API reference
+// documents (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)
+// and records the request.
+func TestTheRoleIsAssumedWithTheTeamsExternalID(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	got := make(chan url.Values, 1)
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		if r.Form.Get("Action") == "AssumeRole" {
+			select {
+			case got <- r.Form:
+			default:
+			}
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
+<Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>%s</Expiration></Credentials>
+<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/R/unicorn-rentals-gameday</Arn><AssumedRoleId>AROAEXAMPLE:unicorn-rentals-gameday</AssumedRoleId></AssumedRoleUser>
+</AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	}))
+	defer sts.Close()
+	p := &Pool{Endpoint: sts.URL}
+	c, err := p.Connect(context.Background(), "arn:aws:iam::123456789012:role/Team07-BillReader#0123456789abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.EC2.Options().Credentials.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case form := <-got:
+		if form.Get("RoleArn") != "arn:aws:iam::123456789012:role/Team07-BillReader" || form.Get("ExternalId") != "0123456789abcdef0123" {
+			t.Errorf("AssumeRole with role %q, ExternalId %q; want the role's ARN and the team's ExternalId", form.Get("RoleArn"), form.Get("ExternalId"))
+		}
+	default:
+		t.Fatal("no AssumeRole call")
+	}
+}

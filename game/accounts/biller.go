@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // Pool connects to teams' accounts once a role and keeps the clients: the
@@ -18,14 +19,17 @@ type Pool struct {
 	clients map[string]*Clients
 }
 
-// Connect returns the clients of the account reached through role.
+// Connect returns the clients of the account reached through role: a
+// role ARN and, after a #, the ExternalId its trust requires
+// (teamsfile.Cost.Access).
 func (p *Pool) Connect(ctx context.Context, role string) (*Clients, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.clients[role]; ok {
 		return c, nil
 	}
-	c, err := Connect(ctx, Account{RoleARN: role, Region: p.Region, Profile: p.Profile, Endpoint: p.Endpoint})
+	arn, externalID := teamsfile.SplitAccess(role)
+	c, err := Connect(ctx, Account{RoleARN: arn, ExternalID: externalID, Region: p.Region, Profile: p.Profile, Endpoint: p.Endpoint})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package accounts
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -86,9 +88,12 @@ type Deployed struct {
 	Team     string
 	Endpoint string
 	Role     string // the stack's BillReaderRoleArn output, if it has one
-	Stack    string
-	Err      error
-	Took     time.Duration
+	// ExternalID is the team's own secret the role's trust requires (made
+	// for it when the stack has the role, and kept for every redeploy).
+	ExternalID string
+	Stack      string
+	Err        error
+	Took       time.Duration
 }
 
 // throttled output of the CDK CLI or CloudFormation, worth a new attempt.
@@ -154,6 +159,14 @@ func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ..
 	args := []string{"deploy", "-c", "stackName=" + o.Stack}
 	for k, v := range o.Context {
 		args = append(args, "-c", k+"="+v)
+	}
+	if o.Context["facilitatorAccount"] != "" && o.Context["externalId"] == "" {
+		// Each team its own, kept beside its deploy: a redeploy keeps the
+		// role's trust and the board's teams file as they were.
+		if d.ExternalID, d.Err = externalID(dir); d.Err != nil {
+			return d
+		}
+		args = append(args, "-c", "externalId="+d.ExternalID)
 	}
 	args = append(args, "--output", filepath.Join(dir, "cdk.out"), "--outputs-file", outputs, "--require-approval", "never", "--progress", "events", o.Stack)
 	if d.Err = runCDK(ctx, t, dir, args, o.Attempts, say); d.Err != nil {
@@ -248,7 +261,7 @@ func credentialsEnv(ctx context.Context, a Account) ([]string, error) {
 }
 
 // TeamsFile writes the board's teams file from the deploys that worked:
-// "name endpoint live:<role> [stack]" when the stack has the bill-reading
+// "name endpoint live:<role>#<external ID> [stack]" when the stack has the bill-reading
 // role (the stack's name when it is not the default one).
 func TeamsFile(w io.Writer, deployed []Deployed) error {
 	var teams []teamsfile.Team
@@ -258,7 +271,7 @@ func TeamsFile(w io.Writer, deployed []Deployed) error {
 		}
 		t := teamsfile.Team{Name: d.Team, Endpoint: d.Endpoint}
 		if d.Role != "" {
-			t.Cost = "live:" + d.Role
+			t.Cost = "live:" + teamsfile.Cost{Role: d.Role, ExternalID: d.ExternalID}.Access()
 			if d.Stack != "" && d.Stack != contract.DefaultStackName {
 				t.Stack = d.Stack
 			}
@@ -266,4 +279,23 @@ func TeamsFile(w io.Writer, deployed []Deployed) error {
 		teams = append(teams, t)
 	}
 	return teamsfile.Write(w, teams)
+}
+
+// externalID is the team's ExternalId kept in its folder, made the first
+// time: 20 random bytes in hex.
+func externalID(dir string) (string, error) {
+	path := filepath.Join(dir, "external-id")
+	if b, err := os.ReadFile(path); err == nil {
+		id := strings.TrimSpace(string(b))
+		return id, teamsfile.CheckExternalID(id)
+	}
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(raw)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	return id, os.WriteFile(path, []byte(id+"\n"), 0o600)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // fakeCDK puts an npx first on PATH that plays `cdk deploy`: it writes the
@@ -72,15 +74,39 @@ func TestDeployEveryTeam(t *testing.T) {
 	if !strings.Contains(string(calls), "-c facilitatorAccount=123456789012") || !strings.Contains(string(calls), "--require-approval never") {
 		t.Errorf("calls:\n%s", calls)
 	}
+	// Each team its own ExternalId, passed to its deploy, kept for the
+	// next one and written into the board's teams file.
+	ids := map[string]string{}
+	for i, team := range []string{"team-01", "team-02"} {
+		id := got[i].ExternalID
+		if teamsfile.CheckExternalID(id) != nil || !strings.Contains(string(calls), "-c externalId="+id) {
+			t.Errorf("%s: external ID %q, not given to its deploy:\n%s", team, id, calls)
+		}
+		ids[id] = team
+	}
+	if len(ids) != 2 {
+		t.Errorf("two teams share an external ID: %v", ids)
+	}
+	again := Deploy(context.Background(), teams[:1], DeployOptions{Dir: out, Context: map[string]string{"fixes": "none", "facilitatorAccount": "123456789012"}})
+	if again[0].ExternalID != got[0].ExternalID {
+		t.Errorf("a redeploy changed team-01's external ID from %s to %s: its role's trust would change under the board", got[0].ExternalID, again[0].ExternalID)
+	}
 	var teamsFile strings.Builder
 	if err := TeamsFile(&teamsFile, got); err != nil {
 		t.Fatal(err)
 	}
 	want := "# gameday teams file: \"name endpoint [cost [stack]]\" a line\n" +
-		"team-01 https://team-01.cloudfront.example/ live:arn:aws:iam::123456789012:role/team-01-BillReader\n" +
-		"team-02 https://flaky.cloudfront.example/ live:arn:aws:iam::123456789012:role/flaky-BillReader\n"
+		"team-01 https://team-01.cloudfront.example/ live:arn:aws:iam::123456789012:role/team-01-BillReader#" + got[0].ExternalID + "\n" +
+		"team-02 https://flaky.cloudfront.example/ live:arn:aws:iam::123456789012:role/flaky-BillReader#" + got[1].ExternalID + "\n"
 	if teamsFile.String() != want {
 		t.Errorf("teams file:\n%s\nwant\n%s", teamsFile.String(), want)
+	}
+	back, err := teamsfile.Parse(strings.NewReader(teamsFile.String()), "teams.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := teamsfile.ParseCost(back[0].Cost); c.ExternalID != got[0].ExternalID || c.Role != "arn:aws:iam::123456789012:role/team-01-BillReader" {
+		t.Errorf("the teams file reads back as %+v", c)
 	}
 }
 

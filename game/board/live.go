@@ -101,7 +101,7 @@ func (b *Board) liveTeams() []liveTeam {
 	var out []liveTeam
 	for i, t := range b.teams {
 		if t.cost.Live {
-			out = append(out, liveTeam{t, t.cost.Role, b.meta.Teams[i].Stack})
+			out = append(out, liveTeam{t, t.cost.Access(), b.meta.Teams[i].Stack})
 		}
 	}
 	return out

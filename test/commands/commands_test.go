@@ -225,14 +225,14 @@ func abs(t *testing.T, path string) string {
 // app builds for that name.
 func TestDeployTargetsRunTheRightCDKCommands(t *testing.T) {
 	for args, want := range map[string]string{
-		"deploy FIXES=cache,cleanup STACK=Team07":                    "npx --no-install cdk deploy -c fixes=cache,cleanup -c stackName=Team07 --require-approval never Team07\n",
-		"deploy AMI=ami-0123456789abcdef0":                           "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals -c ami=ami-0123456789abcdef0 --require-approval never UnicornRentals\n",
-		"deploy FACILITATOR=123456789012":                            "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals -c facilitatorAccount=123456789012 --require-approval never UnicornRentals\n",
-		"deploy":                                                     "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals --require-approval never UnicornRentals\n",
+		"deploy FIXES=cache,cleanup STACK=Team07":                              "npx --no-install cdk deploy -c fixes=cache,cleanup -c stackName=Team07 --require-approval never Team07\n",
+		"deploy AMI=ami-0123456789abcdef0":                                     "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals -c ami=ami-0123456789abcdef0 --require-approval never UnicornRentals\n",
+		"deploy FACILITATOR=123456789012 EXTERNAL_ID=team-07-0123456789abcdef": "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals -c facilitatorAccount=123456789012 -c externalId=team-07-0123456789abcdef --require-approval never UnicornRentals\n",
+		"deploy": "npx --no-install cdk deploy -c fixes=none -c stackName=UnicornRentals --require-approval never UnicornRentals\n",
 		"deploy-chaos STACK=Team07 CHAOS_ARGS=-c\\ chaosSchedule=on": "npx --no-install cdk deploy -c stackName=Team07 -c chaosSchedule=on --require-approval never Team07-Chaos\n",
-		"destroy STACK=Team07":                                       "npx --no-install cdk destroy -c stackName=Team07 --force Team07-Chaos Team07\n",
-		"deploy-facilitator TEAMS=out/teams.txt WORKERS=4":           "npx --no-install cdk deploy -c boardTeams=" + abs(t, root+"/out/teams.txt") + " -c boardWorkers=4 --require-approval never UnicornRentals-Facilitator\n",
-		"destroy-facilitator TEAMS=out/teams.txt":                    "npx --no-install cdk destroy -c boardTeams=" + abs(t, root+"/out/teams.txt") + " --force UnicornRentals-Facilitator\n",
+		"destroy STACK=Team07":                             "npx --no-install cdk destroy -c stackName=Team07 --force Team07-Chaos Team07\n",
+		"deploy-facilitator TEAMS=out/teams.txt WORKERS=4": "npx --no-install cdk deploy -c boardTeams=" + abs(t, root+"/out/teams.txt") + " -c boardWorkers=4 --require-approval never UnicornRentals-Facilitator\n",
+		"destroy-facilitator TEAMS=out/teams.txt":          "npx --no-install cdk destroy -c boardTeams=" + abs(t, root+"/out/teams.txt") + " --force UnicornRentals-Facilitator\n",
 	} {
 		cmd := exec.Command("bash", "-c", "make --no-print-directory -n "+args)
 		cmd.Dir = root
