@@ -72,10 +72,11 @@ func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Sum
 // percentile within 10 % or 500 ms, well under the hostile teams' 2 s
 // timeout.
 func TestAHostileTeamDoesNotSlowAnHonestOne(t *testing.T) {
-	// The measure is taken twice at most: a machine busy with other tests
-	// can slow one; a held-up engine slows both.
+	// The measure is taken three times at most: a machine busy with
+	// other tests can slow one or two (the endless body's server shares
+	// this process's CPU); a held-up engine slows every one.
 	var problems []string
-	for attempt := 1; attempt <= 2; attempt++ {
+	for attempt := 1; attempt <= 3; attempt++ {
 		if problems = hostileNeighbours(t); len(problems) == 0 {
 			return
 		}

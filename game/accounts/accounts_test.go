@@ -268,10 +268,7 @@ func TestADeniedCallNamesThePermission(t *testing.T) {
 		w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>1</RequestID></Response>`))
 	}))
 	defer srv.Close()
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	staticCredentials(t)
 	c, err := Connect(context.Background(), Account{Endpoint: srv.URL})
 	if err != nil {
 		t.Fatal(err)
@@ -441,9 +438,7 @@ func TestTheBillMakesOnlyTheCallsItsRoleAllows(t *testing.T) {
 func TestCloudWatchSpeaksQueryOnlyToAnOverriddenEndpoint(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL", "")
 	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", "")
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	staticCredentials(t)
 	for endpoint, want := range map[string]string{"": "rpcv2Cbor", "http://127.0.0.1:5000": "awsQuery"} {
 		c, err := Connect(context.Background(), Account{Endpoint: endpoint})
 		if err != nil {
@@ -466,11 +461,7 @@ func TestMain(m *testing.M) { os.Exit(testkit.MotoMain(m)) }
 // documents (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html)
 // and records the request.
 func TestTheRoleIsAssumedWithTheTeamsExternalID(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	staticCredentials(t)
 	got := make(chan url.Values, 1)
 	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
@@ -503,4 +494,14 @@ func TestTheRoleIsAssumedWithTheTeamsExternalID(t *testing.T) {
 	default:
 		t.Fatal("no AssumeRole call")
 	}
+}
+
+// staticCredentials gives the SDK the test's credentials and no file of
+// the machine's.
+func staticCredentials(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 }

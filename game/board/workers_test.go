@@ -33,15 +33,20 @@ func openShared(t *testing.T, w Workers, g NewGame) *Board {
 // for 30 seconds at most; the test ends it if the game has not ended. Run's
 // error arrives on done.
 func runPausedShared(t *testing.T, teams int, w Workers) (*Board, context.Context, <-chan error) {
-	g := newGame(t, someTeams(t, teams)...)
-	g.Paused = true
-	b := openShared(t, w, g)
+	b := openPausedShared(t, teams, w)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	done := make(chan error, 1)
 	ended := make(chan struct{})
 	go func() { err := b.Run(ctx); close(ended); done <- err }()
 	t.Cleanup(func() { cancel(); <-ended })
 	return b, ctx, done
+}
+
+// openPausedShared opens a paused game of teams shared among w's workers.
+func openPausedShared(t *testing.T, teams int, w Workers) *Board {
+	g := newGame(t, someTeams(t, teams)...)
+	g.Paused = true
+	return openShared(t, w, g)
 }
 
 func someTeams(t *testing.T, n int) []Team {
@@ -95,9 +100,7 @@ func TestTheBoardSharesTheTeamsAmongTheExpectedWorkers(t *testing.T) {
 
 func TestAMinuteIsKeptOnceAndOnlyFromTheTeamsWorker(t *testing.T) {
 	t.Parallel()
-	g := newGame(t, someTeams(t, 2)...)
-	g.Paused = true
-	b := openShared(t, Workers{Expected: 2, Lease: time.Hour}, g)
+	b := openPausedShared(t, 2, Workers{Expected: 2, Lease: time.Hour})
 	la, _ := b.Lease("a")
 	lb, _ := b.Lease("b")
 	mine, theirs := la.Teams[0].Name, lb.Teams[0].Name
@@ -306,9 +309,7 @@ func TestAWorkerWithAWrongTokenStopsAndSaysWhy(t *testing.T) {
 // facilitator's.
 func TestEachTokenOpensOnlyItsOwnCalls(t *testing.T) {
 	t.Parallel()
-	g := newGame(t, someTeams(t, 1)...)
-	g.Paused = true
-	b := openShared(t, Workers{Expected: 1, Lease: time.Hour}, g)
+	b := openPausedShared(t, 1, Workers{Expected: 1, Lease: time.Hour})
 	if b.WorkerToken() == "" || b.WorkerToken() == b.Token() {
 		t.Fatalf("worker token %q, control token %q: want two tokens", b.WorkerToken(), b.Token())
 	}
@@ -345,7 +346,7 @@ func TestEachTokenOpensOnlyItsOwnCalls(t *testing.T) {
 			t.Errorf("%s %s with %s: %d, want %d", c.method, c.path, who, got, c.want)
 		}
 	}
-	if _, err := Open(nil, g, Options{Token: "the-same-token-0123", WorkerToken: "the-same-token-0123"}); err == nil || !strings.Contains(err.Error(), "give each its own") {
+	if _, err := Open(nil, newGame(t, someTeams(t, 1)...), Options{Token: "the-same-token-0123", WorkerToken: "the-same-token-0123"}); err == nil || !strings.Contains(err.Error(), "give each its own") {
 		t.Errorf("one token for both roles: %v", err)
 	}
 }
