@@ -86,6 +86,18 @@ func CheckEndpoint(endpoint string) error {
 	return nil
 }
 
+// OnThisMachine says whether an endpoint's host is the machine that asks
+// it: a loopback or unspecified address, or localhost.
+func OnThisMachine(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	ip, err := netip.ParseAddr(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || err == nil && (ip.IsLoopback() || ip.IsUnspecified())
+}
+
 // metadataIPv6 is the EC2 instance metadata service's IPv6 address
 // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html).
 var metadataIPv6 = netip.MustParseAddr("fd00:ec2::254")

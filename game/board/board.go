@@ -53,6 +53,8 @@ type Board struct {
 	events  []Event
 	pending *batch // a minute scored but not yet stored
 	resumed bool
+
+	remoteOnly bool // endpoints on this machine are refused
 }
 
 // Options are the board's surroundings.
@@ -79,6 +81,11 @@ type Options struct {
 	// Token, when set, is the control token whatever the database holds
 	// (one kept in AWS Secrets Manager); at least 16 characters.
 	Token string
+	// RemoteEndpointsOnly refuses endpoints on the board's own machine
+	// (loopback, localhost): a board others reach must not be pointed at
+	// its machine's own services. gameday board sets it when it listens
+	// beyond loopback.
+	RemoteEndpointsOnly bool
 	// WorkerToken, when set, is the workers' token, likewise: the only
 	// credential the lease and report calls take, and all they take.
 	WorkerToken string
@@ -123,7 +130,7 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Board{store: store, hub: newHub(), log: opts.Log, byName: map[string]*team{}}
+	b := &Board{store: store, hub: newHub(), log: opts.Log, byName: map[string]*team{}, remoteOnly: opts.RemoteEndpointsOnly}
 	if opts.Prices != nil {
 		b.prices = *opts.Prices
 	} else {
@@ -267,6 +274,9 @@ func create(g NewGame) (*Meta, error) {
 }
 
 func (b *Board) addTeam(t Team) error {
+	if err := b.checkEndpoint(t.Endpoint); err != nil {
+		return fmt.Errorf("team %s: %w", t.Name, err)
+	}
 	u, err := url.Parse(t.Endpoint)
 	if err != nil {
 		return fmt.Errorf("team %s: endpoint %q: %w", t.Name, t.Endpoint, err)
@@ -286,6 +296,18 @@ func (b *Board) addTeam(t Team) error {
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm
+	return nil
+}
+
+// checkEndpoint accepts a team's endpoint (teamsfile.CheckEndpoint) and,
+// on a board others reach, none on its own machine.
+func (b *Board) checkEndpoint(endpoint string) error {
+	if err := teamsfile.CheckEndpoint(endpoint); err != nil {
+		return err
+	}
+	if b.remoteOnly && teamsfile.OnThisMachine(endpoint) {
+		return fmt.Errorf("endpoint %q is on the board's own machine: a board listening beyond loopback plays only other machines' endpoints (listen on 127.0.0.1 to play endpoints here)", endpoint)
+	}
 	return nil
 }
 

@@ -709,3 +709,27 @@ func TestAFailedExperimentStartIsShown(t *testing.T) {
 		t.Errorf("chaos events: %s", chaos)
 	}
 }
+
+// A board others reach plays no endpoint on its own machine: its
+// services are no team's.
+func TestARemoteBoardRefusesEndpointsOnItsOwnMachine(t *testing.T) {
+	f := newFakeTeam(t) // on loopback
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := Open(store, newGame(t, Team{Name: "a", Endpoint: f.srv.URL}), Options{RemoteEndpointsOnly: true}); err == nil || !strings.Contains(err.Error(), "is on the board's own machine") {
+		t.Errorf("a loopback team on a remote board: %v", err)
+	}
+	b, _ := openBoard(t, filepath.Join(t.TempDir(), "local.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	b.remoteOnly = true
+	for _, endpoint := range []string{"http://localhost:8080/", "http://[::1]/", "http://0.0.0.0:9000/", "http://127.0.0.2/"} {
+		if err := b.ChangeTeam("a", TeamChange{Endpoint: endpoint}); err == nil {
+			t.Errorf("moved to %s on a remote board", endpoint)
+		}
+	}
+	if err := b.ChangeTeam("a", TeamChange{Endpoint: "https://d111111abcdef8.cloudfront.net/"}); err != nil {
+		t.Errorf("a team's CloudFront endpoint: %v", err)
+	}
+}

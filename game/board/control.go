@@ -82,7 +82,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		err  error
 	)
 	if c.Endpoint != "" {
-		if err := teamsfile.CheckEndpoint(c.Endpoint); err != nil {
+		if err := b.checkEndpoint(c.Endpoint); err != nil {
 			return err
 		}
 		u, _ = url.Parse(c.Endpoint)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -80,7 +81,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		shared = &board.Workers{Expected: *workers, Lease: *lease, Grace: *grace}
 	}
 	b, err := board.Open(store, g, board.Options{
-		Workers: shared, Token: cmp.Or(*token, os.Getenv("GAMEDAY_TOKEN")), WorkerToken: cmp.Or(*workerToken, os.Getenv("GAMEDAY_WORKER_TOKEN")),
+		Workers: shared, RemoteEndpointsOnly: beyondLoopback(*listen), Token: cmp.Or(*token, os.Getenv("GAMEDAY_TOKEN")), WorkerToken: cmp.Or(*workerToken, os.Getenv("GAMEDAY_WORKER_TOKEN")),
 		Log: slog.New(slog.NewTextHandler(stderr, nil)),
 		// Teams whose cost is live:<role> are read through the AWS SDK.
 		Live: &accounts.Biller{Pool: teams}, LiveEvery: *liveEvery,
@@ -172,4 +173,15 @@ func printStandings(w io.Writer, standings []board.Standing) {
 		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%d\t\n", s.Rank, s.Name, s.Score, s.Points, s.Penalty, s.Cost, s.OK, s.Failed)
 	}
 	tw.Flush()
+}
+
+// beyondLoopback says whether a board listening on listen is reached from
+// other machines: then the teams' endpoints must be on other machines too.
+func beyondLoopback(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return host != "localhost" && (err != nil || !ip.IsLoopback())
 }
