@@ -93,9 +93,16 @@ func OnThisMachine(endpoint string) bool {
 	if err != nil {
 		return false
 	}
-	host := strings.ToLower(u.Hostname())
+	ip, err := netip.ParseAddr(u.Hostname())
+	return IsLoopbackHost(u.Hostname()) || err == nil && ip.IsUnspecified()
+}
+
+// IsLoopbackHost says whether a host name or address is this machine's
+// loopback: localhost, a name under it, 127.0.0.0/8 or ::1.
+func IsLoopbackHost(host string) bool {
+	host = strings.ToLower(host)
 	ip, err := netip.ParseAddr(host)
-	return host == "localhost" || strings.HasSuffix(host, ".localhost") || err == nil && (ip.IsLoopback() || ip.IsUnspecified())
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || err == nil && ip.IsLoopback()
 }
 
 // metadataIPv6 is the EC2 instance metadata service's IPv6 address

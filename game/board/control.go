@@ -77,9 +77,10 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		return errors.New("give a cost or a template, not both")
 	}
 	var (
-		u    *url.URL
-		cost costSource
-		err  error
+		u        *url.URL
+		cost     costSource
+		costText string // the new cost as the room reads it; empty: unchanged
+		err      error
 	)
 	if c.Endpoint != "" {
 		if err := b.checkEndpoint(c.Endpoint); err != nil {
@@ -97,6 +98,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		if cost.Live && b.live == nil {
 			return fmt.Errorf("cost %q: this board has no AWS access to read live bills", c.Cost)
 		}
+		costText = c.Cost
 	}
 	if c.Template != "" {
 		if len(c.Template) > MaxTemplateBytes {
@@ -107,7 +109,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		}
 		sum := sha256.Sum256([]byte(c.Template))
 		cost = costSource{Cost: teamsfile.Cost{Template: fmt.Sprintf("uploaded:%x", sum[:8])}, raw: []byte(c.Template)}
-		c.Cost = "an uploaded template"
+		costText = "an uploaded template"
 	}
 	b.mu.Lock()
 	t, ok := b.byName[name]
@@ -122,7 +124,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 		b.meta.Teams[i].Endpoint = c.Endpoint
 		what = append(what, "endpoint "+c.Endpoint)
 	}
-	if c.Cost != "" {
+	if costText != "" {
 		t.cost, t.pricing = cost, pricing{raw: cost.raw}
 		b.meta.Teams[i].Cost = cost.String()
 		if cost.Template != "" {
@@ -131,7 +133,7 @@ func (b *Board) ChangeTeam(name string, c TeamChange) error {
 			}
 			b.meta.Templates[cost.Template] = cost.raw
 		}
-		what = append(what, "cost "+c.Cost)
+		what = append(what, "cost "+costText)
 	}
 	meta := b.meta
 	b.mu.Unlock()

@@ -64,22 +64,14 @@ func (s *leased) lease(worker string, now time.Time) (Lease, error) {
 		Run: s.rules.run, State: state, GameTime: game.Duration(g), Lease: game.Duration(s.rules.Lease), Renew: game.Duration(s.rules.Lease / 3),
 		Setup: s.setup,
 	}
-	for _, t := range s.rules.held(worker) {
-		i := indexOf(s.teams, t.name)
-		l.Teams = append(l.Teams, LeasedTeam{Name: t.name, Endpoint: s.teams[i].target.Load().String(), From: game.Duration(t.heldFrom)})
+	for i, t := range s.rules.teams { // in the board's order
+		if t.holder == worker {
+			l.Teams = append(l.Teams, LeasedTeam{Name: t.name, Endpoint: s.teams[i].target.Load().String(), From: game.Duration(t.heldFrom)})
+		}
 	}
 	s.mu.Unlock()
 	s.announce(notes)
 	return l, nil
-}
-
-func indexOf(teams []*team, name string) int {
-	for i, t := range teams {
-		if t.name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // report keeps a worker's minutes.

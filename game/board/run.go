@@ -34,7 +34,7 @@ func (b *Board) Run(ctx context.Context) error {
 	b.src.start(b.clock.Start())
 
 	// Score often enough that each minute is closed soon after it ends.
-	tick := min(max(time.Duration(float64(time.Minute)/b.meta.Speed/4), 10*time.Millisecond), 250*time.Millisecond)
+	tick := min(max(b.meta.RealTime(time.Minute)/4, 10*time.Millisecond), 250*time.Millisecond)
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	for {

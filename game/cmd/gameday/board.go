@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -179,9 +178,5 @@ func printStandings(w io.Writer, standings []board.Standing) {
 // other machines: then the teams' endpoints must be on other machines too.
 func beyondLoopback(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
-	if err != nil {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return host != "localhost" && (err != nil || !ip.IsLoopback())
+	return err != nil || !teamsfile.IsLoopbackHost(host)
 }

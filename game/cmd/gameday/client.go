@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // callBoard asks a running board: a request to path on server, with the
@@ -72,16 +73,8 @@ func checkServer(server string, withToken bool) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--server %q: want the board's address with its scheme, such as http://127.0.0.1:8080 or the facilitator stack's https:// ScoreboardUrl", server)
 	}
-	if withToken && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if withToken && u.Scheme == "http" && !teamsfile.IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("--server %q: the control token would cross the network in clear: use https:// (the facilitator stack's ScoreboardUrl), or run ctl on the board's machine against http://127.0.0.1", server)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }

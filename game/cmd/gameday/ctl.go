@@ -71,10 +71,6 @@ var ctlActions = map[string]string{
 	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT",
 }
 
-// maxTemplateBytes bounds a template ctl uploads: a synthesized game
-// stack is about 50 KB.
-const maxTemplateBytes = board.MaxTemplateBytes
-
 // ctlCall is the board's route and body for an action.
 func ctlCall(a []string) (path string, body any, err error) {
 	want, known := ctlActions[a[0]]
@@ -109,12 +105,12 @@ func costChange(cost string) (board.TeamChange, error) {
 		return board.TeamChange{}, fmt.Errorf("ctl cost: %w", err)
 	}
 	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, maxTemplateBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(f, board.MaxTemplateBytes+1))
 	if err != nil {
 		return board.TeamChange{}, fmt.Errorf("ctl cost: %w", err)
 	}
-	if len(raw) > maxTemplateBytes {
-		return board.TeamChange{}, fmt.Errorf("ctl cost: %s is over %d bytes: give a synthesized game stack template", cost, maxTemplateBytes)
+	if len(raw) > board.MaxTemplateBytes {
+		return board.TeamChange{}, fmt.Errorf("ctl cost: %s is over %d bytes: give a synthesized game stack template", cost, board.MaxTemplateBytes)
 	}
 	if _, err := cfn.Parse(raw); err != nil {
 		return board.TeamChange{}, fmt.Errorf("ctl cost: %s: %w", cost, err)

@@ -59,7 +59,7 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) (err err
 	}
 	p.Events = stderr // the script's lines, quiet or not
 	fmt.Fprintf(stderr, "playing %q against %s: %s of game in %s, bill $%.4f/h\n",
-		p.Scenario.Name, u, p.Scenario.Length(), time.Duration(float64(p.Scenario.Length())/p.Speed).Round(time.Second), p.CostPerHour)
+		p.Scenario.Name, u, p.Scenario.Length(), p.RealTime(p.Scenario.Length()).Round(time.Second), p.CostPerHour)
 	sum, err := p.Run(ctx)
 	if err != nil {
 		return err
