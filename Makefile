@@ -207,8 +207,8 @@ binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/
 deploy: tools ## deploy one team's game stack (needs AWS credentials): make deploy FIXES=none AMI=ami-... FACILITATOR=<scoreboard account ID> EXTERNAL_ID=<the team's>
 	$(CDK) deploy -c fixes=$(FIXES) -c stackName=$(STACK)$(if $(AMI), -c ami=$(AMI))$(if $(FACILITATOR), -c facilitatorAccount=$(FACILITATOR) -c externalId=$(EXTERNAL_ID)) --require-approval never $(STACK)
 
-deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
-	$(CDK) deploy -c stackName=$(STACK) $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos
+deploy-chaos: tools ## deploy the Chaos Monkey beside the game stack (after it): make deploy-chaos [FACILITATOR=... EXTERNAL_ID=...] CHAOS_ARGS="-c chaosSchedule=on -c chaosStart=..."
+	$(CDK) deploy -c stackName=$(STACK)$(if $(FACILITATOR), -c facilitatorAccount=$(FACILITATOR) -c externalId=$(EXTERNAL_ID)) $(CHAOS_ARGS) --require-approval never $(STACK)-Chaos
 
 destroy: tools ## delete the chaos stack, then the game stack and everything in it (needs AWS credentials)
 	$(CDK) destroy -c stackName=$(STACK) --force $(STACK)-Chaos $(STACK)

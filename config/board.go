@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,6 +19,9 @@ type Board struct {
 	TeamCount int
 	// Size is the board's and the workers' tasks.
 	Size BoardSize
+	// TeamAccounts are the accounts of the teams billed live, sorted: the
+	// only accounts the board's role may assume roles in.
+	TeamAccounts []string
 }
 
 // BoardSize is the facilitator stack's tasks for a number of teams.
@@ -68,6 +72,16 @@ func boardFromContext(get func(string) any, path string) (*Board, error) {
 		return nil, fmt.Errorf("context boardTeams %s: %d teams; want 1 to %d", path, len(teams), maxBoardTeams)
 	}
 	b := &Board{Teams: string(raw), TeamCount: len(teams), Size: SizeFor(len(teams))}
+	for _, t := range teams {
+		cost, err := teamsfile.ParseCost(t.Cost)
+		if err != nil || cost.Role == "" {
+			continue // a price, a template, or the board's own account
+		}
+		if account := strings.Split(cost.Role, ":")[4]; !slices.Contains(b.TeamAccounts, account) {
+			b.TeamAccounts = append(b.TeamAccounts, account)
+		}
+	}
+	slices.Sort(b.TeamAccounts)
 	if v, ok := contextString(get, "boardWorkers"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > len(teams) {

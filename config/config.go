@@ -5,12 +5,14 @@
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/unicorn-rentals/gameday/catalog"
@@ -54,10 +56,27 @@ type Config struct {
 	// team's (IAM User Guide, "The confused deputy problem"). Required
 	// with FacilitatorAccount; gameday accounts deploy makes one per team.
 	ExternalID string
+	// BoardRole is the facilitator account's role (an IAM role ARN, or a
+	// pattern with *) the team's roles trust besides the facilitator
+	// stack's own (contract.BoardRolePattern): the role a board run from
+	// a laptop holds, such as an SSO role (context "boardRole"). Default:
+	// none, only the facilitator stack's board.
+	BoardRole string
 	// Board is the facilitator stack's configuration (context
 	// "boardTeams", a teams file, and "boardWorkers"). Default: nil, no
 	// facilitator stack.
 	Board *Board
+}
+
+// BoardRoles are the facilitator account's roles (ARN patterns, in
+// partition) the team's roles trust: the facilitator stack's, and
+// BoardRole if given.
+func (c Config) BoardRoles(partition string) []string {
+	roles := []string{"arn:" + partition + ":iam::" + c.FacilitatorAccount + ":role/" + contract.BoardRolePattern}
+	if c.BoardRole != "" {
+		roles = append(roles, c.BoardRole)
+	}
+	return roles
 }
 
 // ServiceSettings are the hash service's settings as the stack deploys
@@ -146,6 +165,12 @@ func FromContext(get func(key string) any) (Config, error) {
 	}
 	if (cfg.FacilitatorAccount == "") != (cfg.ExternalID == "") {
 		return cfg, fmt.Errorf("context facilitatorAccount and externalId go together: the board assumes the team's role with the ExternalId its trust requires; gameday accounts deploy gives both (by hand: -c externalId=$(openssl rand -hex 16))")
+	}
+	if v, ok := contextString(get, "boardRole"); ok {
+		if cfg.FacilitatorAccount == "" || !strings.HasPrefix(v, "arn:aws:iam::"+cfg.FacilitatorAccount+":role/") || len(v) > 2048 {
+			return cfg, fmt.Errorf("context boardRole %q: want a role of the facilitator's account (context facilitatorAccount), such as arn:aws:iam::%s:role/aws-reserved/sso.amazonaws.com/*", v, cmp.Or(cfg.FacilitatorAccount, "123456789012"))
+		}
+		cfg.BoardRole = v
 	}
 	if v, ok := contextString(get, "boardTeams"); ok {
 		if cfg.Board, err = boardFromContext(get, v); err != nil {

@@ -54,14 +54,52 @@ var BillReaderActions = []string{
 // starts.
 const ExperimentRoleOutput = "ExperimentRoleArn"
 
-// MonkeyActions are the calls the board makes to start and follow the
-// script's experiments (game/accounts' Monkey), beside the bill's: find
-// the targets, write a template, start it, read it, delete the template.
-var MonkeyActions = []string{
-	"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ecs:ListServices", "ecs:DescribeServices",
-	"cloudformation:DescribeStacks",
-	"fis:CreateExperimentTemplate", "fis:StartExperiment", "fis:GetExperiment", "fis:DeleteExperimentTemplate", "fis:TagResource",
+// StarterRoleOutput is the chaos stack's output naming the role the board
+// assumes to find an experiment's targets and start it: a role of its own,
+// so that the bill's stays read-only.
+const StarterRoleOutput = "StarterRoleArn"
+
+// ChaosLookupActions are what the bill's role may do beside reading the
+// bill, on the chaos stack alone: read its outputs, to find the starter
+// role.
+var ChaosLookupActions = []string{"cloudformation:DescribeStacks"}
+
+// MonkeyReadActions are the reads the board makes as the starter role to
+// find an experiment's targets in the game stack's VPC; none of them takes
+// resource-level permissions.
+var MonkeyReadActions = []string{
+	"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeInstances",
+	"ecs:ListClusters", "ecs:ListServices", "ecs:DescribeServices",
 }
+
+// MonkeyFISActions are the AWS FIS calls the board makes as the starter
+// role: write a template, start it, follow it, stop it past its time,
+// delete the template. The role allows each only on resources carrying
+// the game's tag (GameTag), or created with it.
+var MonkeyFISActions = []string{
+	"fis:CreateExperimentTemplate", "fis:TagResource", "fis:StartExperiment", "fis:GetExperiment", "fis:StopExperiment", "fis:DeleteExperimentTemplate",
+}
+
+// RoleTag marks the roles in a team's account the board may assume, with
+// RoleBillReader or RoleStarter: the board's own role allows sts:AssumeRole
+// only on roles carrying it.
+const (
+	RoleTag        = "unicorn-rentals:role"
+	RoleBillReader = "bill-reader"
+	RoleStarter    = "chaos-starter"
+)
+
+// VpcIDExport is the export name of the game stack's VPC ID: the chaos
+// stack's role may cut the network of that VPC's subnets only. The VPC is
+// never replaced by a fix (test/migration_test.go), so the export never
+// changes under its import.
+func VpcIDExport(gameStack string) string { return gameStack + "-VpcId" }
+
+// BoardRolePattern is the facilitator stack's role names as CloudFormation
+// makes them (stack name first): the roles the team's roles trust, in the
+// facilitator's account, unless the game stack is given another
+// (context boardRole).
+const BoardRolePattern = FacilitatorStackName + "-*"
 
 // BillReaderRoleOutput is the game stack's output naming that role: the
 // teams file's "live:<role ARN>".

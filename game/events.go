@@ -57,6 +57,19 @@ func (c Chaos) DurationOrDefault() Duration {
 	return Duration(5 * time.Minute)
 }
 
+// MaxOutage caps a network disruption: the monkey stops any experiment
+// still running Overrun past it.
+const MaxOutage = 30 * time.Minute
+
+// Time is how long the experiment's actions run: a network disruption's
+// duration; the others act at once.
+func (c Chaos) Time() time.Duration {
+	if c.Experiment == AZOutage {
+		return time.Duration(c.DurationOrDefault())
+	}
+	return 0
+}
+
 func (s Scenario) checkEvents() []string {
 	var problems []string
 	for i, e := range s.Events {
@@ -67,6 +80,8 @@ func (s Scenario) checkEvents() []string {
 			problems = append(problems, fmt.Sprintf("event %d: want either announce or chaos", i+1))
 		case e.Chaos != nil && !slices.Contains(Experiments, e.Chaos.Experiment):
 			problems = append(problems, fmt.Sprintf("event %d: experiment %q, want one of %v", i+1, e.Chaos.Experiment, Experiments))
+		case e.Chaos != nil && (e.Chaos.Duration < 0 || time.Duration(e.Chaos.Duration) > MaxOutage):
+			problems = append(problems, fmt.Sprintf("event %d: duration %s, want at most %s (or none, the default 5m)", i+1, time.Duration(e.Chaos.Duration), MaxOutage))
 		}
 		if i > 0 && e.At < s.Events[i-1].At {
 			problems = append(problems, fmt.Sprintf("event %d: at %s, before the event above it: list events in order", i+1, time.Duration(e.At)))

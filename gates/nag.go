@@ -36,6 +36,9 @@ type Suppression struct {
 	Path      string // the construct path below the stack, e.g. Tasks/TaskDefinition/Resource
 	Rule      string
 	AppliesTo string // for rules with findings per item, e.g. "Resource::*"; empty: all
+	// AppliesToPattern, instead of AppliesTo, matches the items with an
+	// ECMA-262 regex, e.g. /^Resource::arn:x:\d{12}$/ for one per account.
+	AppliesToPattern string
 	Reason    string
 	Chaos     bool // in the chaos stack, not the game stack
 	// Facilitator is in the facilitator's stack, not the game stack.
@@ -70,6 +73,9 @@ func ApplyNag(stack awscdk.Stack, suppressions []Suppression) (applied []Suppres
 		suppression := &cdknag.NagPackSuppression{Id: jsii.String(s.Rule), Reason: jsii.String(s.Reason)}
 		if s.AppliesTo != "" {
 			suppression.AppliesTo = &[]any{s.AppliesTo}
+		}
+		if s.AppliesToPattern != "" {
+			suppression.AppliesTo = &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(s.AppliesToPattern)}}
 		}
 		cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(prefix+s.Path), &[]*cdknag.NagPackSuppression{suppression}, jsii.Bool(false))
 		applied = append(applied, s)

@@ -1,13 +1,18 @@
 package gates
 
+import (
+	"slices"
+	"strings"
+)
+
 // NagSuppressions are the AwsSolutions findings the project accepts, each
 // for a reason specific to the game. They apply wherever their construct
 // exists; the target has no other error.
 var NagSuppressions = append([]Suppression{
 	{Path: "BillReader/Role/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::*",
-		Reason: "The live bill's Describe and List calls and GetMetricStatistics support no resource-level permissions, nor do the FIS template and experiment IDs the board creates at each event; the role allows those calls and nothing else"},
-	{Path: "BillReader/Role/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/UnicornRentals-Chaos-*",
-		Reason: "The chaos stack's FIS role has a generated name under the chaos stack's prefix; passing it is allowed to FIS only (iam:PassedToService)"},
+		Reason: "The live bill's Describe and List calls and GetMetricStatistics support no resource-level permissions; the role allows those calls and nothing else, and changes nothing"},
+	{Path: "BillReader/Role/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/UnicornRentals-Chaos/*",
+		Reason: "A stack's ARN ends in an ID CloudFormation makes at creation; the statement names the chaos stack and allows reading its outputs only"},
 	{Path: "Cdn/Distribution/Resource", Rule: "AwsSolutions-CFR3",
 		Reason: "Access logs need an S3 bucket with ACLs per team account; a 4-hour game reads CloudFront's CloudWatch metrics instead, and the service logs every origin request"},
 	{Path: "Cdn/Distribution/Resource", Rule: "AwsSolutions-CFR4",
@@ -36,8 +41,8 @@ var facilitatorSuppressions = []Suppression{
 		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository, log group and secret"},
 	{Path: "Scoreboard/WorkerTask/ExecutionRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::*", Facilitator: true,
 		Reason: "ecr:GetAuthorizationToken supports no resource-level permission; every other statement of the execution role names its repository, log group and secret"},
-	{Path: "Scoreboard/BoardTask/TaskRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesTo: "Resource::arn:<AWS::Partition>:iam::*:role/*", Facilitator: true,
-		Reason: "The board assumes each team's BillReader role, in accounts and with generated names the stack cannot know; each role trusts only the facilitator's account and allows only contract.BillReaderActions"},
+	{Path: "Scoreboard/BoardTask/TaskRole/DefaultPolicy/Resource", Rule: "AwsSolutions-IAM5", AppliesToPattern: `/^Resource::arn:<AWS::Partition>:iam::\d{12}:role\/\*$/`, Facilitator: true,
+		Reason: "The board assumes the game's roles in the teams' accounts, whose names CloudFormation generates: the statement names each team account and only roles tagged unicorn-rentals:role bill-reader or chaos-starter, and each of those trusts only the board's role with the team's ExternalId"},
 	{Path: "Scoreboard/Token/Resource", Rule: "AwsSolutions-SMG4", Facilitator: true,
 		Reason: "The control token lives for one game day; the board reads it at start, so a rotation mid-game would leave gameday ctl with a token the board does not hold until it restarts"},
 	{Path: "Scoreboard/WorkerToken/Resource", Rule: "AwsSolutions-SMG4", Facilitator: true,
@@ -50,22 +55,33 @@ var facilitatorSuppressions = []Suppression{
 // as narrow as the experiments allow.
 var fisRoleWildcards = []struct{ resource, reason string }{
 	{"*", "FIS resolves targets by tag (tag:GetResources) and the network action reads VPCs, subnets, network ACLs and prefix lists: none of these calls supports resource-level permissions"},
-	{"ec2:<AWS::Region>:<AWS::AccountId>:instance/*", "The fleet's instances are created by the Auto Scaling group with unknown IDs; the statement is limited to instances tagged unicorn-rentals:component=hash-service"},
-	{"ecs:<AWS::Region>:<AWS::AccountId>:task/*", "The service's tasks come and go with unknown IDs; stopping is limited to tasks tagged unicorn-rentals:component=hash-service, reading is what FIS needs to find them"},
-	{"ecs:<AWS::Region>:<AWS::AccountId>:cluster/*", "FIS finds aws:ecs:task targets through their cluster, whose name the chaos stack does not import so that it stays independent of the fix set; describing it reads, changes nothing"},
-	{"ec2:<AWS::Region>:<AWS::AccountId>:network-acl/*", "FIS creates the network ACL of the zone event at run time; creating, filling and deleting it is limited to ACLs tagged managedByFIS=true, as in AWS's managed FIS network policy"},
-	{"ec2:<AWS::Region>:<AWS::AccountId>:subnet/*", "The zone event swaps the network ACL of the game's subnets in one AZ, chosen at run time by tag and zone"},
-	{"ec2:<AWS::Region>:<AWS::AccountId>:vpc/*", "The zone event's network ACL is created in the game's VPC, whose ID the chaos stack does not import so that it stays independent of the fix set"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:instance/*", "Instances come and go with unknown IDs, and the instance resource takes no VPC condition; each experiment fixes its targets at start: the stack's by the kit's tags, the scoreboard's by the ARNs it found in the game's VPC"},
+	{"ecs:<AWS::Region>:<AWS::AccountId>:task/*", "Tasks come and go with unknown IDs, and ecs:StopTask takes no VPC condition; each experiment fixes its targets at start: the stack's by the kit's tags, the scoreboard's by the cluster and service it found in the game's VPC"},
+	{"ecs:<AWS::Region>:<AWS::AccountId>:cluster/*", "FIS finds aws:ecs:task targets through their cluster, which a team may make in the console; describing it reads, changes nothing"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:network-acl/*", "FIS creates the network ACL of the zone event at run time; creating, filling and deleting it is limited to ACLs tagged managedByFIS=true, as in AWS's managed FIS network policy, and swapping one to the game VPC's (ec2:Vpc)"},
+	{"ec2:<AWS::Region>:<AWS::AccountId>:subnet/*", "The zone event swaps the network ACL of the game's subnets in one AZ, chosen at run time; the swap is limited to subnets of the game's VPC (ec2:Vpc)"},
+}
+
+// starterRoleWildcards are the starter role's, likewise.
+var starterRoleWildcards = []struct{ resource, reason string }{
+	{"*", "Finding the targets reads VPCs, subnets, instances, clusters and services: none of these calls supports resource-level permissions; the role changes nothing with them"},
+	{"fis:<AWS::Region>:<AWS::AccountId>:experiment-template/*", "The scoreboard writes a template at each event, with an ID FIS makes; every call on one needs the game's tag on it or in the request"},
+	{"fis:<AWS::Region>:<AWS::AccountId>:experiment/*", "Each experiment's ID is made when it starts; starting, reading and stopping one needs the game's tag on it or in the request"},
+	{"fis:<AWS::Region>:<AWS::AccountId>:action/*", "A template names FIS's own actions, which carry no tag; naming them lets the role do nothing by itself"},
+	{"cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<AWS::StackName>/*", "A stack's ARN ends in an ID CloudFormation makes at creation; the statement names this stack and reads its outputs only"},
 }
 
 func fisRoleSuppressions() []Suppression {
 	var out []Suppression
-	for _, w := range fisRoleWildcards {
-		appliesTo := "Resource::*"
-		if w.resource != "*" {
-			appliesTo = "Resource::arn:<AWS::Partition>:" + w.resource
+	for path, wildcards := range map[string][]struct{ resource, reason string }{"Monkey/FisRole/Resource": fisRoleWildcards, "Monkey/StarterRole/Resource": starterRoleWildcards} {
+		for _, w := range wildcards {
+			appliesTo := "Resource::*"
+			if w.resource != "*" {
+				appliesTo = "Resource::arn:<AWS::Partition>:" + w.resource
+			}
+			out = append(out, Suppression{Path: path, Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: appliesTo, Reason: w.reason})
 		}
-		out = append(out, Suppression{Path: "Monkey/FisRole/Resource", Rule: "AwsSolutions-IAM5", Chaos: true, AppliesTo: appliesTo, Reason: w.reason})
 	}
+	slices.SortFunc(out, func(a, b Suppression) int { return strings.Compare(a.Path+a.AppliesTo, b.Path+b.AppliesTo) })
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/constructs/billreader"
 	"github.com/unicorn-rentals/gameday/constructs/chaos"
 	"github.com/unicorn-rentals/gameday/contract"
 )
@@ -42,6 +43,11 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 		StopAlarmArn: awscdk.Fn_ImportValue(jsii.String(contract.ErrorRateAlarmExport(cfg.StackName))),
 		ServiceTags:  map[string]string{contract.ComponentTag: contract.ComponentValue, contract.GameTag: contract.GameTagValue},
 		SubnetTags:   map[string]string{contract.GameTag: contract.GameTagValue},
+		VpcID:        awscdk.Fn_ImportValue(jsii.String(contract.VpcIDExport(cfg.StackName))),
+	}
+	if cfg.FacilitatorAccount != "" {
+		monkey.StarterTrustedBy = billreader.Facilitator(cfg.FacilitatorAccount, cfg.ExternalID, cfg.BoardRoles(*awscdk.Aws_PARTITION()))
+		monkey.StarterTags = map[string]string{contract.RoleTag: contract.RoleStarter}
 	}
 	if s := cfg.Chaos; s.Enabled {
 		instances, _ := s.FirstRun(0, props.Now)
@@ -53,5 +59,11 @@ func NewChaosStack(scope constructs.Construct, props ChaosStackProps) *ChaosStac
 		Description: jsii.String("The role AWS FIS runs the experiments as: the scoreboard passes it to the experiments it starts"),
 		Value:       c.Monkey.Role.RoleArn(),
 	})
+	if c.Monkey.StarterRole != nil {
+		awscdk.NewCfnOutput(c.Stack, jsii.String(contract.StarterRoleOutput), &awscdk.CfnOutputProps{
+			Description: jsii.String("The role the scoreboard starts the script's experiments with; it finds it here through the game stack's BillReader role"),
+			Value:       c.Monkey.StarterRole.RoleArn(),
+		})
+	}
 	return c
 }

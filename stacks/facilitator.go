@@ -79,7 +79,7 @@ func NewFacilitatorStack(scope constructs.Construct, props FacilitatorStackProps
 	})
 	size := props.Board.Size
 	s.Scoreboard = scoreboard.New(s.Stack, "Scoreboard", scoreboard.Props{
-		Vpc: s.Vpc, Image: image, Teams: props.Board.Teams,
+		Vpc: s.Vpc, Image: image, Teams: props.Board.Teams, TeamAccounts: props.Board.TeamAccounts,
 		Workers: size.Workers, WorkerCPU: size.WorkerCPU, WorkerMemoryMiB: size.WorkerMemoryMiB,
 		BoardCPU: size.BoardCPU, BoardMemoryMiB: size.BoardMemoryMiB,
 	})

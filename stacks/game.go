@@ -186,10 +186,12 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	if cfg.FacilitatorAccount != "" {
 		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{
-			TrustedAccount: cfg.FacilitatorAccount, ExternalID: cfg.ExternalID, Actions: contract.BillReaderActions,
-			ExperimentActions: contract.MonkeyActions,
-			// The chaos stack's roles, by the names CloudFormation gives them.
-			ExperimentRoles: []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"+contract.ChaosStackName(cfg.StackName)+"-*"), nil)},
+			TrustedBy: billreader.Facilitator(cfg.FacilitatorAccount, cfg.ExternalID, cfg.BoardRoles(*awscdk.Aws_PARTITION())),
+			Actions:   contract.BillReaderActions,
+			// The chaos stack's outputs name the starter role.
+			LookupActions: contract.ChaosLookupActions,
+			LookupStacks:  []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"+contract.ChaosStackName(cfg.StackName)+"/*"), nil)},
+			Tags:          map[string]string{contract.RoleTag: contract.RoleBillReader},
 		})
 		awscdk.NewCfnOutput(s.Stack, jsii.String(contract.BillReaderRoleOutput), &awscdk.CfnOutputProps{
 			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN>#<the externalId given> in the teams file"),

@@ -61,6 +61,11 @@ func (s *GameStack) observe() {
 		Value:       s.Monitor.ErrorRate.AlarmArn(),
 		ExportName:  jsii.String(contract.ErrorRateAlarmExport(*s.Stack.StackName())),
 	})
+	awscdk.NewCfnOutput(s.Stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The game's VPC: the chaos stack's zone outage cuts its subnets and no others"),
+		Value:       s.Network.Vpc.VpcId(),
+		ExportName:  jsii.String(contract.VpcIDExport(*s.Stack.StackName())),
+	})
 }
 
 // lbMetrics are the names one kind of load balancer publishes its

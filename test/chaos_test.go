@@ -192,8 +192,9 @@ func TestTheMonkeyDeployedMidGameStartsAtItsNextRun(t *testing.T) {
 	}
 }
 
+// As deployed for the board, with the starter role.
 func TestChaosStackPassesTheGates(t *testing.T) {
-	monkey := synthChaos(t, "all", nil, true)
+	monkey := synthChaos(t, "all", withFacilitator, true)
 	noNagErrors(t, monkey, "the chaos stack", func(s gates.Suppression) bool { return s.Chaos })
 	exceptions, _ := gates.Exceptions()
 	for _, f := range gates.Unexcepted(controlTower(t, monkey), exceptions, false) {

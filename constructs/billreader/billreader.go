@@ -1,11 +1,12 @@
 // Package billreader is the role the game's facilitator assumes in a
-// team's account: to read what the account runs, for the live bill (only
-// the Describe, List and metric calls the bill makes), and to start and
-// follow the script's chaos experiments with AWS FIS as the chaos stack's
-// role, and nothing else.
+// team's account to read what the account runs, for the live bill: only
+// the Describe, List and metric calls the bill makes, and the chaos
+// stack's outputs. It changes nothing; starting experiments is the chaos
+// stack's starter role's.
 package billreader
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -13,26 +14,21 @@ import (
 
 // Props configures the role.
 type Props struct {
-	// TrustedAccount is the facilitator's AWS account ID, whose principals
-	// (with their own IAM permission to do so) may assume the role.
-	// Required.
-	TrustedAccount string
-	// ExternalID is what the trusted account must pass to assume the
-	// role (a condition on sts:ExternalId), unique per team so that
-	// nobody can make the facilitator's tools assume another team's role
-	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
-	// Required.
-	ExternalID string
+	// TrustedBy may assume the role: Facilitator's principal. Required.
+	TrustedBy awsiam.IPrincipal
 	// Actions the role allows, on every resource: Describe and List calls
 	// take no resource-level permissions. Required: the stack passes
 	// contract.BillReaderActions, the calls game/accounts makes.
 	Actions []string
-	// ExperimentActions start and follow the chaos experiments: the
-	// stack passes contract.MonkeyActions. Default none.
-	ExperimentActions []string
-	// ExperimentRoles are the roles FIS may be passed, as ARN patterns.
-	// Required with ExperimentActions.
-	ExperimentRoles []*string
+	// LookupActions are allowed on LookupStacks only: the stack passes
+	// contract.ChaosLookupActions. Default none.
+	LookupActions []string
+	// LookupStacks are the stacks' ARNs (patterns) LookupActions apply
+	// to. Required with LookupActions.
+	LookupStacks []*string
+	// Tags go on the role: the board's own role may assume only roles
+	// carrying contract.RoleTag. Default none.
+	Tags map[string]string
 }
 
 // BillReader is the role.
@@ -45,28 +41,37 @@ type BillReader struct {
 func New(scope constructs.Construct, id string, props Props) *BillReader {
 	b := &BillReader{Construct: constructs.NewConstruct(scope, &id)}
 	b.Role = awsiam.NewRole(b.Construct, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewAccountPrincipal(jsii.String(props.TrustedAccount)).WithConditions(&map[string]any{
-			"StringEquals": map[string]any{"sts:ExternalId": props.ExternalID},
-		}),
+		AssumedBy:   props.TrustedBy,
 		Description: jsii.String("The GameDay facilitator reads what this account runs, to bill it on the scoreboard"),
 	})
+	for k, v := range props.Tags {
+		awscdk.Tags_Of(b.Role).Add(jsii.String(k), jsii.String(v), nil)
+	}
 	b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ReadWhatBills"),
 		Actions:   jsii.Strings(props.Actions...),
 		Resources: jsii.Strings("*"),
 	}))
-	if len(props.ExperimentActions) > 0 {
+	if len(props.LookupActions) > 0 {
 		b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("RunTheScriptsExperiments"),
-			Actions:   jsii.Strings(props.ExperimentActions...),
-			Resources: jsii.Strings("*"),
-		}))
-		b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("AsTheChaosStacksRole"),
-			Actions:    jsii.Strings("iam:PassRole"),
-			Resources:  &props.ExperimentRoles,
-			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "fis.amazonaws.com"}},
+			Sid:       jsii.String("FindTheChaosStarter"),
+			Actions:   jsii.Strings(props.LookupActions...),
+			Resources: &props.LookupStacks,
 		}))
 	}
 	return b
+}
+
+// Facilitator is the principal the team's roles trust: the facilitator's
+// account, only with the team's ExternalId, unique per team, so that
+// nobody can make the facilitator's tools assume another team's role
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html),
+// and only as one of boardRoles (ARN patterns): aws:PrincipalArn is the
+// role's ARN, not its session's, for an assumed role
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+func Facilitator(account, externalID string, boardRoles []string) awsiam.IPrincipal {
+	return awsiam.NewAccountPrincipal(jsii.String(account)).WithConditions(&map[string]any{
+		"StringEquals": map[string]any{"sts:ExternalId": externalID},
+		"ArnLike":      map[string]any{"aws:PrincipalArn": boardRoles},
+	})
 }

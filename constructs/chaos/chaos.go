@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // Construct IDs of the experiment templates, also their Name tags.
@@ -41,6 +43,15 @@ type Props struct {
 	// Schedule starts the instance and the task experiment on the clock;
 	// nil (the default) schedules nothing.
 	Schedule *Schedule
+	// VpcID is the game stack's VPC: the zone outage may cut its subnets'
+	// network and no other's. Required.
+	VpcID *string
+	// StarterTrustedBy may assume the starter role, which finds targets
+	// and starts experiments for the scoreboard. Default nil: no starter
+	// role, the stack's own templates and schedule only.
+	StarterTrustedBy awsiam.IPrincipal
+	// StarterTags go on the starter role. Default none.
+	StarterTags map[string]string
 }
 
 // Schedule is the monkey's wall-clock timetable: the instance and the task
@@ -56,11 +67,13 @@ type Schedule struct {
 	End time.Time
 }
 
-// Chaos holds the experiment templates, keyed by construct ID, their role
-// and the schedules (empty without Props.Schedule).
+// Chaos holds the experiment templates, keyed by construct ID, their role,
+// the starter role (nil without Props.StarterTrustedBy) and the schedules
+// (empty without Props.Schedule).
 type Chaos struct {
 	constructs.Construct
 	Role        awsiam.Role
+	StarterRole awsiam.Role
 	Experiments map[string]awsfis.CfnExperimentTemplate
 	Schedules   []awsscheduler.CfnSchedule
 }
@@ -73,7 +86,7 @@ type (
 // New creates the four experiments and, if asked, their schedule.
 func New(scope constructs.Construct, id string, props Props) *Chaos {
 	c := &Chaos{Construct: constructs.NewConstruct(scope, &id), Experiments: map[string]awsfis.CfnExperimentTemplate{}}
-	c.Role = c.fisRole()
+	c.Role = c.fisRole(props.VpcID)
 	service, subnets := strings(props.ServiceTags), strings(props.SubnetTags)
 	c.experiment(props, TerminateInstance, "Terminate one instance of the hash service fleet",
 		targets{"Instance": {
@@ -107,6 +120,9 @@ func New(scope constructs.Construct, id string, props Props) *Chaos {
 	if props.Schedule != nil {
 		c.schedule(*props.Schedule)
 	}
+	if props.StarterTrustedBy != nil {
+		c.starterRole(props)
+	}
 	return c
 }
 
@@ -129,17 +145,27 @@ func (c *Chaos) experiment(props Props, id, description string, t targets, a act
 	})
 }
 
-// fisRole may do what the four experiments do, and nothing else.
-func (c *Chaos) fisRole() awsiam.Role {
-	arn := func(service, resource string) *string {
-		return awscdk.Fn_Sub(jsii.String(fmt.Sprintf("arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s", service, resource)), nil)
-	}
+// arn is a resource of this account and region.
+func arn(service, resource string) *string {
+	return awscdk.Fn_Sub(jsii.String(fmt.Sprintf("arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s", service, resource)), nil)
+}
+
+// fisRole may do what the four experiments do, and nothing else: the
+// network actions only in the game's VPC.
+func (c *Chaos) fisRole(vpcID *string) awsiam.Role {
 	fisTagged := &map[string]any{"StringEquals": map[string]any{"ec2:ResourceTag/managedByFIS": "true"}}
+	vpc := awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/${Vpc}"), &map[string]*string{"Vpc": vpcID})
+	inTheVpc := &map[string]any{"ArnEquals": map[string]any{"ec2:Vpc": vpc}}
 	statements := []*awsiam.PolicyStatementProps{
-		// Any instance or task: the scoreboard aims its experiments at what
-		// a team runs in its stack's VPC, whatever made it (a console-made
-		// group carries no tag of the kit's); the stack's own templates
-		// still select by tag.
+		// Any instance or task: neither resource takes a VPC condition
+		// key (ec2:Vpc belongs to subnets, network ACLs and interfaces;
+		// ecs:StopTask takes ecs:cluster and tags only: Service
+		// Authorization Reference, Amazon EC2 and Amazon ECS), and a
+		// condition on tags would spare a console-made group, which
+		// carries none of the kit's. The experiments fix their targets at
+		// start instead: the scoreboard's name the instances, or the
+		// cluster and service, it found in the game's VPC; the stack's own
+		// templates select by the kit's tags.
 		{Sid: jsii.String("TerminateTheServiceInstances"), Actions: jsii.Strings("ec2:TerminateInstances"), Resources: &[]*string{arn("ec2", "instance/*")}},
 		{Sid: jsii.String("StopTheServiceTasks"), Actions: jsii.Strings("ecs:StopTask"), Resources: &[]*string{arn("ecs", "task/*")}},
 		// aws:ecs:task targets are resolved through their clusters, as in
@@ -149,11 +175,11 @@ func (c *Chaos) fisRole() awsiam.Role {
 			Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateNetworkAcl", "aws:RequestTag/managedByFIS": "true"}}},
 		{Sid: jsii.String("CreateTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateNetworkAcl"), Resources: &[]*string{arn("ec2", "network-acl/*")},
 			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:RequestTag/managedByFIS": "true"}}},
-		{Sid: jsii.String("CreateItInTheVpc"), Actions: jsii.Strings("ec2:CreateNetworkAcl"), Resources: &[]*string{arn("ec2", "vpc/*")}},
+		{Sid: jsii.String("CreateItInTheVpc"), Actions: jsii.Strings("ec2:CreateNetworkAcl"), Resources: &[]*string{vpc}},
 		{Sid: jsii.String("FillAndDeleteTheFISNetworkAcl"), Actions: jsii.Strings("ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAcl"),
-			Resources: &[]*string{arn("ec2", "network-acl/*"), arn("ec2", "vpc/*")}, Conditions: fisTagged},
-		{Sid: jsii.String("SwapSubnetNetworkAcls"), Actions: jsii.Strings("ec2:ReplaceNetworkAclAssociation"),
-			Resources: &[]*string{arn("ec2", "subnet/*"), arn("ec2", "network-acl/*")}},
+			Resources: &[]*string{arn("ec2", "network-acl/*"), vpc}, Conditions: fisTagged},
+		{Sid: jsii.String("SwapSubnetNetworkAclsInTheVpc"), Actions: jsii.Strings("ec2:ReplaceNetworkAclAssociation"),
+			Resources: &[]*string{arn("ec2", "subnet/*"), arn("ec2", "network-acl/*")}, Conditions: inTheVpc},
 		// Target resolution and the network action's reads; none of these
 		// supports resource-level permissions.
 		{Sid: jsii.String("FindTargets"), Actions: jsii.Strings("tag:GetResources", "ec2:DescribeInstances", "ecs:ListTasks",
@@ -169,6 +195,45 @@ func (c *Chaos) fisRole() awsiam.Role {
 		Description:    jsii.String("AWS FIS runs the Unicorn.Rentals chaos experiments with this role"),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{"Experiments": doc},
 	})
+}
+
+// starterRole finds the targets and starts, follows, stops and tidies the
+// scoreboard's experiments, as the FIS role only, and only experiments and
+// templates that carry the game's tag (contract.GameTag)
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsfaultinjectionservice.html:
+// CreateExperimentTemplate and StartExperiment take aws:RequestTag, the
+// others aws:ResourceTag).
+func (c *Chaos) starterRole(props Props) {
+	key, value := contract.GameTag, contract.GameTagValue
+	requested := &map[string]any{"StringEquals": map[string]any{"aws:RequestTag/" + key: value}}
+	tagged := &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + key: value}}
+	templates, experiments := arn("fis", "experiment-template/*"), arn("fis", "experiment/*")
+	statements := []*awsiam.PolicyStatementProps{
+		{Sid: jsii.String("FindTargets"), Actions: jsii.Strings(contract.MonkeyReadActions...), Resources: jsii.Strings("*")},
+		{Sid: jsii.String("FindTheFISRole"), Actions: jsii.Strings(contract.ChaosLookupActions...), Resources: &[]*string{
+			awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*"), nil)}},
+		{Sid: jsii.String("WriteGameTemplates"), Actions: jsii.Strings("fis:CreateExperimentTemplate", "fis:TagResource"), Resources: &[]*string{templates, experiments}, Conditions: requested},
+		// A template names FIS actions, a resource with no tag.
+		{Sid: jsii.String("UseTheirActions"), Actions: jsii.Strings("fis:CreateExperimentTemplate"), Resources: &[]*string{arn("fis", "action/*")}},
+		{Sid: jsii.String("StartGameTemplates"), Actions: jsii.Strings("fis:StartExperiment"), Resources: &[]*string{templates}, Conditions: tagged},
+		{Sid: jsii.String("AsGameExperiments"), Actions: jsii.Strings("fis:StartExperiment"), Resources: &[]*string{experiments}, Conditions: requested},
+		{Sid: jsii.String("FollowAndStopGameExperiments"), Actions: jsii.Strings("fis:GetExperiment", "fis:StopExperiment"), Resources: &[]*string{experiments}, Conditions: tagged},
+		{Sid: jsii.String("DeleteGameTemplates"), Actions: jsii.Strings("fis:DeleteExperimentTemplate"), Resources: &[]*string{templates}, Conditions: tagged},
+		{Sid: jsii.String("AsTheFISRole"), Actions: jsii.Strings("iam:PassRole"), Resources: &[]*string{c.Role.RoleArn()},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "fis.amazonaws.com"}}},
+	}
+	doc := awsiam.NewPolicyDocument(nil)
+	for _, s := range statements {
+		doc.AddStatements(awsiam.NewPolicyStatement(s))
+	}
+	c.StarterRole = awsiam.NewRole(c.Construct, jsii.String("StarterRole"), &awsiam.RoleProps{
+		AssumedBy:      props.StarterTrustedBy,
+		Description:    jsii.String("The GameDay scoreboard starts the script's chaos experiments with this role"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{"StartExperiments": doc},
+	})
+	for k, v := range props.StarterTags {
+		awscdk.Tags_Of(c.StarterRole).Add(jsii.String(k), jsii.String(v), nil)
+	}
 }
 
 // schedule starts the instance and the task experiment every interval of

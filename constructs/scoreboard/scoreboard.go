@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/alb"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/service/api"
 )
 
@@ -67,6 +68,10 @@ type Props struct {
 	Architecture awsecs.CpuArchitecture
 	// Teams is the teams file's text. Required.
 	Teams string
+	// TeamAccounts are the accounts of the teams billed live: the board
+	// may assume the game's roles there (those tagged contract.RoleTag)
+	// and nowhere else. Default none: the board assumes no role.
+	TeamAccounts []string
 	// TeamsRegion is the region of the teams' stacks, where the board
 	// reads their bills and starts the script's experiments. Default: this
 	// stack's region.
@@ -178,11 +183,23 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 	board.AddMountPoints(&awsecs.MountPoint{SourceVolume: jsii.String("database"), ContainerPath: jsii.String(DataPath), ReadOnly: jsii.Bool(false)})
 	s.FileSystem.Grant(s.BoardTask.TaskRole(), jsii.String("elasticfilesystem:ClientMount"), jsii.String("elasticfilesystem:ClientWrite"))
 	// The live bill and the script's experiments: each team's BillReader
-	// role, whose trust names this account (contract.BillReaderActions).
-	s.BoardTask.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("sts:AssumeRole"),
-		Resources: jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":iam::*:role/*"),
-	}))
+	// and chaos starter roles, found by their tag
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_attribute-based-access-control.html
+	// conditions sts:AssumeRole on iam:ResourceTag), in the teams'
+	// accounts only; each role's own trust names this account, the
+	// board's role and the team's ExternalId.
+	if len(props.TeamAccounts) > 0 {
+		var roles []*string
+		for _, account := range props.TeamAccounts {
+			roles = append(roles, jsii.String("arn:"+*awscdk.Aws_PARTITION()+":iam::"+account+":role/*"))
+		}
+		s.BoardTask.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("AssumeTheTeamsGameRoles"),
+			Actions:    jsii.Strings("sts:AssumeRole"),
+			Resources:  &roles,
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:ResourceTag/" + contract.RoleTag: []string{contract.RoleBillReader, contract.RoleStarter}}},
+		}))
+	}
 	s.Board = s.service("Board", s.BoardTask, 1, public, 0, 100)
 	s.FileSystem.Connections().AllowDefaultPortFrom(s.Board, jsii.String("The board's database"))
 	s.Board.AttachToApplicationTargetGroup(s.Alb.TaskTargetGroup)

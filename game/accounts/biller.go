@@ -17,6 +17,7 @@ type Pool struct {
 
 	mu      sync.Mutex
 	clients map[string]*Clients
+	connect func(access string) (*Clients, error) // nil: assume the role (tests record the accesses)
 }
 
 // Connect returns the clients of the account reached through role: a
@@ -29,7 +30,13 @@ func (p *Pool) Connect(ctx context.Context, role string) (*Clients, error) {
 		return c, nil
 	}
 	arn, externalID := teamsfile.SplitAccess(role)
-	c, err := Connect(ctx, Account{RoleARN: arn, ExternalID: externalID, Region: p.Region, Profile: p.Profile, Endpoint: p.Endpoint})
+	connect := p.connect
+	if connect == nil {
+		connect = func(string) (*Clients, error) {
+			return Connect(ctx, Account{RoleARN: arn, ExternalID: externalID, Region: p.Region, Profile: p.Profile, Endpoint: p.Endpoint})
+		}
+	}
+	c, err := connect(role)
 	if err != nil {
 		return nil, err
 	}

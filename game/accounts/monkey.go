@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // Targets are what an experiment hits, found in the stack's VPC at the
@@ -150,30 +152,88 @@ func (c *Clients) services(ctx context.Context, inVPC map[string]string) ([]Serv
 
 // Monkey starts the script's chaos experiments in teams' accounts with
 // AWS FIS (board.Monkey): for each event it finds the targets, writes an
-// experiment template for them, starts it, and deletes the template once
-// the experiment has ended.
+// experiment template for them, starts it, stops it if it outlives its
+// time, and deletes the template once the experiment has ended. It reads
+// the chaos stack's outputs through the team's bill role and does the rest
+// as the chaos stack's starter role, with the same ExternalId.
 type Monkey struct {
 	*Pool
 	// StackName of the teams' game stacks when the teams file gives none.
 	// Default UnicornRentals.
 	StackName string
+	// Now is the clock the experiments' time caps are kept by. Default
+	// time.Now.
+	Now func() time.Time
 
-	mu        sync.Mutex
-	templates map[string]string // experiment ID -> its template, to delete
+	mu          sync.Mutex
+	experiments map[string]started // by experiment ID
+	starters    map[string]chaosRoles
+}
+
+// started is an experiment the monkey started: its template, to delete,
+// and when it must have ended.
+type started struct {
+	template string
+	deadline time.Time
+}
+
+// chaosRoles are a chaos stack's outputs: the role the board starts
+// experiments as (its access, with the team's ExternalId), and the one
+// FIS runs them as.
+type chaosRoles struct{ starter, fis string }
+
+// Overrun is how long an experiment may run past its actions' time before
+// the monkey stops it: FIS's own start-up and the last action's clean-up.
+const Overrun = 2 * time.Minute
+
+func (m *Monkey) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Monkey) stack(stack string) string {
+	return cmp.Or(stack, m.StackName, contract.DefaultStackName)
+}
+
+// starter connects to the chaos stack's starter role of the team reached
+// through access, found once through the bill's role.
+func (m *Monkey) starter(ctx context.Context, access, stack string) (*Clients, chaosRoles, error) {
+	key := access + " " + stack
+	m.mu.Lock()
+	roles, ok := m.starters[key]
+	m.mu.Unlock()
+	if !ok {
+		bill, err := m.Connect(ctx, access)
+		if err != nil {
+			return nil, roles, err
+		}
+		if roles, err = bill.chaosRoles(ctx, stack); err != nil {
+			return nil, roles, err
+		}
+		_, externalID := teamsfile.SplitAccess(access)
+		if externalID != "" {
+			roles.starter += "#" + externalID
+		}
+		m.mu.Lock()
+		if m.starters == nil {
+			m.starters = map[string]chaosRoles{}
+		}
+		m.starters[key] = roles
+		m.mu.Unlock()
+	}
+	cl, err := m.Connect(ctx, roles.starter)
+	return cl, roles, err
 }
 
 // Start starts experiment c in the account reached through role, in the
 // VPC of stack (empty: StackName).
 func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (string, error) {
-	cl, err := m.Connect(ctx, role)
+	stack = m.stack(stack)
+	cl, roles, err := m.starter(ctx, role, stack)
 	if err != nil {
 		return "", err
-	}
-	if stack == "" {
-		stack = m.StackName
-	}
-	if stack == "" {
-		stack = contract.DefaultStackName
 	}
 	targets, err := cl.FindTargets(ctx, stack, c.Experiment)
 	if err != nil {
@@ -182,16 +242,12 @@ func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (s
 	if len(targets.ARNs) == 0 && len(targets.Services) == 0 {
 		return "", fmt.Errorf("nothing to hit: no %s in the VPC of stack %s", strings.TrimPrefix(targets.ResourceType, "aws:"), stack)
 	}
-	roleARN, err := cl.experimentRole(ctx, stack)
-	if err != nil {
-		return "", err
-	}
-	tpl := experimentTemplate(targets, c, roleARN)
+	tpl := experimentTemplate(targets, c, roles.fis)
 	created, err := cl.FIS.CreateExperimentTemplate(ctx, tpl)
 	if err != nil {
 		return "", &CallError{"fis:CreateExperimentTemplate", err}
 	}
-	started, err := cl.FIS.StartExperiment(ctx, &fis.StartExperimentInput{
+	out, err := cl.FIS.StartExperiment(ctx, &fis.StartExperimentInput{
 		ExperimentTemplateId: created.ExperimentTemplate.Id,
 		ClientToken:          aws.String(fmt.Sprintf("%s-%d", aws.ToString(created.ExperimentTemplate.Id), time.Now().UnixNano())),
 		Tags:                 map[string]string{contract.GameTag: contract.GameTagValue},
@@ -200,19 +256,23 @@ func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (s
 		_, _ = cl.FIS.DeleteExperimentTemplate(ctx, &fis.DeleteExperimentTemplateInput{Id: created.ExperimentTemplate.Id})
 		return "", &CallError{"fis:StartExperiment", err}
 	}
-	id := aws.ToString(started.Experiment.Id)
+	id := aws.ToString(out.Experiment.Id)
 	m.mu.Lock()
-	if m.templates == nil {
-		m.templates = map[string]string{}
+	if m.experiments == nil {
+		m.experiments = map[string]started{}
 	}
-	m.templates[id] = aws.ToString(created.ExperimentTemplate.Id)
+	// Every action ends by itself: terminating and stopping at once, the
+	// network cut after its duration. The cap is the board's stop
+	// condition beside them.
+	m.experiments[id] = started{template: aws.ToString(created.ExperimentTemplate.Id), deadline: m.now().Add(c.Time() + Overrun)}
 	m.mu.Unlock()
 	return id, nil
 }
 
-// State reads an experiment; once it has ended, its template is deleted.
-func (m *Monkey) State(ctx context.Context, role, id string) (string, bool, error) {
-	cl, err := m.Connect(ctx, role)
+// State reads an experiment; one past its time is stopped, and once it has
+// ended its template is deleted.
+func (m *Monkey) State(ctx context.Context, role, stack, id string) (string, bool, error) {
+	cl, _, err := m.starter(ctx, role, m.stack(stack))
 	if err != nil {
 		return "", false, err
 	}
@@ -225,12 +285,15 @@ func (m *Monkey) State(ctx context.Context, role, id string) (string, bool, erro
 	if out.Experiment != nil && out.Experiment.State != nil {
 		state, reason = out.Experiment.State.Status, aws.ToString(out.Experiment.State.Reason)
 	}
+	m.mu.Lock()
+	e := m.experiments[id]
+	m.mu.Unlock()
 	switch state {
 	case fistypes.ExperimentStatusCompleted, fistypes.ExperimentStatusStopped, fistypes.ExperimentStatusFailed, fistypes.ExperimentStatusCancelled:
 		m.mu.Lock()
-		tpl := m.templates[id]
-		delete(m.templates, id)
+		delete(m.experiments, id)
 		m.mu.Unlock()
+		tpl := e.template
 		if tpl != "" {
 			if _, err := cl.FIS.DeleteExperimentTemplate(ctx, &fis.DeleteExperimentTemplateInput{Id: aws.String(tpl)}); err != nil {
 				return string(state), true, &CallError{"fis:DeleteExperimentTemplate", err}
@@ -240,6 +303,12 @@ func (m *Monkey) State(ctx context.Context, role, id string) (string, bool, erro
 			return string(state) + ": " + reason, true, nil
 		}
 		return string(state), true, nil
+	}
+	if !e.deadline.IsZero() && m.now().After(e.deadline) && state != fistypes.ExperimentStatusStopping {
+		if _, err := cl.FIS.StopExperiment(ctx, &fis.StopExperimentInput{Id: aws.String(id)}); err != nil {
+			return string(state), false, &CallError{"fis:StopExperiment", err}
+		}
+		return "stopping: past its time", false, nil
 	}
 	return string(state), false, nil
 }
@@ -281,20 +350,29 @@ func isoDuration(d time.Duration) string {
 	return fmt.Sprintf("PT%dM", max(m, 1))
 }
 
-// experimentRole is the role FIS runs experiments as: the chaos stack's,
-// from its output.
-func (c *Clients) experimentRole(ctx context.Context, stack string) (string, error) {
+// chaosRoles reads the chaos stack's roles from its outputs.
+func (c *Clients) chaosRoles(ctx context.Context, stack string) (chaosRoles, error) {
 	name := contract.ChaosStackName(stack)
 	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if err != nil {
-		return "", &CallError{"cloudformation:DescribeStacks", err}
+		return chaosRoles{}, &CallError{"cloudformation:DescribeStacks", err}
 	}
+	var roles chaosRoles
 	for _, s := range out.Stacks {
 		for _, o := range s.Outputs {
-			if aws.ToString(o.OutputKey) == contract.ExperimentRoleOutput {
-				return aws.ToString(o.OutputValue), nil
+			switch aws.ToString(o.OutputKey) {
+			case contract.ExperimentRoleOutput:
+				roles.fis = aws.ToString(o.OutputValue)
+			case contract.StarterRoleOutput:
+				roles.starter = aws.ToString(o.OutputValue)
 			}
 		}
 	}
-	return "", fmt.Errorf("stack %s has no %s output: deploy the chaos stack (make deploy-chaos) for the board to start experiments", name, contract.ExperimentRoleOutput)
+	switch {
+	case roles.fis == "":
+		return roles, fmt.Errorf("stack %s has no %s output: deploy the chaos stack (make deploy-chaos) for the board to start experiments", name, contract.ExperimentRoleOutput)
+	case roles.starter == "":
+		return roles, fmt.Errorf("stack %s has no %s output: deploy the chaos stack with the facilitator's account and the team's ExternalId (make deploy-chaos FACILITATOR=... EXTERNAL_ID=...) for the board to start experiments", name, contract.StarterRoleOutput)
+	}
+	return roles, nil
 }

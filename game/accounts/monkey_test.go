@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -81,10 +82,10 @@ func TestTheMonkeyFindsItsTargetsInTheStacksVPC(t *testing.T) {
 	a.stackVPC(t, "Team07", 102) // another team's stack in the same account
 	a.calls.start()
 	defer func() {
-		// Every call is one the role the stack gives the board allows.
+		// Every call is one the starter role allows.
 		for call := range a.calls.calls {
-			if !slices.Contains(contract.MonkeyActions, call) && !slices.Contains(contract.BillReaderActions, call) {
-				t.Errorf("the monkey calls %s, which the role does not allow", call)
+			if !slices.Contains(contract.MonkeyReadActions, call) {
+				t.Errorf("finding targets calls %s, which the starter role does not allow", call)
 			}
 		}
 		if len(a.calls.calls) < 5 {
@@ -126,6 +127,8 @@ type fisStandIn struct {
 	template map[string]any
 	started  []string
 	deleted  []string
+	running  bool // GetExperiment answers running until stopped
+	stopped  []string
 }
 
 func (f *fisStandIn) serve(w http.ResponseWriter, r *http.Request) {
@@ -142,8 +145,14 @@ func (f *fisStandIn) serve(w http.ResponseWriter, r *http.Request) {
 		json.Unmarshal(body, &in)
 		f.started = append(f.started, in["experimentTemplateId"].(string))
 		w.Write([]byte(`{"experiment": {"id": "EXP1a2b3c4d5e6f7", "state": {"status": "initiating"}}}`))
+	case r.Method == http.MethodGet && r.URL.Path == "/experiments/EXP1a2b3c4d5e6f7" && f.running:
+		w.Write([]byte(`{"experiment": {"id": "EXP1a2b3c4d5e6f7", "state": {"status": "running"}}}`))
 	case r.Method == http.MethodGet && r.URL.Path == "/experiments/EXP1a2b3c4d5e6f7":
 		w.Write([]byte(`{"experiment": {"id": "EXP1a2b3c4d5e6f7", "state": {"status": "completed", "reason": "Experiment completed."}}}`))
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/experiments/"):
+		// StopExperiment: DELETE /experiments/{id}
+		f.stopped = append(f.stopped, strings.TrimPrefix(r.URL.Path, "/experiments/"))
+		w.Write([]byte(`{"experiment": {"id": "EXP1a2b3c4d5e6f7", "state": {"status": "stopping"}}}`))
 	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/experimentTemplates/"):
 		f.deleted = append(f.deleted, strings.TrimPrefix(r.URL.Path, "/experimentTemplates/"))
 		w.Write([]byte(`{"experimentTemplate": {"id": "EXT1a2b3c4d5e6f7"}}`))
@@ -153,15 +162,19 @@ func (f *fisStandIn) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// The board's monkey writes a template for the targets it found, starts
-// it as the chaos stack's role, follows it and deletes the template.
+// The board's monkey finds the chaos stack's roles through the bill's,
+// writes a template for the targets it found as the starter role, starts
+// it as the chaos stack's FIS role, follows it, stops it once past its
+// time, and deletes the template.
 func TestTheMonkeyStartsFollowsAndTidiesAnExperiment(t *testing.T) {
 	a := newAccount(t)
 	ctx := context.Background()
 	_, mine, _ := a.stackVPC(t, "UnicornRentals", 101)
 	const fisRole = "arn:aws:iam::123456789012:role/UnicornRentals-Chaos-MonkeyFisRoleAB12-CD34"
+	const starterRole = "arn:aws:iam::123456789012:role/UnicornRentals-Chaos-MonkeyStarterRoleAB12-CD34"
+	const bill = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader#team-07-0123456789abcdef"
 	if _, err := a.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("UnicornRentals-Chaos"),
-		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"ExperimentRoleArn": {"Value": "` + fisRole + `"}}}`)}); err != nil {
+		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"ExperimentRoleArn": {"Value": "` + fisRole + `"}, "StarterRoleArn": {"Value": "` + starterRole + `"}}}`)}); err != nil {
 		t.Fatal(err)
 	}
 	stand := &fisStandIn{}
@@ -173,20 +186,27 @@ func TestTheMonkeyStartsFollowsAndTidiesAnExperiment(t *testing.T) {
 	}
 	cfg.BaseEndpoint = aws.String(srv.URL)
 	a.FIS = fis.NewFromConfig(cfg)
-	m := &Monkey{Pool: &Pool{clients: map[string]*Clients{"team-role": a.Clients}}}
+	// Each access the monkey connects with is recorded: the bill's role
+	// first, then the starter role with the team's ExternalId.
+	var connected []string
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	m := &Monkey{Pool: &Pool{clients: map[string]*Clients{}, connect: func(access string) (*Clients, error) {
+		connected = append(connected, access)
+		return a.Clients, nil
+	}}, Now: func() time.Time { return now }}
 	a.calls.start()
 	defer func() {
 		if !a.calls.calls["cloudformation:DescribeStacks"] {
-			t.Errorf("recorded %v: the chaos stack's role is read from its output", a.calls.calls)
+			t.Errorf("recorded %v: the chaos stack's roles are read from its output", a.calls.calls)
 		}
 		for call := range a.calls.calls {
-			if !slices.Contains(contract.MonkeyActions, call) && !slices.Contains(contract.BillReaderActions, call) {
-				t.Errorf("the monkey calls %s, which the role does not allow", call)
+			if !slices.Contains(contract.MonkeyReadActions, call) && !slices.Contains(contract.MonkeyFISActions, call) && !slices.Contains(contract.ChaosLookupActions, call) {
+				t.Errorf("the monkey calls %s, which neither role allows", call)
 			}
 		}
 	}()
 
-	id, err := m.Start(ctx, "team-role", "", game.Chaos{Experiment: game.TerminateInstance})
+	id, err := m.Start(ctx, bill, "", game.Chaos{Experiment: game.TerminateInstance})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +221,24 @@ func TestTheMonkeyStartsFollowsAndTidiesAnExperiment(t *testing.T) {
 			t.Errorf("template %s lacks %s", tpl, want)
 		}
 	}
-	state, done, err := m.State(ctx, "team-role", id)
+	if want := []string{bill, starterRole + "#team-07-0123456789abcdef"}; !slices.Equal(connected, want) {
+		t.Errorf("connected as %v, want %v: the bill's role to read the outputs, the starter with the team's ExternalId", connected, want)
+	}
+	if tags := stand.template["tags"].(map[string]any); tags[contract.GameTag] != contract.GameTagValue {
+		t.Errorf("template tags %v: the starter role may start only templates with the game's tag", tags)
+	}
+
+	// Running within its time: left alone; past it: stopped.
+	stand.running = true
+	if state, done, err := m.State(ctx, bill, "", id); err != nil || done || state != "running" || len(stand.stopped) != 0 {
+		t.Errorf("in its time: state %q, done %v, err %v, stopped %v", state, done, err, stand.stopped)
+	}
+	now = now.Add(Overrun + time.Second)
+	if state, done, err := m.State(ctx, bill, "", id); err != nil || done || !strings.Contains(state, "past its time") || !slices.Equal(stand.stopped, []string{id}) {
+		t.Errorf("past its time: state %q, done %v, err %v, stopped %v", state, done, err, stand.stopped)
+	}
+	stand.running = false
+	state, done, err := m.State(ctx, bill, "", id)
 	if err != nil || !done || state != "completed: Experiment completed." {
 		t.Errorf("state %q, done %v, err %v", state, done, err)
 	}

@@ -604,7 +604,7 @@ func (m *fakeMonkey) Start(_ context.Context, role, stack string, c game.Chaos) 
 	return fmt.Sprintf("EXP%d", len(m.started)), nil
 }
 
-func (m *fakeMonkey) State(context.Context, string, string) (string, bool, error) {
+func (m *fakeMonkey) State(context.Context, string, string, string) (string, bool, error) {
 	return "completed", true, nil
 }
 

@@ -17,7 +17,7 @@ type Monkey interface {
 	Start(ctx context.Context, role, stack string, c game.Chaos) (id string, err error)
 	// State is the experiment's state (running, completed, failed...) and,
 	// once it is over, done.
-	State(ctx context.Context, role, id string) (state string, done bool, err error)
+	State(ctx context.Context, role, stack, id string) (state string, done bool, err error)
 }
 
 // scriptKind marks the board events that are the scenario's script: how
@@ -56,13 +56,13 @@ func (b *Board) unleash(ctx context.Context, c game.Chaos) {
 			}
 			x.t.setChaos(c.Experiment + " " + id)
 			b.note(x.t.name, "chaos", fmt.Sprintf("%s: %s started, experiment %s", x.t.name, c.Experiment, id))
-			b.follow(ctx, x.t, x.role, id, c.Experiment)
+			b.follow(ctx, x.t, x.role, x.stack, id, c.Experiment)
 		}()
 	}
 }
 
 // follow polls an experiment until it ends, and posts its end.
-func (b *Board) follow(ctx context.Context, t *team, role, id, name string) {
+func (b *Board) follow(ctx context.Context, t *team, role, stack, id, name string) {
 	defer t.setChaos("")
 	for {
 		select {
@@ -70,7 +70,7 @@ func (b *Board) follow(ctx context.Context, t *team, role, id, name string) {
 			return
 		case <-time.After(b.chaosPoll):
 		}
-		state, done, err := b.monkey.State(ctx, role, id)
+		state, done, err := b.monkey.State(ctx, role, stack, id)
 		if err != nil {
 			b.log.Warn("cannot read an experiment", "team", t.name, "id", id, "err", err)
 			continue
