@@ -39,8 +39,8 @@ type Suppression struct {
 	// AppliesToPattern, instead of AppliesTo, matches the items with an
 	// ECMA-262 regex, e.g. /^Resource::arn:x:\d{12}$/ for one per account.
 	AppliesToPattern string
-	Reason    string
-	Chaos     bool // in the chaos stack, not the game stack
+	Reason           string
+	Chaos            bool // in the chaos stack, not the game stack
 	// Facilitator is in the facilitator's stack, not the game stack.
 	Facilitator bool
 }

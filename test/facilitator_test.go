@@ -173,7 +173,7 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 	}
 	cf := tpl.one(t, "AWS::CloudFront::Distribution")
 	behavior := cf.prop("DistributionConfig", "DefaultCacheBehavior")
-	if !strings.Contains(text(behavior), `"ViewerProtocolPolicy":"redirect-to-https"`) || !strings.Contains(text(behavior), `"POST"`) {
+	if !strings.Contains(text(behavior), `"ViewerProtocolPolicy":"https-only"`) || !strings.Contains(text(behavior), `"POST"`) {
 		t.Errorf("the page's behavior %s: want HTTPS and POST (gameday ctl)", text(behavior))
 	}
 	if lb := tpl.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer"); lb.prop("Scheme") != "internal" {

@@ -228,10 +228,13 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 			// the AllViewer policies forward the Authorization header the
 			// control calls carry
 			// (https://repost.aws/knowledge-center/cloudfront-authorization-header).
-			CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
-			OriginRequestPolicy:  awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
-			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
+			CachePolicy:         awscloudfront.CachePolicy_CACHING_DISABLED(),
+			OriginRequestPolicy: awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+			AllowedMethods:      awscloudfront.AllowedMethods_ALLOW_ALL(),
+			// HTTPS only: a redirect would answer a first request sent in
+			// clear, and the page signs its calls with WebCrypto, which
+			// runs only in a secure context.
+			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
 		},
 		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
 		PriceClass:  awscloudfront.PriceClass_PRICE_CLASS_100,

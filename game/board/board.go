@@ -31,6 +31,8 @@ type NewGame struct {
 // Board is a game for many teams.
 type Board struct {
 	store     *Store
+	verifier  verifier
+	made      madeTokens
 	prices    game.Prices
 	live      LiveBill
 	liveEvery time.Duration
@@ -147,8 +149,9 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	if b.chaosPoll <= 0 {
 		b.chaosPoll = 15 * time.Second
 	}
+	var made madeTokens
 	if meta == nil {
-		if meta, err = create(g); err != nil {
+		if meta, made, err = create(g); err != nil {
 			return nil, err
 		}
 		if err := store.Write(meta, nil, nil); err != nil {
@@ -165,14 +168,31 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		}
 	}
 	b.meta = *meta
-	if opts.Token != "" {
-		b.meta.Token = opts.Token
+	b.verifier = verifier{now: time.Now}
+	b.made = made
+	// A token given wins over the stored key; one stored in clear by an
+	// older board becomes its key and is dropped from the database now.
+	before := string(b.meta.ControlKey) + string(b.meta.WorkerKey) + b.meta.StoredToken + b.meta.StoredWorkerToken
+	for _, k := range []struct {
+		key           *[]byte
+		given, stored string
+		made          *string
+	}{{&b.meta.ControlKey, opts.Token, b.meta.StoredToken, &b.made.control}, {&b.meta.WorkerKey, opts.WorkerToken, b.meta.StoredWorkerToken, &b.made.worker}} {
+		switch {
+		case k.given != "":
+			*k.key, *k.made = PublicKey(k.given), ""
+		case len(*k.key) == 0 && k.stored != "":
+			*k.key = PublicKey(k.stored)
+		case len(*k.key) == 0: // a game stored before workers had their own
+			if *k.made, err = newToken(); err != nil {
+				return nil, err
+			}
+			*k.key = PublicKey(*k.made)
+		}
 	}
-	if opts.WorkerToken != "" {
-		b.meta.WorkerToken = opts.WorkerToken
-	}
-	if b.meta.WorkerToken == "" { // a game stored before workers had their own
-		if b.meta.WorkerToken, err = newToken(); err != nil {
+	b.meta.StoredToken, b.meta.StoredWorkerToken = "", ""
+	if string(b.meta.ControlKey)+string(b.meta.WorkerKey) != before {
+		if err := store.Write(&b.meta, nil, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -220,16 +240,20 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	return b, nil
 }
 
-func create(g NewGame) (*Meta, error) {
+// madeTokens are the tokens a new game made, shown once at start: the
+// board keeps only their public keys.
+type madeTokens struct{ control, worker string }
+
+func create(g NewGame) (*Meta, madeTokens, error) {
 	if len(g.Teams) == 0 {
-		return nil, errors.New("no game stored yet: give a teams file with --teams")
+		return nil, madeTokens{}, errors.New("no game stored yet: give a teams file with --teams")
 	}
 	if err := g.Setup.Validate(); err != nil {
-		return nil, err
+		return nil, madeTokens{}, err
 	}
 	for _, t := range g.Teams {
 		if t.Cost == "" && g.DefaultCost == "" {
-			return nil, fmt.Errorf("team %s has no cost and there is no default: give one on its line, or --cost-per-hour or --template for all", t.Name)
+			return nil, madeTokens{}, fmt.Errorf("team %s has no cost and there is no default: give one on its line, or --cost-per-hour or --template for all", t.Name)
 		}
 	}
 	templates := map[string][]byte{}
@@ -247,30 +271,30 @@ func create(g NewGame) (*Meta, error) {
 	for i := range teams {
 		var err error
 		if teams[i].Cost, err = store(teams[i].Cost); err != nil {
-			return nil, fmt.Errorf("team %s: %w", teams[i].Name, err)
+			return nil, madeTokens{}, fmt.Errorf("team %s: %w", teams[i].Name, err)
 		}
 	}
 	defaultCost, err := store(g.DefaultCost)
 	if err != nil {
-		return nil, fmt.Errorf("default %w", err)
+		return nil, madeTokens{}, fmt.Errorf("default %w", err)
 	}
 	token, err := newToken()
 	if err != nil {
-		return nil, err
+		return nil, madeTokens{}, err
 	}
 	workerToken, err := newToken()
 	if err != nil {
-		return nil, err
+		return nil, madeTokens{}, err
 	}
 	state := Running
 	if g.Paused {
 		state = Paused
 	}
 	return &Meta{
-		Setup: g.Setup,
-		Token: token, WorkerToken: workerToken, Created: time.Now().UTC(), State: state,
+		Setup:      g.Setup,
+		ControlKey: PublicKey(token), WorkerKey: PublicKey(workerToken), Created: time.Now().UTC(), State: state,
 		Teams: teams, DefaultCost: defaultCost, Templates: templates,
-	}, nil
+	}, madeTokens{token, workerToken}, nil
 }
 
 func (b *Board) addTeam(t Team) error {
@@ -333,11 +357,13 @@ func sorted(ts []Team) []string {
 
 func names(ts []Team) string { return fmt.Sprint(sorted(ts)) }
 
-// Token authorizes changes of state.
-func (b *Board) Token() string { return b.meta.Token }
+// Token is the control token this board made for a new game, to show
+// once; empty when it was given, or made when the game began (the board
+// keeps only its public key).
+func (b *Board) Token() string { return b.made.control }
 
-// WorkerToken authorizes a worker's lease and reports, and nothing else.
-func (b *Board) WorkerToken() string { return b.meta.WorkerToken }
+// WorkerToken is the workers' token, likewise.
+func (b *Board) WorkerToken() string { return b.made.worker }
 
 // newToken is 16 random bytes in hex.
 func newToken() (string, error) {

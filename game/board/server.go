@@ -1,14 +1,12 @@
 package board
 
 import (
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -60,16 +58,6 @@ func secure(h http.Handler) http.Handler {
 	})
 }
 
-// bearerToken is the token of an Authorization header; the scheme is
-// case-insensitive (RFC 7235, section 2.1).
-func bearerToken(header string) (string, bool) {
-	scheme, token, ok := strings.Cut(header, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
-}
-
 // changes are the requests that change the game: each needs the token.
 func (b *Board) changes() map[string]func(*http.Request) error {
 	return map[string]func(*http.Request) error{
@@ -96,21 +84,25 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 	}
 }
 
-// bears says whether the request bears want as its bearer token, and
-// answers 401 with why when it does not.
-func bears(w http.ResponseWriter, r *http.Request, want, why string) bool {
-	token, ok := bearerToken(r.Header.Get("Authorization"))
-	if !ok || want == "" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gameday"`)
-		writeJSON(w, http.StatusUnauthorized, apiError{why})
-		return false
+// signedBy says whether the request is signed with the token whose public
+// key is key, and answers 401 with why when it is not.
+func (b *Board) signedBy(w http.ResponseWriter, r *http.Request, key []byte, whose string) bool {
+	err := b.verifier.check(r, key)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, errBusy):
+		writeJSON(w, http.StatusServiceUnavailable, apiError{err.Error()})
+	default:
+		w.Header().Set("WWW-Authenticate", SignatureScheme+` realm="gameday"`)
+		writeJSON(w, http.StatusUnauthorized, apiError{fmt.Sprintf("%s: %v", whose, err)})
 	}
-	return true
+	return false
 }
 
-// tokenOK says whether the request bears the game's control token.
+// tokenOK says whether the request is signed with the control token.
 func (b *Board) tokenOK(w http.ResponseWriter, r *http.Request) bool {
-	return bears(w, r, b.meta.Token, "this needs the control token: send the token gameday board printed at start-up as Authorization: Bearer TOKEN")
+	return b.signedBy(w, r, b.meta.ControlKey, "this needs the control token (GAMEDAY_TOKEN, the one gameday board printed or the facilitator stack's TokenSecretArn secret)")
 }
 
 // authorizedRead answers what read returns to the control token alone.
@@ -126,7 +118,7 @@ func (b *Board) authorizedRead(read func() any) http.Handler {
 // token does not do, and the workers' does nothing else.
 func (b *Board) workerCall(call func(*http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !bears(w, r, b.meta.WorkerToken, "a worker's call needs the worker token: set GAMEDAY_WORKER_TOKEN to the one gameday board printed") {
+		if !b.signedBy(w, r, b.meta.WorkerKey, "a worker's call needs the worker token (GAMEDAY_WORKER_TOKEN, the one gameday board printed or the WorkerTokenSecretArn secret)") {
 			return
 		}
 		v, err := call(r)

@@ -2,12 +2,15 @@ package board
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,11 +30,16 @@ func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 		"POST /api/teams/{name}": `{"endpoint": "http://127.0.0.1:9/"}`,
 		"POST /api/events":       `{"kind": "chaos", "team": "a", "text": "FIS: stop one task"}`,
 	}
-	post := func(pattern, token string) *http.Response {
+	post := func(pattern, auth string) *http.Response {
 		path := strings.Replace(strings.TrimPrefix(pattern, "POST "), "{name}", "a", 1)
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(bodies[pattern]))
-		if token != "" {
-			req.Header.Set("Authorization", token)
+		switch {
+		case auth == "signed":
+			sign(t, req, b.Token())
+		case strings.HasPrefix(auth, "signed by "):
+			sign(t, req, strings.TrimPrefix(auth, "signed by "))
+		case auth != "":
+			req.Header.Set("Authorization", auth)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -52,7 +60,7 @@ func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 		}
 		events, endpoint := len(b.Events()), b.Teams()[0].Endpoint
 		_, before := b.clock.Now()
-		for _, bad := range []string{"", "Bearer ", "Bearer " + strings.Repeat("0", 32), b.Token(), "Basic " + b.Token(), "Bearer " + b.Token() + "x"} {
+		for _, bad := range []string{"", "Bearer ", "Bearer " + b.Token(), b.Token(), "Basic " + b.Token(), "signed by " + b.WorkerToken(), "signed by " + strings.Repeat("0", 32), "GameDay-Ed25519 t=1,n=00,s=00"} {
 			if resp := post(p, bad); resp.StatusCode != http.StatusUnauthorized {
 				t.Errorf("%s with Authorization %q: %s, want 401", p, bad, resp.Status)
 			}
@@ -60,14 +68,14 @@ func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 		if _, state := b.clock.Now(); state != before || b.Teams()[0].Endpoint != endpoint || len(b.Events()) != events {
 			t.Fatalf("%s without the token changed the game: %s, %s, %d events", p, state, b.Teams()[0].Endpoint, len(b.Events()))
 		}
-		if resp := post(p, "Bearer "+b.Token()); resp.StatusCode != http.StatusOK {
+		if resp := post(p, "signed"); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s with the token: %s, want 200", p, resp.Status)
 		}
 	}
 	if _, state := b.clock.Now(); state != Ended || b.Teams()[0].Endpoint != "http://127.0.0.1:9/" {
 		t.Errorf("with the token: state %s, endpoint %s; want ended and moved", state, b.Teams()[0].Endpoint)
 	}
-	if resp := post("POST /api/resume", "Bearer "+b.Token()); resp.StatusCode != http.StatusConflict {
+	if resp := post("POST /api/resume", "signed"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("resuming an ended game: %s, want 409", resp.Status)
 	}
 
@@ -169,20 +177,70 @@ func TestThePageCarriesSecurityHeaders(t *testing.T) {
 	}
 }
 
-// RFC 7235: the authentication scheme is case-insensitive.
-func TestTheBearerSchemeIsCaseInsensitive(t *testing.T) {
+// sign signs req with token, as ctl and the workers do.
+func sign(t *testing.T, req *http.Request, token string) {
+	t.Helper()
+	if err := Sign(req, token, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A signed call is taken once, as signed, near the board's time: one
+// replayed, changed on the way or signed far from the board's clock is
+// refused with the reason, and the token never crosses the wire.
+func TestASignedCallIsTakenOnceAsSignedAndInTime(t *testing.T) {
 	b, srv := pausedBoard(t)
-	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/events", strings.NewReader(`{"text": "hello"}`))
-		req.Header.Set("Authorization", scheme+" "+b.Token())
+	var wire bytes.Buffer // what a reader of the network sees
+	do := func(req *http.Request) (int, string) {
+		raw, _ := httputil.DumpRequestOut(req, true)
+		wire.Write(raw)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("Authorization: %s TOKEN: %s", scheme, resp.Status)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	note := func(text string, at time.Time) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/events", strings.NewReader(`{"text": "`+text+`"}`))
+		if err := Sign(req, b.Token(), at); err != nil {
+			t.Fatal(err)
 		}
+		return req
+	}
+	req := note("hello", time.Now())
+	replay := req.Clone(context.Background())
+	replay.Body, _ = req.GetBody()
+	if code, body := do(req); code != http.StatusOK {
+		t.Fatalf("a signed call: %d %s", code, body)
+	}
+	if code, body := do(replay); code != http.StatusUnauthorized || !strings.Contains(body, "already received") {
+		t.Errorf("the same call again: %d %s, want 401 already received", code, body)
+	}
+	changed := note("hello", time.Now())
+	changed.Body = io.NopCloser(strings.NewReader(`{"text": "hellO"}`))
+	if code, body := do(changed); code != http.StatusUnauthorized || !strings.Contains(body, "does not match") {
+		t.Errorf("a changed body: %d %s, want 401 does not match", code, body)
+	}
+	moved := note("hello", time.Now())
+	moved.URL.Path = "/api/pause"
+	if code, body := do(moved); code != http.StatusUnauthorized || !strings.Contains(body, "does not match") {
+		t.Errorf("signed for another path: %d %s, want 401 does not match", code, body)
+	}
+	for _, at := range []time.Time{time.Now().Add(-SignedWindow - time.Minute), time.Now().Add(SignedWindow + time.Minute)} {
+		if code, body := do(note("late", at)); code != http.StatusUnauthorized || !strings.Contains(body, "set the signing machine's clock") {
+			t.Errorf("signed at %s: %d %s, want 401 naming the clock", at, code, body)
+		}
+	}
+	if n := len(b.Events()); n != 1 {
+		t.Errorf("%d notes, want the one signed call's", n)
+	}
+	if strings.Contains(wire.String(), b.Token()) {
+		t.Errorf("the token crossed the wire:\n%s", wire.String())
+	}
+	if !strings.Contains(wire.String(), SignatureScheme) {
+		t.Errorf("the dump holds no signed call: the check above proves nothing")
 	}
 }
 
@@ -263,7 +321,7 @@ func TestIdleConnectionsFromOneAddressDoNotLockOthersOut(t *testing.T) {
 	}
 	resp.Body.Close()
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/events", strings.NewReader(`{"text": "still here"}`))
-	req.Header.Set("Authorization", "Bearer "+b.Token())
+	sign(t, req, b.Token())
 	if resp, err = client.Do(req); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("ctl with 2,000 idle connections open: %v %v", resp, err)
 	}

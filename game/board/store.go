@@ -56,13 +56,18 @@ type Meta struct {
 	// Setup is the game played; its fields are the record's scenario,
 	// rules, speed and seed.
 	game.Setup
-	// Token authorizes every change of state; it survives a restart so
-	// that the facilitator's scripts keep working.
-	Token string `json:"token"`
-	// WorkerToken authorizes the workers' calls, and only those.
-	WorkerToken string    `json:"worker_token,omitempty"`
-	Created     time.Time `json:"created"`
-	State       State     `json:"state"`
+	// ControlKey checks the signatures of the control token's calls
+	// (PublicKey), every change of state; it survives a restart so that
+	// the facilitator's scripts keep working. The token is never stored.
+	ControlKey []byte `json:"control_key,omitempty"`
+	// WorkerKey checks the workers' calls, and only those.
+	WorkerKey []byte `json:"worker_key,omitempty"`
+	// StoredToken and StoredWorkerToken are read from a game stored before
+	// the keys, turned into keys and dropped at the next write.
+	StoredToken       string    `json:"token,omitempty"`
+	StoredWorkerToken string    `json:"worker_token,omitempty"`
+	Created           time.Time `json:"created"`
+	State             State     `json:"state"`
 	// Teams as they are now: endpoints moved mid-game are kept here.
 	Teams []Team `json:"teams"`
 	// DefaultCost prices the teams whose line gives none.

@@ -1,8 +1,11 @@
 package board
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +52,7 @@ func storeWithMinutes(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := &Meta{Setup: game.Setup{Speed: 1, Seed: 1}, Token: "t", Teams: []Team{{Name: "team-01", Endpoint: "http://x/"}}}
+	meta := &Meta{Setup: game.Setup{Speed: 1, Seed: 1}, ControlKey: PublicKey("t"), Teams: []Team{{Name: "team-01", Endpoint: "http://x/"}}}
 	if err := store.Write(meta, nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -171,4 +174,65 @@ func TestAGameResumesFromAnyFolder(t *testing.T) {
 	if cost := b.Teams()[0].Cost; !strings.HasPrefix(cost, "uploaded:") {
 		t.Errorf("the team's cost is stored as %q, want the uploaded template's name", cost)
 	}
+}
+
+// The database holds the tokens' public keys, never the tokens: a new
+// game's are shown once and not written; one an older board stored in
+// clear becomes its key, is dropped from the record, and still works.
+func TestTheDatabaseHoldsKeysNotTokens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "game.db")
+	b, store := openBoard(t, path, newGame(t, Team{Name: "a", Endpoint: "http://127.0.0.1:9/"}))
+	control, worker := b.Token(), b.WorkerToken()
+	if len(control) < 16 || len(worker) < 16 {
+		t.Fatalf("tokens %q %q: a new game shows its tokens once", control, worker)
+	}
+	meta, _, _, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(meta.ControlKey, PublicKey(control)) || !bytes.Equal(meta.WorkerKey, PublicKey(worker)) {
+		t.Errorf("stored keys %x %x, want the tokens' public keys", meta.ControlKey, meta.WorkerKey)
+	}
+	store.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(control)) || bytes.Contains(raw, []byte(worker)) || !bytes.Contains(raw, []byte(`"control_key"`)) {
+		t.Errorf("the database file holds a token, or no key at all")
+	}
+
+	// A game stored by an older board, with its token in clear.
+	const legacy = "an-older-boards-token-0123456789"
+	store, err = OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.ControlKey, meta.StoredToken = nil, legacy
+	if err := store.Write(meta, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err = Open(store, NewGame{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Token() != "" {
+		t.Errorf("a resumed game shows token %q: only a new game's is shown", b.Token())
+	}
+	if meta, _, _, _ = store.Load(); meta.StoredToken != "" || !bytes.Equal(meta.ControlKey, PublicKey(legacy)) {
+		t.Errorf("after resuming: token %q, key %x; want the token dropped and its key kept", meta.StoredToken, meta.ControlKey)
+	}
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/events", strings.NewReader(`{"text": "still mine"}`))
+	sign(t, req, legacy)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a call signed with the older board's token: %s", resp.Status)
+	}
+	store.Close()
 }

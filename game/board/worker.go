@@ -268,8 +268,10 @@ func (w *Worker) call(ctx context.Context, path string, body, out any) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+w.Token)
 	req.Header.Set("Content-Type", "application/json")
+	if err := Sign(req, w.Token, time.Now()); err != nil {
+		return err
+	}
 	resp, err := w.Client.Do(req)
 	if err != nil {
 		return err

@@ -318,7 +318,7 @@ func TestEachTokenOpensOnlyItsOwnCalls(t *testing.T) {
 	call := func(method, path, token, body string) int {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
+			sign(t, req, token)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

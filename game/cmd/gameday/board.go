@@ -99,9 +99,22 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if b.Resumed() {
 		fmt.Fprintf(stderr, "resuming the game in %s from minute %d; its teams, scenario and speed are the stored ones\n", *dbPath, b.Minute())
 	}
-	fmt.Fprintf(stderr, "scoreboard: %s/\ncontrol token: %s\n  export GAMEDAY_TOKEN=%s  # for gameday ctl\n", page, b.Token(), b.Token())
+	fmt.Fprintf(stderr, "scoreboard: %s/\n", page)
+	// A token is shown once, when the board makes it: it keeps only its
+	// public key, and ctl and the workers sign their calls with it.
+	const kept = "%s: the one given, or printed when this game began (the board keeps only its key; lost, restart the board with %s=NEW)\n"
+	if t := b.Token(); t != "" {
+		fmt.Fprintf(stderr, "control token: %s\n  export GAMEDAY_TOKEN=%s  # for gameday ctl; shown this once\n", t, t)
+	} else {
+		fmt.Fprintf(stderr, kept, "control token", "GAMEDAY_TOKEN")
+	}
 	if *workers > 0 {
-		fmt.Fprintf(stderr, "worker token: %s\nwaiting for %d workers: GAMEDAY_WORKER_TOKEN=%s gameday worker --board %s\n", b.WorkerToken(), *workers, b.WorkerToken(), page)
+		if t := b.WorkerToken(); t != "" {
+			fmt.Fprintf(stderr, "worker token: %s  # shown this once\n", t)
+		} else {
+			fmt.Fprintf(stderr, kept, "worker token", "GAMEDAY_WORKER_TOKEN")
+		}
+		fmt.Fprintf(stderr, "waiting for %d workers: GAMEDAY_WORKER_TOKEN=... gameday worker --board %s\n", *workers, page)
 	}
 	if err := b.Run(ctx); err != nil {
 		return fmt.Errorf("board: %w", err)

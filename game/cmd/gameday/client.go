@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/game/board"
 	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
@@ -33,10 +34,13 @@ func callBoard(ctx context.Context, server, method, path, token string, body any
 	if err != nil {
 		return nil, fmt.Errorf("--server %q: %w", server, err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		// The token signs the call and never leaves this machine.
+		if err := board.Sign(req, token, time.Now()); err != nil {
+			return nil, err
+		}
+	}
 	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: timeout,
 		DialContext: (&net.Dialer{Timeout: timeout}).DialContext},
 		// The token goes to the address given and nowhere else.

@@ -63,7 +63,9 @@ func getJSON(t *testing.T, url, token string, v any) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		if err := board.Sign(req, token, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
