@@ -72,6 +72,9 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context facilitatorAccount "12345": want the 12-digit ID`:         {"facilitatorAccount": "12345"},
 		`context facilitatorAccount and externalId go together`:            {"facilitatorAccount": "123456789012"},
 		`context externalId: external ID: want 16 to 1224 letters`:         {"facilitatorAccount": "123456789012", "externalId": "short"},
+		`context boardRole "arn:aws:iam::999999999999:role/x": want a role of the facilitator's account`: {
+			"facilitatorAccount": "123456789012", "externalId": "0123456789abcdef", "boardRole": "arn:aws:iam::999999999999:role/x"},
+		`context boardRole "arn:aws:iam::123456789012:role/x": want a role of the facilitator's account`: {"boardRole": "arn:aws:iam::123456789012:role/x"},
 	}
 	for want, values := range cases {
 		if _, err := FromContext(context(values).get); err == nil || !strings.Contains(err.Error(), want) {

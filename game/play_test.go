@@ -260,10 +260,11 @@ func TestPlayAnnouncesTheScriptOnTheGameClock(t *testing.T) {
 
 func TestScenarioEventsAreChecked(t *testing.T) {
 	for want, events := range map[string]string{
-		"want either announce or chaos": `[{"at": "1m"}]`,
-		`experiment "melt"`:             `[{"at": "1m", "chaos": {"experiment": "melt"}}]`,
-		"want it inside the game":       `[{"at": "9h", "announce": "late"}]`,
-		"before the event above it":     `[{"at": "2m", "announce": "b"}, {"at": "1m", "announce": "a"}]`,
+		"want either announce or chaos":      `[{"at": "1m"}]`,
+		`experiment "melt"`:                  `[{"at": "1m", "chaos": {"experiment": "melt"}}]`,
+		"want it inside the game":            `[{"at": "9h", "announce": "late"}]`,
+		"before the event above it":          `[{"at": "2m", "announce": "b"}, {"at": "1m", "announce": "a"}]`,
+		"duration 45m0s, want at most 30m0s": `[{"at": "1m", "chaos": {"experiment": "az-outage", "duration": "45m"}}]`,
 	} {
 		_, err := ParseScenario([]byte(`{"name": "t", "skew": 1.2, "timeout": "2s", "phases": [{"name": "a", "duration": "1h", "rate": 1, "keys": 10}], "events": `+events+`}`), "t.json")
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -83,6 +83,21 @@ target, and pass in the target:
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Control, where, e.Reason)
 	}
+	b.WriteString(`
+## The facilitator stack and the cross-account roles
+
+What a hostile team or a careless operator could do to the scoreboard, its
+workers and the roles the board assumes in the teams' accounts, what stops
+it, and the tests that prove it (` + "`gates/threats.go`" + `; a test checks that
+each named test exists). The IAM tests read the synthesized policy
+documents: moto grants every call whatever a policy says.
+
+| threat | control | tests |
+|---|---|---|
+`)
+	for _, t := range FacilitatorThreats {
+		fmt.Fprintf(&b, "| %s | %s | `%s` |\n", t.Threat, t.Control, strings.Join(t.Tests, "`, `"))
+	}
 	return b.String()
 }
 

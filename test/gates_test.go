@@ -1,6 +1,10 @@
 package test
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -150,6 +154,47 @@ func TestEveryTemplatePassesCfnLint(t *testing.T) {
 			return f.Rule == e.Rule && f.Type == e.Type && f.Property == e.Property
 		}) {
 			t.Errorf("the ignore list accepts %s on %s %s, which no template has any more: remove it", e.Rule, e.Type, e.Property)
+		}
+	}
+}
+
+// Each threat of the security review names tests that exist, so the
+// review's "its test" column cannot point at nothing.
+func TestEveryThreatNamesTestsThatExist(t *testing.T) {
+	defined := map[string]bool{}
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".") && d.Name() != "..") {
+			return filepath.SkipDir
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range regexp.MustCompile(`(?m)^func (Test\w+)\(`).FindAllSubmatch(raw, -1) {
+			defined[string(m[1])] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !defined["TestEveryThreatNamesTestsThatExist"] {
+		t.Fatal("the walk found not even this test")
+	}
+	for _, threat := range gates.FacilitatorThreats {
+		if len(threat.Tests) == 0 {
+			t.Errorf("%q names no test", threat.Threat)
+		}
+		for _, name := range threat.Tests {
+			if !defined[name] {
+				t.Errorf("%q names %s, which no test file defines", threat.Threat, name)
+			}
 		}
 	}
 }

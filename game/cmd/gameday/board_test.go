@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -323,5 +324,24 @@ func BenchmarkBoardTwentyTeams(b *testing.B) {
 		b.Logf("%d teams x %d req/s for %s: %d answers (%d due), %d failed, engine CPU %s over %s (%.2f cores), worst team-minute p99 %.1f ms",
 			teams, rate, wall.Round(time.Second), answers, teams*rate*seconds, failed, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), cpu.Seconds()/wall.Seconds(), p99)
 		os.Remove(db)
+	}
+}
+
+// ctl follows no redirect: a board address that answers with one never
+// passes the call, signed or not, to where it points.
+func TestCtlFollowsNoRedirect(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirecting.Close()
+	err := run(context.Background(), []string{"ctl", "--server", redirecting.URL, "--token", "a-token-of-16-chars", "pause"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "redirects to") {
+		t.Errorf("ctl against a redirect: %v, want the redirect named", err)
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect's target got %d calls", n)
 	}
 }

@@ -26,6 +26,7 @@ actions:
   cost TEAM COST            USD an hour, or a synthesized template
   chaos TEAM TEXT           announce a chaos experiment against a team
   note TEXT                 announce anything else
+  workers                   list the live workers and the teams each plays
 the token is the one gameday board printed; GAMEDAY_TOKEN is read when --token is not given`
 
 func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,11 +53,26 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *token == "" {
 		return errors.New("ctl: no token: give --token or set GAMEDAY_TOKEN to the token gameday board printed")
 	}
-	resp, err := callBoard(ctx, *server, http.MethodPost, path, *token, body, *timeout)
+	method := http.MethodPost
+	if a[0] == "workers" {
+		method = http.MethodGet
+	}
+	resp, err := callBoard(ctx, *server, method, path, *token, body, *timeout)
 	if err != nil {
 		return fmt.Errorf("ctl: %w", err)
 	}
 	defer resp.Body.Close()
+	if a[0] == "workers" {
+		var ws []board.WorkerStatus
+		if err := json.NewDecoder(resp.Body).Decode(&ws); err != nil {
+			return fmt.Errorf("ctl: reading the answer: %w", err)
+		}
+		for _, w := range ws {
+			fmt.Fprintf(stdout, "%s\theard %s ago\t%d teams\t%s\n", w.Worker, w.Heard, len(w.Teams), strings.Join(w.Teams, " "))
+		}
+		fmt.Fprintf(stdout, "%d workers\n", len(ws))
+		return nil
+	}
 	var s board.Snapshot
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		return fmt.Errorf("ctl: reading the answer: %w", err)
@@ -68,14 +84,14 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // ctlActions are ctl's actions and the arguments each takes.
 var ctlActions = map[string]string{
 	"pause": "pause", "resume": "resume", "end": "end",
-	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT",
+	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT", "workers": "workers",
 }
 
 // ctlCall is the board's route and body for an action.
 func ctlCall(a []string) (path string, body any, err error) {
 	want, known := ctlActions[a[0]]
 	switch {
-	case len(a) == 1 && (a[0] == "pause" || a[0] == "resume" || a[0] == "end"):
+	case len(a) == 1 && (a[0] == "pause" || a[0] == "resume" || a[0] == "end" || a[0] == "workers"):
 		return "/api/" + a[0], nil, nil
 	case len(a) == 3 && a[0] == "move":
 		return "/api/teams/" + a[1], board.TeamChange{Endpoint: a[2]}, nil

@@ -138,6 +138,14 @@ func TestWorkersShareTheTeamsAndALostOnesAreTakenOver(t *testing.T) {
 			t.Fatalf("the workers did not lease 10 teams each: %+v\n%s", status, shared.stderr)
 		}
 	}
+	// What the facilitator reads of the same.
+	var listed strings.Builder
+	if err := run(context.Background(), []string{"ctl", "--server", shared.url, "--token", shared.token, "workers"}, &listed, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if out := listed.String(); !strings.HasSuffix(out, "3 workers\n") || strings.Count(out, "\t10 teams\t") != 3 || !strings.Contains(out, "w1\theard ") {
+		t.Errorf("ctl workers:\n%s", out)
+	}
 	victims := status[0].Teams // w1's
 	for _, p := range []*gamedayProcess{alone, shared} {
 		if _, err := callBoard(context.Background(), p.url, http.MethodPost, "/api/resume", p.token, nil, 5*time.Second); err != nil {
