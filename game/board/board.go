@@ -33,6 +33,7 @@ type Board struct {
 	store     *Store
 	verifier  verifier
 	made      madeTokens
+	hand      hand // what the facilitator's events leave; b.mu
 	prices    game.Prices
 	live      LiveBill
 	liveEvery time.Duration
@@ -222,6 +223,7 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		b.closed = len(t.rows)
 	}
 	b.events = events
+	b.hand = handOf(events)
 	for _, e := range events {
 		if e.Kind == scriptKind {
 			b.fired++

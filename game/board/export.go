@@ -39,16 +39,22 @@ func (e Export) Write(w io.Writer, format string) error {
 			Standings []Standing `json:"standings"`
 			Minutes   []Minute   `json:"minutes"`
 			Events    []Event    `json:"events"`
-		}{Rank(e.Rows, e.Teams), e.Rows, e.Events})
+		}{Rank(e.Rows, e.Teams, e.Events), e.Rows, e.Events})
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"team", "minute", "endpoint", "answers", "ok", "failed", "wrong", "timeouts", "cache_hits", "cache_misses",
-			"per_second", "p50_ms", "p99_ms", "points", "penalty", "cost", "cost_per_hour", "score", "missing"})
+			"per_second", "p50_ms", "p99_ms", "points", "penalty", "cost", "cost_per_hour", "score", "missing", "awards", "total"})
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+		// awards: the facilitator's in that minute; total: the score with
+		// every award so far.
+		given := awardsGiven(e.Events)
+		awarded := map[string]float64{}
 		for _, r := range e.Rows {
+			awarded[r.Team] += given[r.Team][r.Minute]
 			cw.Write([]string{r.Team, strconv.Itoa(r.Minute), r.Endpoint, strconv.Itoa(r.Answers), strconv.Itoa(r.OK), strconv.Itoa(r.Failed),
 				strconv.Itoa(r.Wrong), strconv.Itoa(r.Timeouts), strconv.Itoa(r.Hits), strconv.Itoa(r.Misses),
-				f(r.PerSecond), f(r.P50ms), f(r.P99ms), f(r.Points), f(r.Penalty), f(r.Cost), f(r.CostPerHour), f(r.Score), r.Missing})
+				f(r.PerSecond), f(r.P50ms), f(r.P99ms), f(r.Points), f(r.Penalty), f(r.Cost), f(r.CostPerHour), f(r.Score), r.Missing,
+				f(given[r.Team][r.Minute]), f(r.Score + awarded[r.Team])})
 		}
 		cw.Flush()
 		return cw.Error()

@@ -22,7 +22,8 @@ func (b *Board) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /api/state", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, b.Snapshot()) })
 	mux.HandleFunc("GET /api/stream", b.stream)
-	mux.HandleFunc("GET /api/export", b.export)
+	mux.HandleFunc("GET /api/export", b.serveExport)
+	mux.Handle("GET /api/live", b.authorizedRead(func() any { return b.LiveSnapshot() }))
 
 	for pattern, change := range b.changes() {
 		mux.Handle(pattern, b.authorized(change))
@@ -71,6 +72,21 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 			}
 			return b.ChangeTeam(r.PathValue("name"), c)
 		},
+		"POST /api/award": func(r *http.Request) error {
+			var a struct {
+				Team   string  `json:"team"`
+				Points float64 `json:"points"`
+				Reason string  `json:"reason"`
+			}
+			if err := decode(r, &a); err != nil {
+				return err
+			}
+			return b.Award(a.Team, a.Points, a.Reason)
+		},
+		"POST /api/freeze": func(*http.Request) error { return b.Freeze() },
+		"POST /api/reveal": func(*http.Request) error { return b.Reveal() },
+		"POST /api/hide":   func(*http.Request) error { return b.Hide() },
+		"POST /api/show":   func(*http.Request) error { return b.Show() },
 		"POST /api/events": func(r *http.Request) error {
 			var e struct{ Team, Kind, Text string }
 			if err := decode(r, &e); err != nil {
@@ -143,7 +159,7 @@ func (b *Board) authorized(change func(*http.Request) error) http.Handler {
 		err := change(r)
 		switch {
 		case err == nil:
-			writeJSON(w, http.StatusOK, b.Snapshot())
+			writeJSON(w, http.StatusOK, b.LiveSnapshot())
 		case errors.Is(err, ErrNoSuchTeam):
 			writeJSON(w, http.StatusNotFound, apiError{err.Error()})
 		case errors.Is(err, ErrGameOver):
@@ -234,12 +250,18 @@ func (b *Board) stream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (b *Board) export(w http.ResponseWriter, r *http.Request) {
+func (b *Board) serveExport(w http.ResponseWriter, r *http.Request) {
 	format := r.URL.Query().Get("format")
 	if format == "" {
 		format = "csv"
 	}
-	ex := Export{Teams: b.Teams(), Rows: b.Rows(), Events: b.Events()}
+	// Unsigned, the export is what the room sees (frozen, or without
+	// scores while they are hidden); signed with the control token, all.
+	live := r.Header.Get("Authorization") != ""
+	if live && !b.tokenOK(w, r) {
+		return
+	}
+	ex := b.export(live)
 	switch format {
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv")

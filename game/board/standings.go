@@ -16,8 +16,10 @@ type Standing struct {
 	Points  float64 `json:"points"`
 	Penalty float64 `json:"penalty"`
 	Cost    float64 `json:"cost"`
-	OK      int     `json:"ok"`
-	Failed  int     `json:"failed"`
+	// Awards are the facilitator's awards less penalties, in Score.
+	Awards float64 `json:"awards"`
+	OK     int     `json:"ok"`
+	Failed int     `json:"failed"`
 	// The last stored minute, as the room sees the team now.
 	PerSecond   float64 `json:"per_second"`
 	P99ms       float64 `json:"p99_ms"`
@@ -32,8 +34,8 @@ type Standing struct {
 }
 
 // Rank orders the teams' totals, best score first, ties by name, from
-// their stored minutes.
-func Rank(rows []Minute, teams []Team) []Standing {
+// their stored minutes and the awards among events.
+func Rank(rows []Minute, teams []Team, events []Event) []Standing {
 	byName := map[string]*Standing{}
 	var out []*Standing
 	for _, t := range teams {
@@ -57,6 +59,12 @@ func Rank(rows []Minute, teams []Team) []Standing {
 			s.Score = r.Score
 			s.PerSecond, s.P99ms, s.CostPerHour = r.PerSecond, r.P99ms, r.CostPerHour
 			s.ErrorRate, s.HitRatio = r.ErrorRate(), r.HitRatio()
+		}
+	}
+	for _, e := range events {
+		if s, ok := byName[e.Team]; ok && e.Kind == kindAward {
+			s.Awards += e.Points
+			s.Score += e.Points
 		}
 	}
 	slices.SortStableFunc(out, func(a, b *Standing) int {
@@ -83,16 +91,31 @@ type Snapshot struct {
 	Length    int        `json:"length"`
 	Standings []Standing `json:"standings"`
 	// Scores holds each team's total at the end of every stored minute,
-	// for the chart.
+	// for the chart, awards included from the minute they were given.
 	Scores map[string][]float64 `json:"scores"`
-	Events []Event              `json:"events"`
+	// Events is every event the room may see, by game minute.
+	Events []Event `json:"events"`
+	// FrozenAt, when set, is the minutes the room's standings and scores
+	// show: the facilitator froze them for the reveal.
+	FrozenAt *int `json:"frozen_at,omitempty"`
+	// Hidden: the facilitator hides the scores; the room's standings list
+	// the teams by name, with no figure. The facilitator's live state
+	// carries both as they stand for the room, its figures unchanged.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
-// recentEvents is how many events the page lists.
-const recentEvents = 30
+// maxEvents bounds the events a state carries: far above a day's (a
+// script of 20, a few chaos events and moves a team).
+const maxEvents = 5000
 
-// Snapshot is the game now.
-func (b *Board) Snapshot() Snapshot {
+// Snapshot is the game as the room may see it now: frozen or hidden as
+// the facilitator wants.
+func (b *Board) Snapshot() Snapshot { return b.snapshot(false) }
+
+// LiveSnapshot is the game as it is, for the facilitator.
+func (b *Board) LiveSnapshot() Snapshot { return b.snapshot(true) }
+
+func (b *Board) snapshot(live bool) Snapshot {
 	g, state := b.clock.Now()
 	phase, _, _ := b.meta.Scenario.At(g)
 	b.mu.Lock()
@@ -102,14 +125,37 @@ func (b *Board) Snapshot() Snapshot {
 		GameTime: g.Round(time.Second).String(), Phase: phase.Name,
 		Minutes: b.closed, Length: b.minutes, Scores: map[string][]float64{},
 	}
+	h := b.hand
+	if h.frozenAt >= 0 {
+		at := min(h.frozenAt, b.closed)
+		s.FrozenAt = &at
+	}
+	s.Hidden = h.hidden
+	if live {
+		h = hand{frozenAt: -1}
+	}
+	shown := b.closed
+	if h.frozenAt >= 0 {
+		shown = *s.FrozenAt
+	}
+	var events []Event
+	for _, e := range b.events {
+		if h.public(e) {
+			events = append(events, e)
+		}
+	}
+	rows := b.rowsLocked(shown)
+	given := awardsGiven(events)
 	for _, t := range b.teams {
-		scores := make([]float64, len(t.rows))
-		for i, r := range t.rows {
-			scores[i] = r.Score
+		scores := make([]float64, 0, shown)
+		awarded := 0.0
+		for _, r := range t.rows[:min(shown, len(t.rows))] {
+			awarded += given[t.name][r.Minute]
+			scores = append(scores, r.Score+awarded)
 		}
 		s.Scores[t.name] = scores
 	}
-	s.Standings = Rank(b.rowsLocked(), b.meta.Teams)
+	s.Standings = Rank(rows, b.meta.Teams, events)
 	for i := range s.Standings {
 		t := b.byName[s.Standings[i].Name]
 		if t == nil || !t.cost.Live {
@@ -122,7 +168,15 @@ func (b *Board) Snapshot() Snapshot {
 			s.Standings[i].CostPerHour = est.Total
 		}
 	}
-	s.Events = slices.Clone(b.events[max(len(b.events)-recentEvents, 0):])
+	if h.hidden {
+		s.Scores = map[string][]float64{}
+		for i, st := range s.Standings {
+			s.Standings[i] = Standing{Name: st.Name, Endpoint: st.Endpoint, HitRatio: -1}
+		}
+		slices.SortFunc(s.Standings, func(a, b Standing) int { return cmp.Compare(a.Name, b.Name) })
+	}
+	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.Minute, b.Minute) })
+	s.Events = events[max(len(events)-maxEvents, 0):]
 	return s
 }
 
@@ -130,13 +184,14 @@ func (b *Board) Snapshot() Snapshot {
 func (b *Board) Rows() []Minute {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.rowsLocked()
+	return b.rowsLocked(b.closed)
 }
 
-func (b *Board) rowsLocked() []Minute {
+// rowsLocked is the first minutes stored of every team.
+func (b *Board) rowsLocked(minutes int) []Minute {
 	var rows []Minute
 	for _, t := range b.teams {
-		rows = append(rows, t.rows...)
+		rows = append(rows, t.rows[:min(minutes, len(t.rows))]...)
 	}
 	return rows
 }
@@ -168,9 +223,13 @@ type minuteUpdate struct {
 
 func (b *Board) publishMinute(p *batch) {
 	s := b.Snapshot()
+	if s.FrozenAt != nil || s.Hidden {
+		b.hub.publish("state", s) // the room sees no new score
+		return
+	}
 	u := minuteUpdate{Minute: p.minute, GameTime: s.GameTime, Phase: s.Phase, State: s.State, Scores: map[string]float64{}, Standings: s.Standings, Events: append([]Event{}, p.events...)}
 	for _, r := range p.rows {
-		u.Scores[r.Team] = r.Score
+		u.Scores[r.Team] = s.Scores[r.Team][len(s.Scores[r.Team])-1]
 	}
 	b.hub.publish("minute", u)
 }

@@ -17,7 +17,7 @@ func TestStandingsRankByScoreThenName(t *testing.T) {
 		{Team: "c", Minute: 0, Score: -100, Scored: game.Scored{Penalty: 100}},
 		{Team: "gone", Minute: 0, Score: 1e6},
 	}
-	got := Rank(rows, teams)
+	got := Rank(rows, teams, nil)
 	var order []string
 	for _, s := range got {
 		order = append(order, s.Name)

@@ -46,9 +46,12 @@ type Event struct {
 	Wall   time.Time `json:"wall"`
 	Minute int       `json:"minute"`
 	Team   string    `json:"team,omitempty"`
-	// Kind is game, team, errors, chaos or note.
+	// Kind is game, team, errors, chaos, note, script, or one of the
+	// facilitator's: award, freeze, reveal, hide, show.
 	Kind string `json:"kind"`
 	Text string `json:"text"`
+	// Points of an award (a penalty when negative).
+	Points float64 `json:"points,omitempty"`
 }
 
 // Meta is the game itself: enough to resume it after a crash.

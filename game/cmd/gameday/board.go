@@ -123,7 +123,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "stopped at minute %d; run the same command again to resume\n", b.Minute())
 		return nil
 	}
-	printStandings(stdout, board.Rank(b.Rows(), b.Teams()))
+	printStandings(stdout, b.LiveSnapshot().Standings)
 	if !*exitWhenOver {
 		fmt.Fprintf(stderr, "game over; the scoreboard stays up at %s/ until Ctrl-C\n", page)
 		<-ctx.Done()

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +29,9 @@ actions:
   cost TEAM COST            USD an hour, or a synthesized template
   chaos TEAM TEXT           announce a chaos experiment against a team
   note TEXT                 announce anything else
+  award TEAM POINTS REASON  give a team points (negative: a penalty), with the reason shown
+  freeze | reveal           hold the public standings where they are, for the reveal; show them
+  hide | show               hide the scores from the room; show them again
   workers                   list the live workers and the teams each plays
 the token is the one gameday board printed; GAMEDAY_TOKEN is read when --token is not given`
 
@@ -77,7 +83,14 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		return fmt.Errorf("ctl: reading the answer: %w", err)
 	}
-	fmt.Fprintf(stdout, "ok: game %s at %s, minute %d of %d\n", s.State, s.GameTime, s.Minutes, s.Length)
+	room := ""
+	if s.FrozenAt != nil {
+		room += fmt.Sprintf("; the room's standings frozen at minute %d", *s.FrozenAt)
+	}
+	if s.Hidden {
+		room += "; the scores hidden from the room"
+	}
+	fmt.Fprintf(stdout, "ok: game %s at %s, minute %d of %d%s\n", s.State, s.GameTime, s.Minutes, s.Length, room)
 	return nil
 }
 
@@ -85,14 +98,21 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 var ctlActions = map[string]string{
 	"pause": "pause", "resume": "resume", "end": "end",
 	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT", "workers": "workers",
+	"award": "award TEAM POINTS REASON", "freeze": "freeze", "reveal": "reveal", "hide": "hide", "show": "show",
 }
 
 // ctlCall is the board's route and body for an action.
 func ctlCall(a []string) (path string, body any, err error) {
 	want, known := ctlActions[a[0]]
 	switch {
-	case len(a) == 1 && (a[0] == "pause" || a[0] == "resume" || a[0] == "end" || a[0] == "workers"):
+	case len(a) == 1 && slices.Contains([]string{"pause", "resume", "end", "workers", "freeze", "reveal", "hide", "show"}, a[0]):
 		return "/api/" + a[0], nil, nil
+	case len(a) >= 4 && a[0] == "award":
+		points, err := strconv.ParseFloat(a[2], 64)
+		if err != nil || math.IsNaN(points) || points == 0 || math.Abs(points) > board.MaxAward {
+			return "", nil, fmt.Errorf("ctl award: points %q: want a number from -%d to %d, not 0 (negative for a penalty)", a[2], board.MaxAward, board.MaxAward)
+		}
+		return "/api/award", map[string]any{"team": a[1], "points": points, "reason": strings.Join(a[3:], " ")}, checkNote(a[3:])
 	case len(a) == 3 && a[0] == "move":
 		return "/api/teams/" + a[1], board.TeamChange{Endpoint: a[2]}, nil
 	case len(a) == 3 && a[0] == "cost":

@@ -1,0 +1,213 @@
+package board
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// The facilitator's hand on the score: awards and penalties with a
+// reason, freezing the public standings before the reveal, and hiding the
+// scores. Each is an event of its own, written before it takes effect, so
+// a restarted board replays it (handOf) and both exports carry it.
+const (
+	kindAward  = "award"
+	kindFreeze = "freeze"
+	kindReveal = "reveal"
+	kindHide   = "hide"
+	kindShow   = "show"
+)
+
+// MaxAward bounds one award or penalty: a third of what the best team can
+// score in the default game (312,300 requests at 10 points) is a typo
+// beyond any a facilitator means.
+const MaxAward = 1_000_000
+
+// hand is the state the facilitator's events leave.
+type hand struct {
+	frozenAt  int // minutes the public standings show; -1: not frozen
+	frozenSeq int // the freeze's event: later awards are not public
+	hidden    bool
+}
+
+// handOf replays the facilitator's events.
+func handOf(events []Event) hand {
+	h := hand{frozenAt: -1}
+	for _, e := range events {
+		switch e.Kind {
+		case kindFreeze:
+			h.frozenAt, h.frozenSeq = e.Minute, e.Seq
+		case kindReveal:
+			h.frozenAt = -1
+		case kindHide:
+			h.hidden = true
+		case kindShow:
+			h.hidden = false
+		}
+	}
+	return h
+}
+
+// public says whether the room sees e now: awards given while the
+// standings are frozen wait for the reveal, and none shows while the
+// scores are hidden.
+func (h hand) public(e Event) bool {
+	if e.Kind != kindAward {
+		return true
+	}
+	return !h.hidden && (h.frozenAt < 0 || e.Seq < h.frozenSeq)
+}
+
+// errCannotStore refuses a facilitator's act while the board is paused on
+// a store error: it would not survive a restart.
+var errCannotStore = errors.New("the board cannot store right now (the game is paused on a store error): fix that first")
+
+// act records one of the facilitator's events: stored first, then in
+// effect, then shown (as the public state, so that nothing the freeze
+// holds back goes out).
+func (b *Board) act(team, kind, text string, points float64) error {
+	if err := checkText(text); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	if b.pending != nil {
+		b.mu.Unlock()
+		return errCannotStore
+	}
+	if team != "" {
+		if _, ok := b.byName[team]; !ok {
+			b.mu.Unlock()
+			return fmt.Errorf("%w %q", ErrNoSuchTeam, team)
+		}
+	}
+	minute := b.closed // a freeze: the minutes it shows
+	if kind == kindAward {
+		// Counted in the last stored minute, so that the curve and the
+		// standings agree at once.
+		minute = max(b.closed-1, 0)
+	}
+	e := b.event(minute, team, kind, text)
+	e.Points = points
+	if err := b.store.Write(nil, nil, []Event{e}); err != nil {
+		b.mu.Unlock()
+		return fmt.Errorf("storing the %s: %w", kind, err)
+	}
+	b.events = append(b.events, e)
+	b.hand = handOf(b.events)
+	b.mu.Unlock()
+	b.log.Info(e.Text, "minute", e.Minute, "kind", e.Kind, "team", team, "points", points)
+	b.publishState()
+	return nil
+}
+
+// Award gives a team points (a penalty when negative) for reason, counted
+// in the last stored minute.
+func (b *Board) Award(team string, points float64, reason string) error {
+	if math.IsNaN(points) || points == 0 || math.Abs(points) > MaxAward {
+		return fmt.Errorf("points %v: want a number from -%d to %d, not 0", points, MaxAward, MaxAward)
+	}
+	if team == "" {
+		return fmt.Errorf("%w \"\": name the team", ErrNoSuchTeam)
+	}
+	what := "award"
+	if points < 0 {
+		what = "penalty"
+	}
+	if err := checkText(reason); err != nil {
+		return fmt.Errorf("the reason: %w", err)
+	}
+	return b.act(team, kindAward, fmt.Sprintf("%s: %s of %s points: %s", team, what, fmtPoints(points), reason), points)
+}
+
+func fmtPoints(p float64) string {
+	if p == math.Trunc(p) {
+		return fmt.Sprintf("%+.0f", p)
+	}
+	return fmt.Sprintf("%+.1f", p)
+}
+
+// Freeze holds the public standings at the minutes stored now: the page,
+// the state and the public export show them while the board keeps
+// scoring; Reveal shows the real ones.
+func (b *Board) Freeze() error {
+	b.mu.Lock()
+	frozen, minute := b.hand.frozenAt >= 0, b.closed
+	b.mu.Unlock()
+	if frozen {
+		return errors.New("the standings are frozen already: reveal them first")
+	}
+	return b.act("", kindFreeze, fmt.Sprintf("the standings are frozen at minute %d: the board keeps scoring, the reveal shows the rest", minute), 0)
+}
+
+// Reveal ends a freeze.
+func (b *Board) Reveal() error {
+	b.mu.Lock()
+	frozen := b.hand.frozenAt >= 0
+	b.mu.Unlock()
+	if !frozen {
+		return errors.New("the standings are not frozen")
+	}
+	return b.act("", kindReveal, "the reveal: the standings as they are", 0)
+}
+
+// Hide hides the scores from the room; Show shows them again.
+func (b *Board) Hide() error {
+	b.mu.Lock()
+	hidden := b.hand.hidden
+	b.mu.Unlock()
+	if hidden {
+		return errors.New("the scores are hidden already")
+	}
+	return b.act("", kindHide, "the scores are hidden for now", 0)
+}
+
+// Show ends Hide.
+func (b *Board) Show() error {
+	b.mu.Lock()
+	hidden := b.hand.hidden
+	b.mu.Unlock()
+	if !hidden {
+		return errors.New("the scores are not hidden")
+	}
+	return b.act("", kindShow, "the scores are shown again", 0)
+}
+
+// awardsGiven is the awards among events, by team and minute given.
+func awardsGiven(events []Event) map[string]map[int]float64 {
+	out := map[string]map[int]float64{}
+	for _, e := range events {
+		if e.Kind == kindAward {
+			if out[e.Team] == nil {
+				out[e.Team] = map[int]float64{}
+			}
+			out[e.Team][e.Minute] += e.Points
+		}
+	}
+	return out
+}
+
+// export is the results as the room may see them, or all of them (live).
+func (b *Board) export(live bool) Export {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.hand
+	if live {
+		h = hand{frozenAt: -1}
+	}
+	shown := b.closed
+	if h.frozenAt >= 0 {
+		shown = min(h.frozenAt, b.closed)
+	}
+	ex := Export{Teams: slices.Clone(b.meta.Teams)}
+	if h.hidden {
+		return ex
+	}
+	ex.Rows = b.rowsLocked(shown)
+	for _, e := range b.events {
+		if h.public(e) {
+			ex.Events = append(ex.Events, e)
+		}
+	}
+	return ex
+}
