@@ -104,6 +104,7 @@ type team struct {
 	rows    []Minute
 	score   float64
 	spiking bool
+	calm    int // minutes in a row under 2 % errors while spiking
 	live    liveState
 
 	mu    sync.Mutex

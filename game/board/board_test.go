@@ -733,3 +733,19 @@ func TestARemoteBoardRefusesEndpointsOnItsOwnMachine(t *testing.T) {
 		t.Errorf("a team's CloudFront endpoint: %v", err)
 	}
 }
+
+// A board that starts nothing does not tell the room the monkey struck.
+func TestAScriptWithNoMonkeySaysNothingStarted(t *testing.T) {
+	t.Parallel()
+	f := newFakeTeam(t)
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	defer store.Close()
+	run(t, b)
+	script := strings.Join(scriptEvents(b, scriptKind), "|")
+	if strings.Contains(script, "strikes") || !strings.Contains(script, "1 at 1m10s: the script's terminate-instance is due; no experiment started: this board has no AWS access") {
+		t.Errorf("script events %s: want the due experiment said not started, and no strike", script)
+	}
+	if chaos := scriptEvents(b, chaosKind); len(chaos) != 0 {
+		t.Errorf("chaos events %v from a board that started nothing", chaos)
+	}
+}

@@ -200,21 +200,37 @@ func (b *Board) event(minute int, team, kind, text string) Event {
 // note records and announces an event at once.
 func (b *Board) note(team, kind, text string) { b.noteAt(-1, team, kind, text) }
 
+// The phases of an experiment the board started, on its chaos events: the
+// page marks the chart where one started.
+const (
+	chaosStarted = "started"
+	chaosEnded   = "ended"
+	chaosFailed  = "failed"
+)
+
+// noteChaos posts a chaos event of an experiment the board started.
+func (b *Board) noteChaos(team, phase, text string) { b.post(-1, team, chaosKind, text, phase) }
+
+// chaosKind is the kind of chaos events.
+const chaosKind = "chaos"
+
 // noteAt posts an event of game minute minute; -1 is the minute being
 // played.
-func (b *Board) noteAt(minute int, team, kind, text string) {
+func (b *Board) noteAt(minute int, team, kind, text string) { b.post(minute, team, kind, text, "") }
+
+func (b *Board) post(minute int, team, kind, text, phase string) {
 	b.mu.Lock()
 	if minute < 0 {
 		minute = b.closed
 	}
+	e := b.event(minute, team, kind, text)
+	e.Chaos = phase
 	if b.pending != nil {
 		// Keep the sequence: the event goes out with the pending minute.
-		e := b.event(minute, team, kind, text)
 		b.pending.events = append(b.pending.events, e)
 		b.mu.Unlock()
 		return
 	}
-	e := b.event(minute, team, kind, text)
 	b.events = append(b.events, e)
 	b.mu.Unlock()
 	if err := b.store.Write(nil, nil, []Event{e}); err != nil {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
 )
 
 // The facilitator's awards, freeze and hiding: each stored as its own
@@ -167,4 +169,25 @@ func TestTheFacilitatorsHandIsStoredShownAsAskedAndReplayed(t *testing.T) {
 func rowsScore(rows []Minute, team string) float64 {
 	r := rowsOf(rows, team)
 	return r[len(r)-1].Score
+}
+
+// A team hovering around a threshold is announced once, not every minute:
+// failing 20 to 25 % with a lucky quiet minute now and then posts one
+// event in 10 minutes; it recovers after three calm minutes in a row.
+func TestATeamAtAThresholdIsAnnouncedOnce(t *testing.T) {
+	tm := &team{name: "hover"}
+	var posted []string
+	for m, failed := range []int{25, 0, 22, 20, 0, 24, 21, 0, 23, 25, 0, 0, 0, 1} {
+		if text, ok := spike(tm, Minute{Minute: m, Scored: scoredOf(100, failed)}); ok {
+			posted = append(posted, strconv.Itoa(m)+": "+text)
+		}
+	}
+	want := []string{"0: hover is failing 25% of requests", "12: hover has recovered: under 2% errors for 3 minutes"}
+	if !slices.Equal(posted, want) {
+		t.Errorf("posted %q, want %q", posted, want)
+	}
+}
+
+func scoredOf(answers, failed int) game.Scored {
+	return game.Scored{Tally: game.Tally{Answers: answers, OK: answers - failed, Failed: failed}}
 }

@@ -34,7 +34,14 @@ func (b *Board) score(m int, played time.Duration) {
 	b.pending = p
 }
 
-// spike notices a team's errors starting and stopping.
+// calmMinutes is how many minutes in a row a failing team must stay
+// under 2 % errors to be announced as recovered: one quiet minute of a
+// team that fails a fifth of its requests is luck, not a fix.
+const calmMinutes = 3
+
+// spike notices a team's errors starting and stopping, once each: at
+// 10 % a team is failing, and it has recovered after calmMinutes under
+// 2 %.
 func spike(t *team, row Minute) (string, bool) {
 	if row.Answers < 5 {
 		return "", false
@@ -42,11 +49,15 @@ func spike(t *team, row Minute) (string, bool) {
 	rate := float64(row.Failed) / float64(row.Answers)
 	switch {
 	case !t.spiking && rate >= 0.1:
-		t.spiking = true
+		t.spiking, t.calm = true, 0
 		return fmt.Sprintf("%s is failing %.0f%% of requests", t.name, rate*100), true
 	case t.spiking && rate < 0.02:
-		t.spiking = false
-		return fmt.Sprintf("%s has recovered: %.1f%% errors", t.name, rate*100), true
+		if t.calm++; t.calm >= calmMinutes {
+			t.spiking = false
+			return fmt.Sprintf("%s has recovered: under 2%% errors for %d minutes", t.name, calmMinutes), true
+		}
+	case t.spiking:
+		t.calm = 0
 	}
 	return "", false
 }

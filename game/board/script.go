@@ -33,29 +33,39 @@ func (b *Board) fireEvents(ctx context.Context, g time.Duration) {
 	b.fired += len(due)
 	b.mu.Unlock()
 	for _, e := range due {
-		b.noteAt(int(time.Duration(e.At)/time.Minute), "", scriptKind, fmt.Sprintf("at %s: %s", time.Duration(e.At), e.Text()))
+		minute := int(time.Duration(e.At) / time.Minute)
+		if e.Chaos != nil && (b.monkey == nil || len(b.liveTeams()) == 0) {
+			// Nothing will run: the room is not told the monkey struck.
+			b.noteAt(minute, "", scriptKind, fmt.Sprintf("at %s: the script's %s is due; no experiment started: %s", time.Duration(e.At), e.Chaos.Experiment, b.noMonkeyReason()))
+			continue
+		}
+		b.noteAt(minute, "", scriptKind, fmt.Sprintf("at %s: %s", time.Duration(e.At), e.Text()))
 		if e.Chaos != nil {
 			b.unleash(ctx, *e.Chaos)
 		}
 	}
 }
 
+// noMonkeyReason says why the board starts no experiment.
+func (b *Board) noMonkeyReason() string {
+	if b.monkey == nil {
+		return "this board has no AWS access (run it with credentials to start the Chaos Monkey's experiments)"
+	}
+	return "no team is billed live, so the board reaches no team's account"
+}
+
 // unleash starts the experiment in every team's account that the board
 // can reach, and follows each to its end, in the background.
 func (b *Board) unleash(ctx context.Context, c game.Chaos) {
-	if b.monkey == nil {
-		b.note("", "chaos", "no experiment started: this board has no AWS access (run it with credentials to start the Chaos Monkey's experiments)")
-		return
-	}
 	for _, x := range b.liveTeams() {
 		go func() {
 			id, err := b.monkey.Start(ctx, x.role, x.stack, c)
 			if err != nil {
-				b.note(x.t.name, "chaos", fmt.Sprintf("%s: %s did not start: %v", x.t.name, c.Experiment, err))
+				b.noteChaos(x.t.name, chaosFailed, fmt.Sprintf("%s: %s did not start: %v", x.t.name, c.Experiment, err))
 				return
 			}
 			x.t.setChaos(c.Experiment + " " + id)
-			b.note(x.t.name, "chaos", fmt.Sprintf("%s: %s started, experiment %s", x.t.name, c.Experiment, id))
+			b.noteChaos(x.t.name, chaosStarted, fmt.Sprintf("%s: %s started, experiment %s", x.t.name, c.Experiment, id))
 			b.follow(ctx, x.t, x.role, x.stack, id, c.Experiment)
 		}()
 	}
@@ -76,7 +86,7 @@ func (b *Board) follow(ctx context.Context, t *team, role, stack, id, name strin
 			continue
 		}
 		if done {
-			b.note(t.name, "chaos", fmt.Sprintf("%s: %s (experiment %s) %s", t.name, name, id, state))
+			b.noteChaos(t.name, chaosEnded, fmt.Sprintf("%s: %s (experiment %s) %s", t.name, name, id, state))
 			return
 		}
 	}

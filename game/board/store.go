@@ -52,6 +52,9 @@ type Event struct {
 	Text string `json:"text"`
 	// Points of an award (a penalty when negative).
 	Points float64 `json:"points,omitempty"`
+	// Chaos is started, ended or failed on the chaos events of an
+	// experiment the board started; empty on the facilitator's own.
+	Chaos string `json:"chaos,omitempty"`
 }
 
 // Meta is the game itself: enough to resume it after a crash.
