@@ -19,6 +19,11 @@ func (b *Board) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(web, "web")
 	mux.Handle("GET /", noCache(http.FileServerFS(static)))
+	// The facilitator's view: its own address, all of whose data needs the
+	// control token (the projector's page has none of its controls).
+	mux.Handle("GET /facilitator", noCache(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "facilitator.html")
+	})))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /api/state", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, b.Snapshot()) })
 	mux.HandleFunc("GET /api/stream", b.stream)

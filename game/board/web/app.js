@@ -1,15 +1,32 @@
-// The scoreboard page: a full state on connecting, then an update for each
-// stored minute, over server-sent events. No assets come from the internet.
+// The scoreboard's pages: the projector's (index.html) and the
+// facilitator's (facilitator.html). Both take a full state on connecting,
+// then an update for each stored minute, over server-sent events; the
+// facilitator's reads the live state too, with the control token. No asset
+// comes from the internet.
 "use strict";
 
-const palette = ["#58a6ff", "#3fb950", "#ff7b72", "#d2a8ff", "#ffa657", "#79c0ff", "#f778ba", "#a5d6ff", "#7ee787", "#e3b341",
-  "#ffdcd7", "#56d4dd", "#bc8cff", "#ff9bce", "#b1bac4", "#ffa198", "#aff5b4", "#cae8ff", "#f2cc60", "#e2c5ff"];
-const view = { teams: [], scores: {}, minutes: 0, chart: null, updates: 0, chaos: new Set() };
+const facilitator = document.body.dataset.view === "facilitator";
+// Eight colours told apart by most colour-blind viewers (Okabe and Ito's,
+// lightened for a dark background); lines are told apart by their direct
+// labels too, and the top teams are drawn thicker.
+const palette = ["#56b4e9", "#e69f00", "#009e73", "#f0e442", "#cc79a7", "#d55e00", "#9ad0f5", "#ffffff"];
+const labelled = 5; // the top teams named at the end of their lines
+const view = { teams: [], scores: {}, minutes: 0, length: 0, chart: null, updates: 0, chaos: new Set(), events: [], standings: [], room: null, live: null };
 const $ = (id) => document.getElementById(id);
 
 function colour(name) { return palette[view.teams.indexOf(name) % palette.length]; }
 
 function fmt(n, digits = 0) { return Number(n).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }); }
+
+// compact writes a score with its sign and magnitude in at most 6
+// characters: -2.0M, 950k, -12k, 840.
+function compact(n) {
+  const a = Math.abs(n), sign = n < 0 ? "-" : "";
+  if (a >= 1e6) return sign + (a / 1e6).toFixed(a >= 1e7 ? 0 : 1) + "M";
+  if (a >= 1e4) return sign + Math.round(a / 1e3) + "k";
+  if (a >= 1e3) return sign + (a / 1e3).toFixed(1) + "k";
+  return sign + Math.round(a);
+}
 
 function cell(tr, text, cls) {
   const td = document.createElement("td");
@@ -19,31 +36,88 @@ function cell(tr, text, cls) {
   return td;
 }
 
-function renderStandings(standings) {
+// shown is the state the page draws: the live one on the facilitator's
+// page once the token is given, else the room's.
+function shown() { return view.live || view.room; }
+
+function renderStandings() {
+  const s = shown();
+  const standings = s.standings;
   const body = $("standings").tBodies[0];
   body.replaceChildren();
-  for (const s of standings) {
+  const top = new Set(standings.slice(0, labelled).map((x) => x.name));
+  for (const st of standings) {
     const tr = document.createElement("tr");
-    tr.dataset.team = s.name;
-    cell(tr, s.rank);
-    const name = cell(tr, "");
+    tr.dataset.team = st.name;
+    if (top.has(st.name) && !s.hidden) tr.className = "top";
+    cell(tr, s.hidden ? "" : st.rank);
+    const name = cell(tr, "", "name");
     const sw = document.createElement("span");
     sw.className = "swatch";
-    sw.style.background = colour(s.name);
-    name.append(sw, s.name);
-    name.title = s.endpoint;
-    cell(tr, fmt(s.score), "num score");
-    cell(tr, fmt(s.per_second, 1), "num");
-    cell(tr, s.p99_ms >= 1000 ? fmt(s.p99_ms / 1000, 1) + " s" : fmt(s.p99_ms) + " ms", "num");
-    cell(tr, fmt(s.error_rate * 100, 1) + "%", s.error_rate >= 0.1 ? "num bad" : "num");
-    cell(tr, s.hit_ratio < 0 ? "–" : fmt(s.hit_ratio * 100) + "%", "num");
-    const bill = cell(tr, "$" + fmt(s.cost_per_hour, 3) + (s.bill_note ? " ⚠" : ""), s.bill_note ? "num bad" : "num");
-    if (s.bill || s.bill_note) {
+    sw.style.background = colour(st.name);
+    sw.setAttribute("aria-hidden", "true");
+    name.append(sw, st.name);
+    name.title = st.endpoint;
+    if (s.hidden) {
+      for (let i = 0; i < (facilitator ? 7 : 6); i++) cell(tr, "", "num");
+      body.appendChild(tr);
+      continue;
+    }
+    cell(tr, fmt(st.score), "num score");
+    if (facilitator) cell(tr, st.awards ? fmt(st.awards) : "", "num");
+    cell(tr, fmt(st.per_second, 1), "num");
+    cell(tr, st.p99_ms >= 1000 ? fmt(st.p99_ms / 1000, 1) + " s" : fmt(st.p99_ms) + " ms", "num");
+    cell(tr, fmt(st.error_rate * 100, 1) + "%", st.error_rate >= 0.1 ? "num bad" : "num");
+    cell(tr, st.hit_ratio < 0 ? "–" : fmt(st.hit_ratio * 100) + "%", "num");
+    const bill = cell(tr, "$" + fmt(st.cost_per_hour, 3) + (st.bill_note ? " ⚠" : ""), st.bill_note ? "num bad" : "num");
+    if (st.bill || st.bill_note) {
       // The live bill's items, read from the team's account.
-      bill.title = (s.bill || []).join("\n") + (s.bill_at ? "\nread at " + s.bill_at : "") + (s.bill_note ? "\n" + s.bill_note : "");
+      bill.title = (st.bill || []).join("\n") + (st.bill_at ? "\nread at " + st.bill_at : "") + (st.bill_note ? "\n" + st.bill_note : "");
     }
     body.appendChild(tr);
   }
+  fitStandings();
+  summarise();
+}
+
+// fitStandings sizes the rows so that every team fits the screen; below
+// the smallest readable size, the rows that do not fit are summarised in
+// a line under the table rather than cut.
+function fitStandings() {
+  const table = $("standings"), more = $("more-teams"), body = table.tBodies[0], rows = [...body.rows];
+  more.hidden = true;
+  for (const r of rows) r.hidden = false;
+  if (!rows.length) return;
+  const room = window.innerHeight - body.getBoundingClientRect().top - 12;
+  const overflows = () => $("board").getBoundingClientRect().bottom > window.innerHeight || document.documentElement.scrollHeight > window.innerHeight;
+  let size = Math.max(14, Math.min(24, Math.floor(room / rows.length / 1.6)));
+  for (; ; size--) {
+    table.style.setProperty("--row-font", size + "px");
+    if (body.getBoundingClientRect().height <= room || size <= 14) break;
+  }
+  // The facilitator's page scrolls; the projector's must fit.
+  if (facilitator || !overflows()) return;
+  // Hide rows from the bottom, naming them in the summary, until the page
+  // fits the screen.
+  for (let fit = rows.length - 1; fit >= 1; fit--) {
+    const rest = rows.slice(fit);
+    for (const r of rest) r.hidden = true;
+    more.textContent = "and " + rest.length + " more: " + rest.map((r) => r.cells[0].textContent + ". " + r.dataset.team).join(", ");
+    more.hidden = false;
+    if (!overflows()) return;
+  }
+}
+
+// summarise writes the chart's text alternative: the leaders and the
+// spread, for a screen reader and for anyone who cannot tell the lines
+// apart.
+function summarise() {
+  const s = shown();
+  const st = s.standings;
+  let text = st.length + " teams, minute " + view.minutes + ". ";
+  if (s.hidden) text += "The scores are hidden.";
+  else if (st.length) text += "Leading: " + st.slice(0, 3).map((x) => x.name + " " + compact(x.score)).join(", ") + "; last: " + st[st.length - 1].name + " " + compact(st[st.length - 1].score) + ".";
+  $("chart-summary").textContent = text;
 }
 
 function renderClock(u) {
@@ -56,107 +130,169 @@ function renderClock(u) {
   $("minutes").textContent = "minute " + view.minutes + " of " + (view.length || "?");
 }
 
-// isChaos: an experiment started, ended or failed in a team's account, or
-// the script's strike: the chart marks its minute.
-function isChaos(e) {
-  return e.kind === "chaos" || (e.kind === "script" && e.text.includes("Chaos Monkey"));
+function renderRoomNote() {
+  const r = view.room, note = $("room-note");
+  const parts = [];
+  if (r && r.frozen_at != null) parts.push("the standings are frozen at minute " + r.frozen_at + ": the reveal shows the rest");
+  if (r && r.hidden) parts.push("the scores are hidden for now");
+  note.textContent = (facilitator && parts.length ? "the room sees: " : "") + parts.join("; ");
+  note.hidden = parts.length === 0;
 }
 
-function addEvent(e, prepend = true) {
-  if (isChaos(e) && !view.chaos.has(e.minute)) {
-    view.chaos.add(e.minute);
-    if (view.chart) { view.chart.redraw(); chartUpdated(); }
-  }
-  const li = document.createElement("li");
-  const when = document.createElement("span");
-  when.className = "when";
-  when.textContent = "min " + e.minute;
-  const text = document.createElement("span");
-  text.className = e.kind;
-  text.textContent = e.text;
-  li.append(when, text);
+// isChaosStart: an experiment the board started, or chaos the facilitator
+// announced; the chart marks its minute.
+function isChaosStart(e) { return e.kind === "chaos" && (!e.chaos || e.chaos === "started"); }
+
+// eventText names the team an event concerns when its text does not.
+function eventText(e) { return e.team && !e.text.startsWith(e.team) ? e.team + ": " + e.text : e.text; }
+
+function renderEvents() {
   const list = $("events");
-  if (prepend) list.prepend(li); else list.append(li);
-  while (list.children.length > 30) list.lastChild.remove();
+  const items = [...view.events].sort((a, b) => b.minute - a.minute || b.seq - a.seq).slice(0, 40);
+  list.replaceChildren(...items.map((e) => {
+    const li = document.createElement("li");
+    const when = document.createElement("span");
+    when.className = "when";
+    when.textContent = "min " + e.minute;
+    const text = document.createElement("span");
+    text.className = e.kind;
+    text.textContent = eventText(e);
+    li.append(when, text);
+    return li;
+  }));
+}
+
+function addEvents(events) {
+  let marked = false;
+  for (const e of events || []) {
+    if (view.events.some((x) => x.seq === e.seq)) continue;
+    view.events.push(e);
+    if (isChaosStart(e) && !view.chaos.has(e.minute)) { view.chaos.add(e.minute); marked = true; }
+  }
+  renderEvents();
+  if (marked && view.chart) { view.chart.redraw(); chartUpdated(); }
 }
 
 function chartData() {
-  const xs = Array.from({ length: view.minutes }, (_, i) => i + 1);
-  return [xs, ...view.teams.map((t) => view.scores[t] || [])];
+  const s = shown();
+  const n = Math.max(0, ...view.teams.map((t) => (s.scores[t] || []).length));
+  const xs = Array.from({ length: n }, (_, i) => i + 1);
+  return [xs, ...view.teams.map((t) => s.scores[t] || [])];
 }
 
 function drawChart() {
   const el = $("chart");
   if (view.chart) view.chart.destroy();
-  const axis = { stroke: "#9aa4b2", grid: { stroke: "#30363d" }, ticks: { stroke: "#30363d" }, font: "16px system-ui" };
+  const axis = { stroke: "#b1bac4", grid: { stroke: "#30363d" }, ticks: { stroke: "#30363d" }, font: "16px system-ui" };
+  const top = new Set(shown().standings.slice(0, labelled).map((x) => x.name));
   view.chart = new uPlot({
     width: el.clientWidth || 600,
-    height: Math.max(260, Math.round(window.innerHeight * 0.38)),
+    height: Math.max(220, Math.round(window.innerHeight * 0.4)),
+    padding: [8, 110, 0, 0], // room for the direct labels
     scales: { x: { time: false } },
-    axes: [{ ...axis, label: "game minute" }, { ...axis, size: 80 }],
-    series: [{ label: "minute" }, ...view.teams.map((t) => ({ label: t, stroke: colour(t), width: 3 }))],
+    axes: [{ ...axis, label: "game minute" }, { ...axis, size: 72, values: (u, vals) => {
+      const out = vals.map(compact);
+      el.dataset.yLabels = out.join(" "); // for the tests: what the axis reads
+      return out;
+    } }],
+    series: [{ label: "minute" }, ...view.teams.map((t) => ({ label: t, stroke: colour(t), width: top.has(t) ? 4 : 1.5, alpha: top.has(t) ? 1 : 0.55 }))],
     legend: { show: false },
-    // A dashed red line at each minute chaos hit, so the curves can be
-    // read against it.
-    hooks: { draw: [(u) => {
-      const ctx = u.ctx;
-      ctx.save();
-      ctx.strokeStyle = "#f85149";
-      ctx.lineWidth = 2;
-      ctx.setLineDash([8, 6]);
-      for (const m of view.chaos) {
-        const x = u.valToPos(m + 1, "x", true);
-        ctx.beginPath();
-        ctx.moveTo(x, u.bbox.top);
-        ctx.lineTo(x, u.bbox.top + u.bbox.height);
-        ctx.stroke();
-      }
-      ctx.restore();
-    }] },
+    hooks: { draw: [drawChaos, drawLabels] },
   }, chartData(), el);
   chartUpdated();
+}
+
+// drawChaos draws a dashed red line at each minute an experiment started,
+// so the curves can be read against it.
+function drawChaos(u) {
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.strokeStyle = "#f85149";
+  ctx.lineWidth = 2;
+  ctx.setLineDash([8, 6]);
+  for (const m of view.chaos) {
+    const x = u.valToPos(m + 1, "x", true);
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+// drawLabels names the top teams at the end of their lines, nudged apart
+// so that no two overlap.
+function drawLabels(u) {
+  const s = shown();
+  if (s.hidden) return;
+  const ctx = u.ctx, px = devicePixelRatio || 1;
+  const labels = [];
+  for (const st of s.standings.slice(0, labelled)) {
+    const i = view.teams.indexOf(st.name) + 1, data = u.data[i];
+    if (!data || !data.length) continue;
+    labels.push({ name: st.name, colour: colour(st.name), x: u.valToPos(data.length, "x", true), y: u.valToPos(data[data.length - 1], "y", true) });
+  }
+  labels.sort((a, b) => a.y - b.y);
+  const gap = 18 * px;
+  for (let i = 1; i < labels.length; i++) labels[i].y = Math.max(labels[i].y, labels[i - 1].y + gap);
+  ctx.save();
+  ctx.font = `${14 * px}px system-ui`;
+  ctx.textBaseline = "middle";
+  for (const l of labels) {
+    ctx.fillStyle = l.colour;
+    ctx.fillText(l.name, l.x + 6 * px, l.y);
+  }
+  ctx.restore();
 }
 
 function chartUpdated() {
   const el = $("chart");
   el.dataset.updates = ++view.updates;
-  el.dataset.points = view.minutes;
+  el.dataset.points = chartData()[0].length;
   el.dataset.chaos = [...view.chaos].sort((a, b) => a - b).join(",");
 }
 
 function onState(s) {
-  view.teams = Object.keys(s.scores).sort();
-  view.scores = s.scores;
+  view.room = s;
+  view.teams = Object.keys(s.scores).length ? Object.keys(s.scores).sort() : s.standings.map((x) => x.name).sort();
   view.minutes = s.minutes;
   view.length = s.length;
   renderClock(s);
-  renderStandings(s.standings);
-  $("events").replaceChildren();
+  renderRoomNote();
+  view.events = [];
   view.chaos = new Set();
-  for (const e of s.events || []) addEvent(e);
-  const team = $("team");
-  team.replaceChildren(...view.teams.map((t) => new Option(t, t)));
+  addEvents(s.events);
+  if (facilitator) {
+    const team = $("team"), chosen = team.value;
+    team.replaceChildren(...view.teams.map((t) => new Option(t, t)));
+    if (chosen) team.value = chosen;
+  }
+  renderStandings();
   drawChart();
 }
 
 function onMinute(u) {
+  const r = view.room;
   for (const t of view.teams) {
-    const scores = view.scores[t] || (view.scores[t] = []);
+    const scores = r.scores[t] || (r.scores[t] = []);
     scores[u.minute] = u.scores[t];
   }
+  r.standings = u.standings;
   view.minutes = u.minute + 1;
   renderClock(u);
-  renderStandings(u.standings);
-  for (const e of u.events || []) addEvent(e);
-  view.chart.setData(chartData());
-  chartUpdated();
+  addEvents(u.events);
+  if (!view.live) {
+    renderStandings();
+    view.chart.setData(chartData());
+    chartUpdated();
+  }
 }
 
 function connect() {
   const es = new EventSource("api/stream");
   es.addEventListener("state", (m) => onState(JSON.parse(m.data)));
   es.addEventListener("minute", (m) => onMinute(JSON.parse(m.data)));
-  es.addEventListener("event", (m) => addEvent(JSON.parse(m.data)));
+  es.addEventListener("event", (m) => addEvents([JSON.parse(m.data)]));
   es.onerror = () => { $("state").textContent = "reconnecting"; $("state").className = "state"; };
 }
 
@@ -180,39 +316,68 @@ async function signature(token, method, path, body) {
   return "GameDay-Ed25519 t=" + at + ",n=" + nonce + ",s=" + b64url(sig);
 }
 
-// The facilitator's controls: every change needs the token.
-async function control(action) {
+// signedFetch calls the board with the token's signature, or says why it
+// cannot.
+async function signedFetch(method, path, body) {
   const token = $("token").value.trim();
-  sessionStorage.setItem("gameday-token", token);
-  let path = "api/" + action, body = null;
-  if (action === "move") {
-    path = "api/teams/" + encodeURIComponent($("team").value);
-    body = JSON.stringify({ endpoint: $("endpoint").value.trim() });
-  } else if (action === "chaos") {
-    path = "api/events";
-    body = JSON.stringify({ kind: "chaos", team: $("team").value, text: $("note").value.trim() });
-  }
-  if (!window.isSecureContext || !crypto.subtle) {
-    $("control-result").textContent = "the controls sign with the token and need HTTPS or localhost: open the facilitator stack's https:// page, or use gameday ctl";
-    return;
-  }
+  if (!token) throw new Error("give the control token first");
+  if (!window.isSecureContext || !crypto.subtle) throw new Error("the controls sign with the token and need HTTPS or localhost: open the facilitator stack's https:// page, or use gameday ctl");
   const url = new URL(path, location.href);
   let auth;
   try {
-    auth = await signature(token, "POST", url.pathname + url.search, body);
+    auth = await signature(token, method, url.pathname + url.search, body);
   } catch (e) {
-    $("control-result").textContent = "this browser cannot sign (Ed25519 in WebCrypto): use a current Chromium, Firefox or Safari, or gameday ctl";
-    return;
+    throw new Error("this browser cannot sign (Ed25519 in WebCrypto): use a current Chromium, Firefox or Safari, or gameday ctl");
   }
-  const res = await fetch(url, { method: "POST", headers: { "Authorization": auth, "Content-Type": "application/json" }, body });
+  const res = await fetch(url, { method, headers: { "Authorization": auth, "Content-Type": "application/json" }, body });
   const out = await res.json().catch(() => ({}));
-  $("control-result").textContent = res.ok ? "done" : (out.error || res.statusText);
+  if (!res.ok) throw new Error(out.error || res.statusText);
+  return out;
 }
 
-$("show-controls").addEventListener("click", () => {
-  $("controls").hidden = !$("controls").hidden;
+// The facilitator's controls: every change needs the token.
+const calls = {
+  move: () => ["api/teams/" + encodeURIComponent($("team").value), { endpoint: $("endpoint").value.trim() }],
+  cost: () => ["api/teams/" + encodeURIComponent($("team").value), { cost: $("cost").value.trim() }],
+  award: () => ["api/award", { team: $("team").value, points: Number($("points").value), reason: $("reason").value.trim() }],
+  chaos: () => ["api/events", { kind: "chaos", team: $("team").value, text: $("note").value.trim() }],
+  note: () => ["api/events", { kind: "note", text: $("note").value.trim() }],
+};
+
+async function control(action) {
+  sessionStorage.setItem("gameday-token", $("token").value.trim());
+  const [path, body] = calls[action] ? calls[action]() : ["api/" + action, null];
+  try {
+    const live = await signedFetch("POST", path, body ? JSON.stringify(body) : null);
+    $("control-result").textContent = action + ": done";
+    showLive(live);
+  } catch (e) {
+    $("control-result").textContent = action + ": " + e.message;
+  }
+}
+
+// showLive draws the facilitator's live state: the real standings, even
+// while the room's are frozen or hidden.
+function showLive(live) {
+  view.live = live;
+  $("live-note").textContent = "live standings, read at game time " + live.game_time;
+  if (!view.room || !view.chart) return; // drawn with the room's first state
+  renderStandings();
+  view.chart.setData(chartData());
+  chartUpdated();
+}
+
+async function pollLive() {
+  if (!$("token").value.trim() || !window.isSecureContext) return;
+  try { showLive(await signedFetch("GET", "api/live", null)); } catch (e) { $("live-note").textContent = e.message; }
+}
+
+if (facilitator) {
   $("token").value = sessionStorage.getItem("gameday-token") || "";
-});
-for (const b of document.querySelectorAll("#controls button")) b.addEventListener("click", () => control(b.dataset.action));
-window.addEventListener("resize", () => { if (view.chart) drawChart(); });
+  $("token").addEventListener("change", pollLive);
+  for (const b of document.querySelectorAll("#controls button")) b.addEventListener("click", () => control(b.dataset.action));
+  setInterval(pollLive, 5000);
+}
+window.addEventListener("resize", () => { if (view.chart) { renderStandings(); drawChart(); } });
 connect();
+if (facilitator) pollLive();
