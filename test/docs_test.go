@@ -134,7 +134,7 @@ func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
 		help[sub] = string(out)
 		return help[sub]
 	}
-	actions := []string{"pause", "resume", "end", "move", "cost", "chaos", "note", "workers", "award", "freeze", "reveal", "hide", "show"}
+	actions := []string{"pause", "resume", "end", "move", "cost", "chaos", "note", "workers", "award", "freeze", "reveal", "hide", "show", "teams"}
 	seen := 0
 	for _, c := range allQuotedCode(t) {
 		for _, m := range gamedayCall.FindAllStringSubmatch(c.text, -1) {

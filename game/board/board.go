@@ -1,6 +1,7 @@
 package board
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -109,6 +110,8 @@ type team struct {
 
 	mu    sync.Mutex
 	chaos string // the experiment running in the team's account, if one is
+
+	proposed string // an endpoint the team proposed and the board checked; b.mu
 }
 
 type batch struct {
@@ -193,6 +196,12 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		}
 	}
 	b.meta.StoredToken, b.meta.StoredWorkerToken = "", ""
+	// The teams' keys come from the control token, when this start knows
+	// it; a resumed game without one keeps the stored keys.
+	if control := cmp.Or(opts.Token, b.made.control, meta.StoredToken); control != "" {
+		b.meta.TeamKeys = teamKeys(control, b.meta.Teams)
+		before = "" // write them
+	}
 	if string(b.meta.ControlKey)+string(b.meta.WorkerKey) != before {
 		if err := store.Write(&b.meta, nil, nil); err != nil {
 			return nil, err

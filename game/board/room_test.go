@@ -257,5 +257,38 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		if os.Getenv("UPDATE_DOCS") != "" {
 			os.WriteFile(filepath.Join("..", "..", "docs", "img", "facilitator-30-teams-1920x1080.png"), png, 0o644)
 		}
+
+		// A team's page, opened from the handout's link, frozen as the
+		// room's; a proposal the board cannot check is refused with why.
+		ctx, cancel = context.WithTimeout(browserCtx, 60*time.Second)
+		link := srv.URL + "/team#team-03:" + TeamToken("the-facilitators-token", "team-03")
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(link),
+			chromedp.WaitVisible(chromedp.CSS("#team-main")),
+			chromedp.SendKeys(chromedp.CSS("#new-endpoint"), "http://127.0.0.1:9/"),
+			chromedp.Click(chromedp.CSS(`#propose button`)),
+			chromedp.Poll[chromedp.Void](`document.getElementById("propose-result").textContent.startsWith("refused")`))
+		if err != nil {
+			cancel()
+			t.Fatalf("the team's page: %v", err)
+		}
+		page, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[location.href, document.getElementById("rank").textContent, document.getElementById("room-note").textContent, document.getElementById("propose-result").textContent, document.querySelectorAll("#breakdown tbody tr").length].join(" | ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(page, "rank 28 of 30") || !strings.Contains(page, "frozen at minute 240") || !strings.Contains(page, "question 1") || strings.Contains(page, "#team-03") || !strings.HasSuffix(page, "| 15") {
+			t.Errorf("the team's page reads %q: want its rank, the freeze, the refusal's reason, 15 minutes, and the token gone from the address", page)
+		}
+		if v := axeViolations(ctx, t); v != "[]" {
+			t.Errorf("the team's page: axe-core finds %s", v)
+		}
+		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(shots, "team-1280x720.png"), png, 0o644)
+		if os.Getenv("UPDATE_DOCS") != "" {
+			os.WriteFile(filepath.Join("..", "..", "docs", "img", "team-1280x720.png"), png, 0o644)
+		}
 	}
 }

@@ -59,6 +59,7 @@ func (b *Board) Run(ctx context.Context) error {
 			if b.flushPending() != nil {
 				break
 			}
+			b.applyProposals()
 		}
 		if state == Ended || g >= b.meta.Scenario.Length() {
 			return b.finish(ctx)

@@ -29,6 +29,22 @@ func (b *Board) Handler() http.Handler {
 	mux.HandleFunc("GET /api/stream", b.stream)
 	mux.HandleFunc("GET /api/export", b.serveExport)
 	mux.Handle("GET /api/live", b.authorizedRead(func() any { return b.LiveSnapshot() }))
+	mux.Handle("GET /team", noCache(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "team.html")
+	})))
+	mux.Handle("GET /api/team/{name}", b.teamCall(func(_ *http.Request, team string) (any, error) { return b.TeamView(team) }))
+	mux.Handle("POST /api/team/{name}/endpoint", b.teamCall(func(r *http.Request, team string) (any, error) {
+		var p struct {
+			Endpoint string `json:"endpoint"`
+		}
+		if err := decode(r, &p); err != nil {
+			return nil, err
+		}
+		if err := b.Propose(r.Context(), team, p.Endpoint); err != nil {
+			return nil, err
+		}
+		return b.TeamView(team)
+	}))
 
 	for pattern, change := range b.changes() {
 		mux.Handle(pattern, b.authorized(change))

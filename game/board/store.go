@@ -68,6 +68,8 @@ type Meta struct {
 	ControlKey []byte `json:"control_key,omitempty"`
 	// WorkerKey checks the workers' calls, and only those.
 	WorkerKey []byte `json:"worker_key,omitempty"`
+	// TeamKeys check each team's calls: its page and its proposals.
+	TeamKeys map[string][]byte `json:"team_keys,omitempty"`
 	// StoredToken and StoredWorkerToken are read from a game stored before
 	// the keys, turned into keys and dropped at the next write.
 	StoredToken       string    `json:"token,omitempty"`

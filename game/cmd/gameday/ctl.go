@@ -33,6 +33,7 @@ actions:
   freeze | reveal           hold the public standings where they are, for the reveal; show them
   hide | show               hide the scores from the room; show them again
   workers                   list the live workers and the teams each plays
+  teams                     each team's token and the link to its page, for the handout
 the token is the one gameday board printed; GAMEDAY_TOKEN is read when --token is not given`
 
 func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,7 +61,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("ctl: no token: give --token or set GAMEDAY_TOKEN to the token gameday board printed")
 	}
 	method := http.MethodPost
-	if a[0] == "workers" {
+	if a[0] == "workers" || a[0] == "teams" {
 		method = http.MethodGet
 	}
 	resp, err := callBoard(ctx, *server, method, path, *token, body, *timeout)
@@ -68,6 +69,24 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("ctl: %w", err)
 	}
 	defer resp.Body.Close()
+	if a[0] == "teams" {
+		// Each team's token is made from the control token, here: the
+		// board sends none.
+		var s board.Snapshot
+		if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+			return fmt.Errorf("ctl: reading the answer: %w", err)
+		}
+		names := make([]string, 0, len(s.Standings))
+		for _, st := range s.Standings {
+			names = append(names, st.Name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			token := board.TeamToken(*token, name)
+			fmt.Fprintf(stdout, "%s\t%s\t%s/team#%s:%s\n", name, token, strings.TrimRight(*server, "/"), name, token)
+		}
+		return nil
+	}
 	if a[0] == "workers" {
 		var ws []board.WorkerStatus
 		if err := json.NewDecoder(resp.Body).Decode(&ws); err != nil {
@@ -98,7 +117,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 var ctlActions = map[string]string{
 	"pause": "pause", "resume": "resume", "end": "end",
 	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT", "workers": "workers",
-	"award": "award TEAM POINTS REASON", "freeze": "freeze", "reveal": "reveal", "hide": "hide", "show": "show",
+	"award": "award TEAM POINTS REASON", "freeze": "freeze", "reveal": "reveal", "hide": "hide", "show": "show", "teams": "teams",
 }
 
 // ctlCall is the board's route and body for an action.
@@ -107,6 +126,8 @@ func ctlCall(a []string) (path string, body any, err error) {
 	switch {
 	case len(a) == 1 && slices.Contains([]string{"pause", "resume", "end", "workers", "freeze", "reveal", "hide", "show"}, a[0]):
 		return "/api/" + a[0], nil, nil
+	case len(a) == 1 && a[0] == "teams":
+		return "/api/state", nil, nil
 	case len(a) >= 4 && a[0] == "award":
 		points, err := strconv.ParseFloat(a[2], 64)
 		if err != nil || math.IsNaN(points) || points == 0 || math.Abs(points) > board.MaxAward {

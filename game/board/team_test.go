@@ -1,0 +1,125 @@
+package board
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A team's token opens its own page and its proposals, and nothing else:
+// not another team's page, nor any of the facilitator's or the workers'
+// calls.
+func TestATeamsTokenOpensItsPageAndNothingElse(t *testing.T) {
+	t.Parallel()
+	a, b := newFakeTeam(t), newFakeTeam(t)
+	g := newGame(t, Team{Name: "a", Endpoint: a.srv.URL}, Team{Name: "b", Endpoint: b.srv.URL})
+	g.Paused = true
+	board, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
+	defer store.Close()
+	srv := httptest.NewServer(board.Handler())
+	defer srv.Close()
+	tokenA := TeamToken(board.Token(), "a")
+	if tokenA == TeamToken(board.Token(), "b") || tokenA == board.Token() || len(tokenA) != 32 {
+		t.Fatalf("team a's token %q: want its own, of 32 hex digits", tokenA)
+	}
+	call := func(method, path, token, body string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		sign(t, req, token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(raw)
+	}
+	if code, body := call("GET", "/api/team/a", tokenA, ""); code != http.StatusOK || !strings.Contains(body, `"team":"a"`) {
+		t.Errorf("a's page with a's token: %d %s", code, body)
+	}
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/team/b", ""},
+		{"POST", "/api/team/b/endpoint", `{"endpoint": "` + a.srv.URL + `"}`},
+		{"POST", "/api/pause", ""},
+		{"POST", "/api/teams/b", `{"endpoint": "` + a.srv.URL + `"}`},
+		{"POST", "/api/award", `{"team": "a", "points": 1000, "reason": "we say so"}`},
+		{"GET", "/api/live", ""},
+		{"POST", "/api/workers/lease", `{"worker": "w"}`},
+	} {
+		if code, body := call(c.method, c.path, tokenA, c.body); code != http.StatusUnauthorized {
+			t.Errorf("%s %s with team a's token: %d %s, want 401", c.method, c.path, code, body)
+		}
+	}
+	if code, body := call("GET", "/api/team/a", board.Token(), ""); code != http.StatusUnauthorized {
+		t.Errorf("a's page with the control token: %d %s: each credential opens its own calls", code, body)
+	}
+}
+
+// A proposed endpoint is asked fresh questions first: wrong answers or no
+// answer in time are refused with the reason, a right one moves the
+// team's customers at the next minute, with an event.
+func TestAProposedEndpointIsCheckedThenMovedAtTheNextMinute(t *testing.T) {
+	t.Parallel()
+	old, good, wrong := newFakeTeam(t), newFakeTeam(t), httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("not a hash"))
+	}))
+	defer wrong.Close()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	g := newGame(t, Team{Name: "a", Endpoint: old.srv.URL})
+	g.Paused = true
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
+	defer store.Close()
+	ctx := context.Background()
+	for endpoint, want := range map[string]string{
+		wrong.URL + "/":           `was answered "not a hash", not its hash`,
+		slow.URL + "/":            "got no answer within 2s",
+		"http://169.254.169.254/": "link-local",
+	} {
+		if err := b.Propose(ctx, "a", endpoint); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("proposing %s: %v, want %q", endpoint, err, want)
+		}
+	}
+	if err := b.Propose(ctx, "a", good.srv.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := b.TeamView("a"); v.Endpoint != old.srv.URL || v.Proposed != good.srv.URL+"/" {
+		t.Errorf("before the next minute: at %s, proposed %s", v.Endpoint, v.Proposed)
+	}
+	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	go b.Run(runCtx)
+	b.Resume()
+	waitFor(t, func() bool { return b.Teams()[0].Endpoint == good.srv.URL+"/" })
+	if b.Minute() < 1 {
+		t.Errorf("moved at minute %d: want it at the end of a minute", b.Minute())
+	}
+	var texts []string
+	for _, e := range b.Events() {
+		if e.Team == "a" {
+			texts = append(texts, e.Text)
+		}
+	}
+	joined := strings.Join(texts, "|")
+	if !strings.Contains(joined, "a proposed "+good.srv.URL+"/") || !strings.Contains(joined, "endpoint "+good.srv.URL+"/") {
+		t.Errorf("a's events: %s", joined)
+	}
+	v, err := b.TeamView("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(v)
+	if v.Standing.Name != "a" || len(v.Rows) == 0 || len(v.Trend) == 0 || v.Rows[0].Minute < v.Rows[len(v.Rows)-1].Minute {
+		t.Errorf("a's page: %s", raw)
+	}
+}
