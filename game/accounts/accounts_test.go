@@ -505,3 +505,32 @@ func staticCredentials(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 }
+
+// The account's host names are its distributions' and load balancers',
+// read with the bill's own calls.
+func TestTheHostsAreTheAccountsDistributionsAndLoadBalancers(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	a.distribution(t)
+	if _, err := a.ELBv2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String("alb"), Subnets: a.subnets}); err != nil {
+		t.Fatal(err)
+	}
+	a.calls.start()
+	hosts, err := a.Hosts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdn, alb bool
+	for _, h := range hosts {
+		cdn = cdn || strings.HasSuffix(h, ".cloudfront.net")
+		alb = alb || strings.HasPrefix(h, "alb-")
+	}
+	if !cdn || !alb {
+		t.Errorf("hosts %v: want the distribution's and the load balancer's", hosts)
+	}
+	for call := range a.calls.calls {
+		if !slices.Contains(contract.BillReaderActions, call) {
+			t.Errorf("reading the hosts calls %s, which the bill's role does not allow", call)
+		}
+	}
+}

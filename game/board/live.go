@@ -17,6 +17,15 @@ type LiveBill interface {
 	Bill(ctx context.Context, role string) (game.Estimate, error)
 }
 
+// LiveHosts, when a LiveBill has it, lists the host names the account
+// reached through role serves from (its distributions and load
+// balancers): a team billed live may propose only an endpoint there, so
+// that nobody points the board's load at a host outside the team's own
+// account.
+type LiveHosts interface {
+	Hosts(ctx context.Context, role string) ([]string, error)
+}
+
 // DefaultLiveEvery is how often a team's account is read: once a real
 // minute, whatever the speed, as the board's Describe and metric calls
 // cost the team's account nothing but count against its API rates.

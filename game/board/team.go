@@ -126,6 +126,16 @@ func (b *Board) Propose(ctx context.Context, team, endpoint string) error {
 	if err := b.checkEndpoint(endpoint); err != nil {
 		return err
 	}
+	if hosts, ok := b.live.(LiveHosts); ok && t.cost.Live {
+		u, _ := url.Parse(endpoint)
+		own, err := hosts.Hosts(ctx, t.cost.Access())
+		if err != nil {
+			return fmt.Errorf("endpoint %s: cannot read your account's distributions and load balancers to check it is yours: %v", endpoint, err)
+		}
+		if !slices.Contains(own, strings.ToLower(u.Hostname())) {
+			return fmt.Errorf("endpoint %s: %s is none of your account's CloudFront distributions or load balancers (%s): propose one of them", endpoint, u.Hostname(), strings.Join(own, ", "))
+		}
+	}
 	if err := probe(ctx, endpoint, timeout); err != nil {
 		return fmt.Errorf("endpoint %s: %w; the team stays at %s", endpoint, err, t.target.Load())
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/game"
 )
 
 // A team's token opens its own page and its proposals, and nothing else:
@@ -121,5 +123,43 @@ func TestAProposedEndpointIsCheckedThenMovedAtTheNextMinute(t *testing.T) {
 	raw, _ := json.Marshal(v)
 	if v.Standing.Name != "a" || len(v.Rows) == 0 || len(v.Trend) == 0 || v.Rows[0].Minute < v.Rows[len(v.Rows)-1].Minute {
 		t.Errorf("a's page: %s", raw)
+	}
+}
+
+// hostsBill is a live bill whose account serves from hosts (the accounts
+// package reads them from moto's distributions and load balancers:
+// TestTheHostsAreTheAccountsDistributionsAndLoadBalancers).
+type hostsBill struct {
+	fakeBills
+	hosts []string
+}
+
+func (h *hostsBill) Hosts(context.Context, string) ([]string, error) { return h.hosts, nil }
+
+// A team billed live may propose only a host of its own account.
+func TestALiveTeamProposesOnlyItsOwnHosts(t *testing.T) {
+	t.Parallel()
+	old, good := newFakeTeam(t), newFakeTeam(t)
+	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
+	bills := &hostsBill{fakeBills: fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}},
+		hosts: []string{"d111111abcdef8.cloudfront.net", "127.0.0.1"}}
+	g := newGame(t, Team{Name: "a", Endpoint: old.srv.URL, Cost: "live:" + role})
+	g.Paused = true
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	b, err := Open(store, g, Options{Live: bills})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	outside := strings.Replace(good.srv.URL, "127.0.0.1", "localhost", 1) + "/"
+	if err := b.Propose(ctx, "a", outside); err == nil || !strings.Contains(err.Error(), "is none of your account's CloudFront distributions or load balancers") {
+		t.Errorf("a host outside the account: %v", err)
+	}
+	if err := b.Propose(ctx, "a", good.srv.URL+"/"); err != nil {
+		t.Errorf("a host of the account: %v", err)
 	}
 }

@@ -148,6 +148,12 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 			t.Fatalf("no minutes stored: %s", first.stderr)
 		}
 	}
+	// The facilitator's hand, given just before the kill, must survive it.
+	for _, action := range [][]string{{"award", "team-1", "250", "a fine postmortem"}, {"freeze"}} {
+		if err := run(context.Background(), append([]string{"ctl", "--server", first.url, "--token", first.token}, action...), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -173,6 +179,26 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 	store.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	ex, err := func() (board.Export, error) {
+		store, err := board.OpenStore(db)
+		if err != nil {
+			return board.Export{}, err
+		}
+		defer store.Close()
+		return board.ExportStore(store)
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range ex.Events {
+		if e.Kind == "award" || e.Kind == "freeze" || e.Kind == "reveal" {
+			kinds = append(kinds, fmt.Sprintf("%s %s %g", e.Kind, e.Team, e.Points))
+		}
+	}
+	if strings.Join(kinds, "|") != "award team-1 250|freeze  0" {
+		t.Errorf("after SIGKILL and a resume, the facilitator's events are %q: want the award and the freeze, still in force", kinds)
 	}
 	if second.token != "" || first.token == "" || !bytes.Equal(meta.ControlKey, board.PublicKey(first.token)) {
 		t.Errorf("tokens %q then %q: the resumed board shows none and keeps the key of the one shown at the start, so the facilitator's GAMEDAY_TOKEN keeps working", first.token, second.token)
@@ -207,6 +233,9 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 		// request of the scenario (30 a second for 6 s) is scored once.
 		if answers != 180 {
 			t.Errorf("%s: %d answers scored over the two runs, want 180", team, answers)
+		}
+		if team == "team-1" {
+			total += 250 // the award
 		}
 		if !regexp.MustCompile(fmt.Sprintf(`%s\s+%.0f\s`, team, total)).MatchString(second.stdout.String()) {
 			t.Errorf("the final standings do not show %s at %.0f:\n%s", team, total, second.stdout)
