@@ -250,6 +250,18 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		if b.Snapshot().FrozenAt == nil {
 			t.Error("freezing from the facilitator's view left the room's standings live")
 		}
+		// The handout's links, made in the browser, are the ones gameday
+		// ctl teams prints.
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#show-links")), chromedp.WaitVisible(chromedp.CSS("#listing-items li"))); err != nil {
+			t.Fatal(err)
+		}
+		links, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("listing-items").textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "/team#team-03:" + TeamToken("the-facilitators-token", "team-03"); !strings.Contains(links, want) {
+			t.Errorf("the facilitator's view lists %.200q..., want a link ending %s", links, want)
+		}
 		if v := axeViolations(ctx, t); v != "[]" {
 			t.Errorf("the facilitator's view: axe-core finds %s", v)
 		}

@@ -333,10 +333,44 @@ async function pollLive() {
   try { showLive(await signedFetch($("token").value.trim(), "GET", "api/live", null)); } catch (e) { $("live-note").textContent = e.message; }
 }
 
+// listing shows the workers, or each team's link for the handout.
+function listing(title, lines) {
+  $("listing-title").textContent = title;
+  $("listing-items").replaceChildren(...lines.map((l) => { const li = document.createElement("li"); li.textContent = l; return li; }));
+  $("listing").hidden = false;
+}
+
+async function showWorkers() {
+  try {
+    const ws = await signedFetch($("token").value.trim(), "GET", "api/workers", null);
+    listing(ws.length + " workers", ws.map((w) => w.worker + ": heard " + w.heard + " ago, " + w.teams.length + " teams: " + w.teams.join(" ")));
+  } catch (e) {
+    $("control-result").textContent = "workers: " + e.message;
+  }
+}
+
+// teamToken is a team's token, made from the control token as the board
+// and gameday ctl teams make it: HMAC-SHA256 of "gameday/team/" and the
+// team's name, its first 32 hex digits.
+async function teamToken(control, team) {
+  const key = await crypto.subtle.importKey("raw", enc.encode(control), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode("gameday/team/" + team)))).slice(0, 32);
+}
+
+async function showLinks() {
+  const control = $("token").value.trim();
+  if (!control || !window.isSecureContext) { $("control-result").textContent = "team links: give the control token (on HTTPS or localhost) first"; return; }
+  const lines = [];
+  for (const t of view.teams) lines.push(t + ": " + new URL("team#" + t + ":" + await teamToken(control, t), location.href).href);
+  listing("each team's page, for the handout", lines);
+}
+
 if (facilitator) {
   $("token").value = sessionStorage.getItem("gameday-token") || "";
   $("token").addEventListener("change", pollLive);
-  for (const b of document.querySelectorAll("#controls button")) b.addEventListener("click", () => control(b.dataset.action));
+  for (const b of document.querySelectorAll("#controls button[data-action]")) b.addEventListener("click", () => control(b.dataset.action));
+  $("show-workers").addEventListener("click", showWorkers);
+  $("show-links").addEventListener("click", showLinks);
   setInterval(pollLive, 5000);
 }
 window.addEventListener("resize", () => { if (view.chart) { renderStandings(); drawChart(); } });
