@@ -198,7 +198,9 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 			if f.Controls != 0 {
 				t.Errorf("%s: %d controls rendered on the room's page", name, f.Controls)
 			}
-			if !slices.ContainsFunc(f.Labels, func(l string) bool { return strings.HasPrefix(l, "-") && (strings.HasSuffix(l, "M") || strings.HasSuffix(l, "k")) }) || f.Widest > 72-8 {
+			if !slices.ContainsFunc(f.Labels, func(l string) bool {
+				return strings.HasPrefix(l, "-") && (strings.HasSuffix(l, "M") || strings.HasSuffix(l, "k"))
+			}) || f.Widest > 72-8 {
 				t.Errorf("%s: the score axis reads %v, widest %.0f px of a 72 px gutter: want -2.0M, -500k and the like, whole", name, f.Labels, f.Widest)
 			}
 			if f.Overflow > 0 {
