@@ -63,17 +63,23 @@ func (h hand) public(e Event) bool {
 // a store error: it would not survive a restart.
 var errCannotStore = errors.New("the board cannot store right now (the game is paused on a store error): fix that first")
 
-// act records one of the facilitator's events: stored first, then in
-// effect, then shown (as the public state, so that nothing the freeze
-// holds back goes out).
-func (b *Board) act(team, kind, text string, points float64) error {
-	if err := checkText(text); err != nil {
-		return err
-	}
+// act records one of the facilitator's events, its text as describe
+// gives it from the state it changes (or why it changes nothing): stored
+// first, then in effect, then shown (as the public state, so that nothing
+// the freeze holds back goes out).
+func (b *Board) act(team, kind string, points float64, describe func(h hand, closed int) (string, error)) error {
 	b.mu.Lock()
 	if b.pending != nil {
 		b.mu.Unlock()
 		return errCannotStore
+	}
+	text, err := describe(b.hand, b.closed)
+	if err == nil {
+		err = checkText(text)
+	}
+	if err != nil {
+		b.mu.Unlock()
+		return err
 	}
 	if team != "" {
 		if _, ok := b.byName[team]; !ok {
@@ -117,7 +123,8 @@ func (b *Board) Award(team string, points float64, reason string) error {
 	if err := checkText(reason); err != nil {
 		return fmt.Errorf("the reason: %w", err)
 	}
-	return b.act(team, kindAward, fmt.Sprintf("%s: %s of %s points: %s", team, what, fmtPoints(points), reason), points)
+	text := fmt.Sprintf("%s: %s of %s points: %s", team, what, fmtPoints(points), reason)
+	return b.act(team, kindAward, points, func(hand, int) (string, error) { return text, nil })
 }
 
 func fmtPoints(p float64) string {
@@ -130,47 +137,40 @@ func fmtPoints(p float64) string {
 // Freeze holds the public standings at the minutes stored now: the page,
 // the state and the public export show them while the board keeps
 // scoring; Reveal shows the real ones.
-func (b *Board) Freeze() error {
-	b.mu.Lock()
-	frozen, minute := b.hand.frozenAt >= 0, b.closed
-	b.mu.Unlock()
-	if frozen {
-		return errors.New("the standings are frozen already: reveal them first")
-	}
-	return b.act("", kindFreeze, fmt.Sprintf("the standings are frozen at minute %d: the board keeps scoring, the reveal shows the rest", minute), 0)
-}
+func (b *Board) Freeze() error { return b.switchTo(kindFreeze) }
 
 // Reveal ends a freeze.
-func (b *Board) Reveal() error {
-	b.mu.Lock()
-	frozen := b.hand.frozenAt >= 0
-	b.mu.Unlock()
-	if !frozen {
-		return errors.New("the standings are not frozen")
-	}
-	return b.act("", kindReveal, "the reveal: the standings as they are", 0)
-}
+func (b *Board) Reveal() error { return b.switchTo(kindReveal) }
 
 // Hide hides the scores from the room; Show shows them again.
-func (b *Board) Hide() error {
-	b.mu.Lock()
-	hidden := b.hand.hidden
-	b.mu.Unlock()
-	if hidden {
-		return errors.New("the scores are hidden already")
-	}
-	return b.act("", kindHide, "the scores are hidden for now", 0)
-}
+func (b *Board) Hide() error { return b.switchTo(kindHide) }
 
 // Show ends Hide.
-func (b *Board) Show() error {
-	b.mu.Lock()
-	hidden := b.hand.hidden
-	b.mu.Unlock()
-	if !hidden {
-		return errors.New("the scores are not hidden")
-	}
-	return b.act("", kindShow, "the scores are shown again", 0)
+func (b *Board) Show() error { return b.switchTo(kindShow) }
+
+// switchTo records a freeze, reveal, hide or show, when it changes what
+// the room sees.
+func (b *Board) switchTo(kind string) error {
+	return b.act("", kind, 0, func(h hand, closed int) (string, error) {
+		frozen := h.frozenAt >= 0
+		switch {
+		case kind == kindFreeze && frozen:
+			return "", errors.New("the standings are frozen already: reveal them first")
+		case kind == kindFreeze:
+			return fmt.Sprintf("the standings are frozen at minute %d: the board keeps scoring, the reveal shows the rest", closed), nil
+		case kind == kindReveal && !frozen:
+			return "", errors.New("the standings are not frozen")
+		case kind == kindReveal:
+			return "the reveal: the standings as they are", nil
+		case kind == kindHide && h.hidden:
+			return "", errors.New("the scores are hidden already")
+		case kind == kindHide:
+			return "the scores are hidden for now", nil
+		case !h.hidden:
+			return "", errors.New("the scores are not hidden")
+		}
+		return "the scores are shown again", nil
+	})
 }
 
 // awardsGiven is the awards among events, by team and minute given.

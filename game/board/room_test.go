@@ -153,10 +153,6 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 	if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
-	shots := filepath.Join("..", "..", "out", "scoreboard")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct{ n, played int }{{30, 120}, {30, 240}, {60, 240}} {
 		n := c.n
 		b, chaosAt := realScaleBoard(t, n, c.played)
@@ -220,20 +216,8 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 			if v := axeViolations(ctx, t); v != "[]" {
 				t.Errorf("%s: axe-core finds %s", name, v)
 			}
-			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			screenshot(ctx, t, fmt.Sprintf("projector-%d-teams-minute-%d-%dx%d.png", n, c.played, size[0], size[1]), n == 30 && c.played == 240)
 			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			file := fmt.Sprintf("projector-%d-teams-minute-%d-%dx%d.png", n, c.played, size[0], size[1])
-			if err := os.WriteFile(filepath.Join(shots, file), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if os.Getenv("UPDATE_DOCS") != "" && n == 30 && c.played == 240 {
-				if err := os.WriteFile(filepath.Join("..", "..", "docs", "img", file), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
 		}
 		if n != 30 || c.played != 240 {
 			continue
@@ -267,15 +251,8 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		if v := axeViolations(ctx, t); v != "[]" {
 			t.Errorf("the facilitator's view: axe-core finds %s", v)
 		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		screenshot(ctx, t, "facilitator-30-teams-1920x1080.png", true)
 		cancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(shots, "facilitator-30-teams-1920x1080.png"), png, 0o644)
-		if os.Getenv("UPDATE_DOCS") != "" {
-			os.WriteFile(filepath.Join("..", "..", "docs", "img", "facilitator-30-teams-1920x1080.png"), png, 0o644)
-		}
 
 		// A team's page, opened from the handout's link, frozen as the
 		// room's; a proposal the board cannot check is refused with why.
@@ -300,14 +277,29 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		if v := axeViolations(ctx, t); v != "[]" {
 			t.Errorf("the team's page: axe-core finds %s", v)
 		}
-		png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		screenshot(ctx, t, "team-1280x720.png", true)
 		cancel()
-		if err != nil {
+	}
+}
+
+// screenshot saves the page in out/scoreboard, and in docs/img for the
+// docs (make docs) when docs is set.
+func screenshot(ctx context.Context, t *testing.T, file string, docs bool) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{filepath.Join("..", "..", "out", "scoreboard")}
+	if docs && os.Getenv("UPDATE_DOCS") != "" {
+		dirs = append(dirs, filepath.Join("..", "..", "docs", "img"))
+	}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(filepath.Join(shots, "team-1280x720.png"), png, 0o644)
-		if os.Getenv("UPDATE_DOCS") != "" {
-			os.WriteFile(filepath.Join("..", "..", "docs", "img", "team-1280x720.png"), png, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -12,11 +12,9 @@ const facilitator = document.body.dataset.view === "facilitator";
 const palette = ["#56b4e9", "#e69f00", "#009e73", "#f0e442", "#cc79a7", "#d55e00", "#9ad0f5", "#ffffff"];
 const labelled = 5; // the top teams named at the end of their lines
 const view = { teams: [], scores: {}, minutes: 0, length: 0, chart: null, updates: 0, chaos: new Set(), events: [], standings: [], room: null, live: null };
-const $ = (id) => document.getElementById(id);
 
 function colour(name) { return palette[view.teams.indexOf(name) % palette.length]; }
 
-function fmt(n, digits = 0) { return Number(n).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }); }
 
 // compact writes a score with its sign and magnitude in at most 6
 // characters: -2.0M, 950k, -12k, 840.
@@ -149,17 +147,7 @@ function eventText(e) { return e.team && !e.text.startsWith(e.team) ? e.team + "
 function renderEvents() {
   const list = $("events");
   const items = [...view.events].sort((a, b) => b.minute - a.minute || b.seq - a.seq).slice(0, 40);
-  list.replaceChildren(...items.map((e) => {
-    const li = document.createElement("li");
-    const when = document.createElement("span");
-    when.className = "when";
-    when.textContent = "min " + e.minute;
-    const text = document.createElement("span");
-    text.className = e.kind;
-    text.textContent = eventText(e);
-    li.append(when, text);
-    return li;
-  }));
+  list.replaceChildren(...items.map((e) => eventItem(e, eventText(e))));
 }
 
 function addEvents(events) {

@@ -3,8 +3,6 @@
 // to a new endpoint, which the board checks before the move.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-const fmt = (n, digits = 0) => Number(n).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (v) => v >= 1000 ? fmt(v / 1000, 1) + " s" : fmt(v) + " ms";
 const me = { team: "", token: "" };
 
@@ -55,17 +53,7 @@ function render(v) {
   $("bill-items").replaceChildren(...(s.bill || []).map((line) => { const li = document.createElement("li"); li.textContent = line; return li; }));
   $("endpoint").textContent = v.endpoint;
   $("proposed").textContent = v.proposed ? "moving to " + v.proposed + " at the next minute" : "";
-  $("events").replaceChildren(...[...(v.events || [])].reverse().slice(0, 30).map((e) => {
-    const li = document.createElement("li");
-    const when = document.createElement("span");
-    when.className = "when";
-    when.textContent = "min " + e.minute;
-    const text = document.createElement("span");
-    text.className = e.kind;
-    text.textContent = e.text;
-    li.append(when, text);
-    return li;
-  }));
+  $("events").replaceChildren(...[...(v.events || [])].reverse().slice(0, 30).map((e) => eventItem(e, e.text)));
   $("breakdown").tBodies[0].replaceChildren(...(v.rows || []).slice(0, 15).map((r) => {
     const tr = document.createElement("tr");
     cell(tr, r.minute);

@@ -1,5 +1,24 @@
-// Signed calls for the facilitator's and the teams' pages.
+// What the scoreboard's three pages share: formatting, an event's line,
+// and the signed calls of the facilitator's and the teams' pages.
 "use strict";
+
+const $ = (id) => document.getElementById(id);
+
+function fmt(n, digits = 0) { return Number(n).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }); }
+
+// eventItem is an event's line: its game minute, then its text, coloured
+// by its kind.
+function eventItem(e, text) {
+  const li = document.createElement("li");
+  const when = document.createElement("span");
+  when.className = "when";
+  when.textContent = "min " + e.minute;
+  const what = document.createElement("span");
+  what.className = e.kind;
+  what.textContent = text;
+  li.append(when, what);
+  return li;
+}
 
 // Calls are signed with a key made from the token (Ed25519, as gameday ctl
 // does): the token never leaves the page. WebCrypto works only in a
