@@ -177,18 +177,25 @@ func (b *Board) authorized(change func(*http.Request) error) http.Handler {
 		if !b.tokenOK(w, r) {
 			return
 		}
-		err := change(r)
-		switch {
-		case err == nil:
-			writeJSON(w, http.StatusOK, b.LiveSnapshot())
-		case errors.Is(err, ErrNoSuchTeam):
-			writeJSON(w, http.StatusNotFound, apiError{err.Error()})
-		case errors.Is(err, ErrGameOver):
-			writeJSON(w, http.StatusConflict, apiError{err.Error()})
-		default:
-			writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		if err := change(r); err != nil {
+			writeRefusal(w, err, http.StatusBadRequest)
+			return
 		}
+		writeJSON(w, http.StatusOK, b.LiveSnapshot())
 	})
+}
+
+// writeRefusal answers a refused call with its reason: 404 for no such
+// team, 409 for a game over, otherwise the status given.
+func writeRefusal(w http.ResponseWriter, err error, otherwise int) {
+	status := otherwise
+	switch {
+	case errors.Is(err, ErrNoSuchTeam):
+		status = http.StatusNotFound
+	case errors.Is(err, ErrGameOver):
+		status = http.StatusConflict
+	}
+	writeJSON(w, status, apiError{err.Error()})
 }
 
 type apiError struct {

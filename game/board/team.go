@@ -218,16 +218,11 @@ func (b *Board) teamCall(call func(r *http.Request, team string) (any, error)) h
 			return
 		}
 		v, err := call(r, team)
-		switch {
-		case err == nil:
-			writeJSON(w, http.StatusOK, v)
-		case errors.Is(err, ErrNoSuchTeam):
-			writeJSON(w, http.StatusNotFound, apiError{err.Error()})
-		case errors.Is(err, ErrGameOver):
-			writeJSON(w, http.StatusConflict, apiError{err.Error()})
-		default:
-			writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})
+		if err != nil {
+			writeRefusal(w, err, http.StatusUnprocessableEntity)
+			return
 		}
+		writeJSON(w, http.StatusOK, v)
 	})
 }
 
