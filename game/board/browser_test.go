@@ -166,6 +166,9 @@ func TestThePageShowsTheTeamsAndTheChartMovesInHeadlessChromium(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond) // the page draws the last update
+	if over, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollHeight - innerHeight`)); err != nil || over > 0 {
+		t.Errorf("after 10 minutes the page runs %v px past the screen (%v)", over, err)
+	}
 
 	// Everything the page loaded came from the engine: it works in a room
 	// with no internet.
