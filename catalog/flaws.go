@@ -267,3 +267,12 @@ list before an event.
 `)
 	return b.String()
 }
+
+// GiveawayWords name a flaw rather than a resource: none may appear in a
+// baseline template's logical IDs, tag values, descriptions or outputs,
+// where players read them in the console (test/names_test.go). The
+// catalog is the one place that says which resource carries which flaw.
+var GiveawayWords = []string{
+	"waste", "wasted", "forgotten", "idle", "unattached", "unused", "spare", "orphan", "leftover", "stale", "debug",
+	"chaos", "flaw", "broken", "oversized", "underused", "insecure", "unencrypted", "imdsv1", "fixme", "todo",
+}

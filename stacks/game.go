@@ -170,7 +170,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	if fixes.Present(catalog.FlawForgottenInstance) {
 		// Pinned to the CTO's small subnet: other fixes must not move it.
-		s.Waste = waste.New(s.Stack, "Waste", waste.Props{
+		s.Waste = waste.New(s.Stack, "Ops", waste.Props{
 			Vpc:          s.Network.Vpc,
 			Subnet:       (*s.Network.SmallAppSubnets())[0],
 			InstanceType: contract.InstanceType,

@@ -57,12 +57,12 @@ func (s *GameStack) observe() {
 	}
 	s.Monitor = monitor.New(s.Stack, "Monitor", monitor.Props{Requests: requests, Errors: errors, Rows: rows})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("ErrorRateAlarmArn"), &awscdk.CfnOutputProps{
-		Description: jsii.String("The alarm chaos experiments stop on"),
+		Description: jsii.String("The service's error-rate alarm"),
 		Value:       s.Monitor.ErrorRate.AlarmArn(),
 		ExportName:  jsii.String(contract.ErrorRateAlarmExport(*s.Stack.StackName())),
 	})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
-		Description: jsii.String("The game's VPC: the chaos stack's zone outage cuts its subnets and no others"),
+		Description: jsii.String("The service's VPC"),
 		Value:       s.Network.Vpc.VpcId(),
 		ExportName:  jsii.String(contract.VpcIDExport(*s.Stack.StackName())),
 	})

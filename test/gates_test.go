@@ -120,7 +120,7 @@ func TestSecurityReviewMatchesTheBaseline(t *testing.T) {
 		t.Error("the baseline has no cdk-nag error: its flaws are gone")
 	}
 	// The flaws the catalog calls security flaws are what a review finds.
-	for rule, path := range map[string]string{"AwsSolutions-EC23": "Fleet/SecurityGroup/Resource", "AwsSolutions-EC26": "Waste/UnattachedVolume/Resource"} {
+	for rule, path := range map[string]string{"AwsSolutions-EC23": "Fleet/SecurityGroup/Resource", "AwsSolutions-EC26": "Ops/DataVolume/Resource"} {
 		if !slices.ContainsFunc(base.nag, func(f gates.Finding) bool { return f.Rule == rule && strings.HasSuffix(f.Path, "/"+path) }) {
 			t.Errorf("cdk-nag does not report %s on %s, a deliberate flaw", rule, path)
 		}

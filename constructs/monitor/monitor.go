@@ -52,7 +52,7 @@ func New(scope constructs.Construct, id string, props Props) *Monitor {
 		Period:       awscdk.Duration_Minutes(jsii.Number(1)),
 	})
 	m.ErrorRate = rate.CreateAlarm(m.Construct, jsii.String("ErrorRate"), &awscloudwatch.CreateAlarmOptions{
-		AlarmDescription:   jsii.String(fmt.Sprintf("More than %.0f%% of requests answered 5xx in 2 of 3 minutes; also stops chaos experiments", threshold)),
+		AlarmDescription:   jsii.String(fmt.Sprintf("More than %.0f%% of requests answered 5xx in 2 of 3 minutes", threshold)),
 		Threshold:          jsii.Number(threshold),
 		EvaluationPeriods:  jsii.Number(3),
 		DatapointsToAlarm:  jsii.Number(2),

@@ -45,13 +45,18 @@ type Waste struct {
 	ForgottenInstance awsec2.Instance
 }
 
-// New creates the idle resources. They are deleted with the stack or when
+// New creates the idle resources. Their construct IDs (so their logical
+// IDs, Name tags and descriptions) are what the CTO would have called
+// them, never what is wrong with them: players find them by what they do,
+// or fail to (catalog.GiveawayWords, test/names_test.go).
+//
+// New creates them. They are deleted with the stack or when
 // cleanup removes them: the volume's default RETAIN would keep billing.
 func New(scope constructs.Construct, id string, props Props) *Waste {
 	w := &Waste{Construct: constructs.NewConstruct(scope, &id)}
 	size := cmp.Or(props.VolumeGiB, 100)
-	w.IdleAddress = awsec2.NewCfnEIP(w.Construct, jsii.String("IdleAddress"), &awsec2.CfnEIPProps{Domain: jsii.String("vpc")})
-	w.UnattachedVolume = awsec2.NewVolume(w.Construct, jsii.String("UnattachedVolume"), &awsec2.VolumeProps{
+	w.IdleAddress = awsec2.NewCfnEIP(w.Construct, jsii.String("Address"), &awsec2.CfnEIPProps{Domain: jsii.String("vpc")})
+	w.UnattachedVolume = awsec2.NewVolume(w.Construct, jsii.String("DataVolume"), &awsec2.VolumeProps{
 		AvailabilityZone: props.Subnet.AvailabilityZone(),
 		Size:             awscdk.Size_Gibibytes(jsii.Number(float64(size))),
 		VolumeType:       awsec2.EbsDeviceVolumeType_GP2,
@@ -68,7 +73,7 @@ func New(scope constructs.Construct, id string, props Props) *Waste {
 			}),
 		}}
 	}
-	w.ForgottenInstance = awsec2.NewInstance(w.Construct, jsii.String("ForgottenInstance"), &awsec2.InstanceProps{
+	w.ForgottenInstance = awsec2.NewInstance(w.Construct, jsii.String("Host"), &awsec2.InstanceProps{
 		Vpc:           props.Vpc,
 		VpcSubnets:    &awsec2.SubnetSelection{Subnets: &[]awsec2.ISubnet{props.Subnet}},
 		InstanceType:  awsec2.NewInstanceType(jsii.String(props.InstanceType)),

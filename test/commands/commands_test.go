@@ -132,8 +132,8 @@ func TestDocumentedMakeTargets(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, set.Dir(), "UnicornRentals.template.json")); err != nil {
 			t.Errorf("make synth and FixSet.Dir name the folder of cache,cleanup differently: %v", err)
 		}
-		contains(t, "make diff TO=cleanup", got, "[-] AWS::EC2::EIP Waste/IdleAddress", "[-] AWS::EC2::Volume Waste/UnattachedVolume",
-			"[-] AWS::EC2::Instance Waste/ForgottenInstance", "[-] AWS::EC2::NatGateway Network/Vpc/PublicSubnet2/NATGateway")
+		contains(t, "make diff TO=cleanup", got, "[-] AWS::EC2::EIP Ops/Address", "[-] AWS::EC2::Volume Ops/DataVolume",
+			"[-] AWS::EC2::Instance Ops/Host", "[-] AWS::EC2::NatGateway Network/Vpc/PublicSubnet2/NATGateway")
 	})
 
 	t.Run("diff with CHAOS=1 compares both stacks", func(t *testing.T) {
