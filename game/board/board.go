@@ -31,19 +31,22 @@ type NewGame struct {
 
 // Board is a game for many teams.
 type Board struct {
-	store     *Store
-	verifier  verifier
-	made      madeTokens
-	hand      hand // what the facilitator's events leave; b.mu
-	prices    game.Prices
-	live      LiveBill
-	liveEvery time.Duration
-	monkey    Monkey
-	chaosPoll time.Duration
-	fired     int // the script's events fired so far
-	log       *slog.Logger
-	clock     *clock
-	hub       *hub
+	store    *Store
+	verifier verifier
+	made     madeTokens
+	hand     hand // what the facilitator's events leave; b.mu
+	// defaultPricing prices the default template for the live teams not
+	// read yet; b.mu (costPerHour runs under it).
+	defaultPricing pricing
+	prices         game.Prices
+	live           LiveBill
+	liveEvery      time.Duration
+	monkey         Monkey
+	chaosPoll      time.Duration
+	fired          int // the script's events fired so far
+	log            *slog.Logger
+	clock          *clock
+	hub            *hub
 
 	minutes  int       // the game's length in minutes, the last one maybe partial
 	bestHits []float64 // per minute: the hit ratio a template's cache is priced at

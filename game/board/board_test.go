@@ -564,7 +564,7 @@ func TestALiveBillIsReadAndKeptWhenAReadFails(t *testing.T) {
 	if s.CostPerHour != 0.75 || len(s.Bill) != 3 || !strings.Contains(s.Bill[0], "EC2 m5.large: $0.6720/h (7 running)") || !strings.Contains(s.Bill[2], "not priced: i-1") {
 		t.Errorf("standing: $%v/h, items %q", s.CostPerHour, s.Bill)
 	}
-	if !strings.Contains(s.BillNote, "throttled") || !strings.Contains(s.BillNote, "keeping the bill read at") || s.BillAt == "" {
+	if !strings.Contains(s.BillNote, "throttled") || !strings.Contains(s.BillNote, "billing the highest bill read so far, $0.750/h") || s.BillAt == "" {
 		t.Errorf("note %q (read at %q): want the failure and the bill kept", s.BillNote, s.BillAt)
 	}
 	if bills.roles[0] != role {

@@ -31,32 +31,46 @@ type LiveHosts interface {
 // cost the team's account nothing but count against its API rates.
 const DefaultLiveEvery = time.Minute
 
-// liveState is a team's last live bill and why it may be old.
+// liveState is a team's live bill and why it may be old. A bill cannot be
+// dodged by breaking its reads: before the first read the team pays the
+// board's default cost, and while reads fail the highest bill read so far.
 type liveState struct {
-	mu   sync.Mutex
-	est  game.Estimate
-	at   time.Time // when est was read; zero before the first
-	note string    // why the last read failed, if it did
+	mu      sync.Mutex
+	est     game.Estimate // the last bill read
+	highest game.Estimate // the highest read so far
+	at      time.Time     // when est was read; zero before the first
+	failing bool          // the last read failed
+	note    string        // why, if it did
 }
 
 func (l *liveState) set(est game.Estimate, at time.Time, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err == nil {
-		l.est, l.at, l.note = est, at, ""
+		if l.at.IsZero() || est.Total > l.highest.Total {
+			l.highest = est
+		}
+		l.est, l.at, l.note, l.failing = est, at, "", false
 		return
 	}
-	kept := "no bill yet: billed $0 until one is read"
+	l.failing = true
+	billed := "no bill read yet: billed the board's default cost until one is"
 	if !l.at.IsZero() {
-		kept = fmt.Sprintf("keeping the bill read at %s", l.at.UTC().Format("15:04:05"))
+		billed = fmt.Sprintf("billing the highest bill read so far, $%.3f/h; the last was read at %s", l.highest.Total, l.at.UTC().Format("15:04:05"))
 	}
-	l.note = fmt.Sprintf("%v (%s)", err, kept)
+	l.note = fmt.Sprintf("%v (%s)", err, billed)
 }
 
-func (l *liveState) get() (game.Estimate, time.Time, string) {
+// billed is the bill the team pays now, when it was last read, why it may
+// be old, and whether one has been read at all.
+func (l *liveState) billed() (est game.Estimate, at time.Time, note string, read bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.est, l.at, l.note
+	est = l.est
+	if l.failing {
+		est = l.highest
+	}
+	return est, l.at, l.note, !l.at.IsZero()
 }
 
 // followBills reads every live team's bill now and then every LiveEvery,

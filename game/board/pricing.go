@@ -13,8 +13,10 @@ import (
 // team's X-Cache headers claim, which the team controls.
 func (b *Board) costPerHour(t *team, row Minute) float64 {
 	if t.cost.Live {
-		est, _, _ := t.live.get()
-		return est.Total
+		if est, _, _, read := t.live.billed(); read {
+			return est.Total
+		}
+		return b.defaultCostPerHour(row)
 	}
 	if t.cost.Template == "" {
 		return t.cost.PerHour
@@ -27,6 +29,27 @@ func (b *Board) costPerHour(t *team, row Minute) float64 {
 	if err != nil {
 		b.log.Warn("cannot price the team's template: keeping its last cost", "team", t.name, "err", err)
 	}
+	return v
+}
+
+// defaultCostPerHour is the board's default cost for the minute: what a
+// live team pays until its first bill is read.
+func (b *Board) defaultCostPerHour(row Minute) float64 {
+	cost, err := b.storedCost(b.meta.DefaultCost)
+	switch {
+	case b.meta.DefaultCost == "" || err != nil || cost.Live:
+		return 0
+	case cost.Template == "":
+		return cost.PerHour
+	}
+	hits := 0.0
+	if row.Minute < len(b.bestHits) {
+		hits = b.bestHits[row.Minute]
+	}
+	if b.defaultPricing.raw == nil {
+		b.defaultPricing = pricing{raw: cost.raw}
+	}
+	v, _ := b.defaultPricing.price(cost.Template, b.prices, game.Traffic{RPS: row.PerSecond, HitRatio: hits})
 	return v
 }
 

@@ -161,7 +161,7 @@ func (b *Board) snapshot(live bool) Snapshot {
 		if t == nil || !t.cost.Live {
 			continue
 		}
-		est, at, note := t.live.get()
+		est, at, note, _ := t.live.billed()
 		s.Standings[i].Bill, s.Standings[i].BillNote = billLines(est), note
 		if !at.IsZero() {
 			s.Standings[i].BillAt = at.UTC().Format(time.RFC3339)

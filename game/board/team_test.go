@@ -3,6 +3,7 @@ package board
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -161,5 +162,47 @@ func TestALiveTeamProposesOnlyItsOwnHosts(t *testing.T) {
 	}
 	if err := b.Propose(ctx, "a", good.srv.URL+"/"); err != nil {
 		t.Errorf("a host of the account: %v", err)
+	}
+}
+
+// A live bill cannot be dodged by breaking its reads: before the first
+// read the team pays the board's default cost, and while reads fail the
+// highest bill read so far, with a note saying so.
+func TestALiveBillCannotBeDodgedByBreakingItsReads(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	b, err := Open(store, newGame(t, Team{Name: "live", Endpoint: "http://127.0.0.1:9/", Cost: "live:" + role}), Options{Live: &fakeBills{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := b.byName["live"]
+	broken := errors.New("AccessDenied: the role's trust was changed")
+	steps := []struct {
+		est  float64
+		err  error
+		want float64
+		note string
+	}{
+		{err: broken, want: 0.6, note: "billed the board's default cost"},
+		{est: 0.2, want: 0.2},
+		{est: 0.9, want: 0.9},
+		{est: 0.3, want: 0.3},
+		{err: broken, want: 0.9, note: "highest bill read so far, $0.900/h"},
+		{err: broken, want: 0.9, note: "highest bill read so far"},
+		{est: 0.25, want: 0.25},
+	}
+	for i, s := range steps {
+		tm.live.set(game.Estimate{Total: s.est}, time.Now(), s.err)
+		if got := b.costPerHour(tm, Minute{}); got != s.want {
+			t.Errorf("step %d: billed $%v/h, want $%v/h", i+1, got, s.want)
+		}
+		st := b.Snapshot().Standings[0]
+		if !strings.Contains(st.BillNote, s.note) || (s.note == "") != (st.BillNote == "") {
+			t.Errorf("step %d: note %q, want %q", i+1, st.BillNote, s.note)
+		}
 	}
 }
