@@ -30,6 +30,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
@@ -247,14 +248,28 @@ func firstEBS(est game.Estimate) float64 {
 	return l.PerHour
 }
 
-// What the price table does not know is listed, not billed as zero
-// without a word.
+// An instance type the game does not allow is billed at the game's high
+// rate and a Network Load Balancer by the hour: neither is ever $0.
 func TestTheLiveBillListsWhatItCannotPrice(t *testing.T) {
 	a := newAccount(t)
 	a.runInstances(t, ec2types.InstanceTypeC5Xlarge, 1)
+	a.runInstances(t, ec2types.InstanceTypeT3Micro, 2)
+	if _, err := a.ELBv2.CreateLoadBalancer(context.Background(), &elbv2.CreateLoadBalancerInput{Name: aws.String("nlb"), Subnets: a.subnets, Type: elbv2types.LoadBalancerTypeEnumNetwork}); err != nil {
+		t.Fatal(err)
+	}
 	est := a.bill(t)
-	if len(est.Unpriced) != 1 || !strings.Contains(est.Unpriced[0], "c5.xlarge") {
-		t.Errorf("unpriced %v, want the c5.xlarge", est.Unpriced)
+	rate := game.DefaultPrices().Hourly["ec2:unlisted"]
+	if l, ok := line(est, "EC2 c5.xlarge"); !ok || l.PerHour != rate || !strings.Contains(l.Detail, "not an allowed type") {
+		t.Errorf("the c5.xlarge: %+v, want $%v/h and why", l, rate)
+	}
+	if l, ok := line(est, "EC2 t3.micro"); !ok || l.PerHour != 2*rate {
+		t.Errorf("two t3.micro: %+v, want $%v/h: the game allows only %s", l, 2*rate, "m5.large")
+	}
+	if l, ok := line(est, "NLB nlb"); !ok || l.PerHour <= 0 {
+		t.Errorf("the NLB: %+v, want it billed", l)
+	}
+	if len(est.Unpriced) != 0 {
+		t.Errorf("unpriced %v: want everything billed", est.Unpriced)
 	}
 }
 

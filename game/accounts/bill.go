@@ -25,13 +25,13 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		est.Total += perHour
 	}
 
-	running := map[string]int{}
+	running, unlisted := map[string]int{}, map[string]int{}
 	for _, i := range inv.Instances {
 		if !i.Running {
 			continue
 		}
 		if _, ok := p.Hourly["ec2:"+i.Type]; !ok {
-			est.Unpriced = append(est.Unpriced, fmt.Sprintf("%s (EC2 %s: not in the price table)", i.ID, i.Type))
+			unlisted[i.Type]++
 			continue
 		}
 		running[i.Type]++
@@ -39,6 +39,12 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 	for _, typ := range slices.Sorted(maps.Keys(running)) {
 		n := running[typ]
 		add("EC2 "+typ, fmt.Sprintf("%d running", n), float64(n)*p.Hourly["ec2:"+typ])
+	}
+	// A type the game does not allow is billed at the game's high rate,
+	// never at zero: no team gains by one the table does not know.
+	for _, typ := range slices.Sorted(maps.Keys(unlisted)) {
+		n := unlisted[typ]
+		add("EC2 "+typ, fmt.Sprintf("%d running: not an allowed type, billed at the game's rate for one", n), float64(n)*p.Hourly["ec2:unlisted"])
 	}
 	if stopped := len(inv.Instances) - countRunning(inv.Instances); stopped > 0 {
 		add("EC2 stopped", fmt.Sprintf("%d stopped: their volumes bill, their compute does not", stopped), 0)
@@ -66,11 +72,16 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		add("Classic Load Balancer", fmt.Sprintf("%d, hours", n), float64(n)*p.Hourly["classic-lb"])
 	}
 	for _, lb := range inv.LoadBalancers {
-		if lb.Type != "application" {
+		switch lb.Type {
+		case "application":
+			add("ALB "+lb.Name, fmt.Sprintf("hours and %.2f LCU", lb.LCUs), p.Hourly["alb"]+lb.LCUs*p.Hourly["alb-lcu"])
+		case "network":
+			add("NLB "+lb.Name, "hours (capacity units not read)", p.Hourly["nlb"])
+		case "gateway":
+			add("GWLB "+lb.Name, "hours (capacity units not read)", p.Hourly["gwlb"])
+		default:
 			est.Unpriced = append(est.Unpriced, fmt.Sprintf("%s (%s load balancer: not in the price table)", lb.Name, lb.Type))
-			continue
 		}
-		add("ALB "+lb.Name, fmt.Sprintf("hours and %.2f LCU", lb.LCUs), p.Hourly["alb"]+lb.LCUs*p.Hourly["alb-lcu"])
 	}
 
 	type size struct {
