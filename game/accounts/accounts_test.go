@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"reflect"
 	"os"
 	"slices"
 	"strings"
@@ -546,6 +547,31 @@ func TestTheHostsAreTheAccountsDistributionsAndLoadBalancers(t *testing.T) {
 	for call := range a.calls.calls {
 		if !slices.Contains(contract.BillReaderActions, call) {
 			t.Errorf("reading the hosts calls %s, which the bill's role does not allow", call)
+		}
+	}
+}
+
+// The inventory's parts, read at once, are merged whole: every field of
+// Inventory, lists and counts alike (a new field of another kind would
+// panic here first).
+func TestAnInventorysPartsMergeWhole(t *testing.T) {
+	var part Inventory
+	v := reflect.ValueOf(&part).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+		case reflect.Int:
+			f.SetInt(1)
+		}
+	}
+	merged := Inventory{}.merge(part).merge(part)
+	m := reflect.ValueOf(merged)
+	for i := range m.NumField() {
+		f := m.Field(i)
+		if (f.Kind() == reflect.Slice && f.Len() != 2) || (f.Kind() == reflect.Int && f.Int() != 2) {
+			t.Errorf("field %s: %v after merging two parts of one each", m.Type().Field(i).Name, f)
 		}
 	}
 }

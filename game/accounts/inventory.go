@@ -2,8 +2,11 @@ package accounts
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,19 +81,54 @@ type Distribution struct {
 // point a minute, a few minutes late.
 const window = 5 * time.Minute
 
-// Inventory reads what the account runs now. The first call that fails
-// ends it: a partial inventory would be billed as less than it is.
+// Inventory reads what the account runs now, its kinds of resource at
+// once (an account full of empty resources of one kind delays only that
+// kind's reads). The first call that fails ends it: a partial inventory
+// would be billed as less than it is.
 func (c *Clients) Inventory(ctx context.Context, now time.Time) (Inventory, error) {
-	var inv Inventory
-	for _, step := range []func(context.Context, *Inventory, time.Time) error{
+	steps := []func(context.Context, *Inventory, time.Time) error{
 		c.instances, c.volumes, c.addresses, c.natGateways, c.classicLBs, c.loadBalancers, c.tasks, c.distributions,
 		c.endpoints, c.monitoring,
-	} {
-		if err := step(ctx, &inv, now); err != nil {
+	}
+	parts, errs := make([]Inventory, len(steps)), make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = step(ctx, &parts[i], now)
+		}()
+	}
+	wg.Wait()
+	// The first failure in the steps' order, whichever failed first in
+	// time, so the same denial is always the one reported.
+	for _, err := range errs {
+		if err != nil {
 			return Inventory{}, err
 		}
 	}
+	var inv Inventory
+	for _, part := range parts {
+		inv = inv.merge(part)
+	}
 	return inv, nil
+}
+
+// merge adds what b holds to a: each list appended, each count added.
+func (a Inventory) merge(b Inventory) Inventory {
+	av, bv := reflect.ValueOf(&a).Elem(), reflect.ValueOf(b)
+	for i := range av.NumField() {
+		f := av.Field(i)
+		switch f.Kind() {
+		case reflect.Slice:
+			f.Set(reflect.AppendSlice(f, bv.Field(i)))
+		case reflect.Int:
+			f.SetInt(f.Int() + bv.Field(i).Int())
+		default:
+			panic("Inventory.merge: a field of kind " + f.Kind().String() + " needs a rule") // a test merges every field
+		}
+	}
+	return a
 }
 
 // pager is an AWS SDK for Go v2 paginator: each service's has this
@@ -216,43 +254,88 @@ func (c *Clients) loadBalancers(ctx context.Context, inv *Inventory, now time.Ti
 	})
 }
 
+// clusterReads is how many clusters' tasks are read at once: an account
+// with thousands of empty clusters is read in seconds, within the API's
+// rates.
+const clusterReads = 16
+
 func (c *Clients) tasks(ctx context.Context, inv *Inventory, _ time.Time) error {
-	arch := map[string]string{} // by task definition
-	return eachPage(ctx, ecs.NewListClustersPaginator(c.ECS, &ecs.ListClustersInput{}), "ecs:ListClusters", func(page *ecs.ListClustersOutput) error {
-		for _, cluster := range page.ClusterArns {
-			tasks := ecs.NewListTasksPaginator(c.ECS, &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: "RUNNING"})
-			for tasks.HasMorePages() {
-				list, err := tasks.NextPage(ctx)
-				if err != nil {
-					return &CallError{"ecs:ListTasks", err}
-				}
-				if len(list.TaskArns) == 0 {
-					continue
-				}
-				out, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
-				if err != nil {
-					return &CallError{"ecs:DescribeTasks", err}
-				}
-				for _, t := range out.Tasks {
-					task := Task{ARN: aws.ToString(t.TaskArn), Fargate: t.LaunchType == "FARGATE", VCPU: units(t.Cpu) / 1024, GB: units(t.Memory) / 1024}
-					def := aws.ToString(t.TaskDefinitionArn)
-					if _, ok := arch[def]; !ok && task.Fargate {
-						d, err := c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(def)})
-						if err != nil {
-							return &CallError{"ecs:DescribeTaskDefinition", err}
-						}
-						arch[def] = "X86_64"
-						if rp := d.TaskDefinition.RuntimePlatform; rp != nil && rp.CpuArchitecture != "" {
-							arch[def] = string(rp.CpuArchitecture)
-						}
-					}
-					task.Architecture = arch[def]
-					inv.Tasks = append(inv.Tasks, task)
-				}
-			}
-		}
+	var clusters []string
+	err := eachPage(ctx, ecs.NewListClustersPaginator(c.ECS, &ecs.ListClustersInput{}), "ecs:ListClusters", func(page *ecs.ListClustersOutput) error {
+		clusters = append(clusters, page.ClusterArns...)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	var (
+		mu   sync.Mutex
+		arch = map[string]string{} // by task definition
+		errs = make([]error, len(clusters))
+		per  = make([][]Task, len(clusters))
+		slot = make(chan struct{}, clusterReads)
+		wg   sync.WaitGroup
+	)
+	for i, cluster := range clusters {
+		wg.Add(1)
+		slot <- struct{}{}
+		go func() {
+			defer func() { <-slot; wg.Done() }()
+			per[i], errs[i] = c.clusterTasks(ctx, cluster, &mu, arch)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, tasks := range per {
+		inv.Tasks = append(inv.Tasks, tasks...)
+	}
+	return nil
+}
+
+// clusterTasks reads one cluster's running tasks, a page of up to 100 at a
+// time, each page described in one call; arch caches the task
+// definitions' architectures, under mu.
+func (c *Clients) clusterTasks(ctx context.Context, cluster string, mu *sync.Mutex, arch map[string]string) ([]Task, error) {
+	var out []Task
+	tasks := ecs.NewListTasksPaginator(c.ECS, &ecs.ListTasksInput{Cluster: aws.String(cluster), DesiredStatus: "RUNNING"})
+	for tasks.HasMorePages() {
+		list, err := tasks.NextPage(ctx)
+		if err != nil {
+			return nil, &CallError{"ecs:ListTasks", err}
+		}
+		if len(list.TaskArns) == 0 {
+			continue
+		}
+		described, err := c.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(cluster), Tasks: list.TaskArns})
+		if err != nil {
+			return nil, &CallError{"ecs:DescribeTasks", err}
+		}
+		for _, t := range described.Tasks {
+			task := Task{ARN: aws.ToString(t.TaskArn), Fargate: t.LaunchType == "FARGATE", VCPU: units(t.Cpu) / 1024, GB: units(t.Memory) / 1024}
+			def := aws.ToString(t.TaskDefinitionArn)
+			mu.Lock()
+			a, known := arch[def]
+			mu.Unlock()
+			if !known && task.Fargate {
+				d, err := c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(def)})
+				if err != nil {
+					return nil, &CallError{"ecs:DescribeTaskDefinition", err}
+				}
+				a = "X86_64"
+				if rp := d.TaskDefinition.RuntimePlatform; rp != nil && rp.CpuArchitecture != "" {
+					a = string(rp.CpuArchitecture)
+				}
+				mu.Lock()
+				arch[def] = a
+				mu.Unlock()
+			}
+			task.Architecture = a
+			out = append(out, task)
+		}
+	}
+	return out, nil
 }
 
 func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Time) error {
