@@ -158,7 +158,8 @@ func TestTheLiveBillPricesWhatTheAccountRuns(t *testing.T) {
 		}
 	}
 	dist := a.distribution(t)
-	// CloudFront's metrics: 3,000 requests and 1.5 MB in the last five minutes.
+	// CloudFront's metrics: 3,000 requests and 1.5 MB in the one minute
+	// published of the last five: priced as that minute's rate.
 	a.metric(t, "Requests", dist, 3000)
 	a.metric(t, "BytesDownloaded", dist, 1.5e6)
 	a.metric(t, "CacheHitRate", dist, 80)
@@ -182,7 +183,7 @@ func TestTheLiveBillPricesWhatTheAccountRuns(t *testing.T) {
 		"Classic Load Balancer":          0.025,
 		"ALB alb":                        0.0225,
 		"Fargate 0.25 vCPU 0.5 GB ARM64": 3 * (0.25*0.03238 + 0.5*0.00356),
-		"CloudFront " + dist:             3000.0/300*3600/10000*0.01 + 1.5e6/300*3600/1e9*0.085,
+		"CloudFront " + dist:             3000.0/60*3600/10000*0.01 + 1.5e6/60*3600/1e9*0.085,
 		"VPC interface endpoints":        2 * 0.01,
 		"CloudWatch alarms":              2 * 0.10 / 730,
 		"CloudWatch dashboards":          2 * 3.0 / 730, // 5, of which 3 are free

@@ -72,8 +72,8 @@ type Task struct {
 type Distribution struct {
 	ID string
 	// Requests a second, hits among them, and bytes out a second, from
-	// CloudFront's own metrics over the last five minutes: never from
-	// what the team's endpoint says.
+	// CloudFront's own metrics over the minutes published in the last
+	// five: never from what the team's endpoint says.
 	RPS, HitRatio, BytesPerSecond float64
 }
 
@@ -346,11 +346,11 @@ func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Ti
 		for _, d := range out.DistributionList.Items {
 			id := aws.ToString(d.Id)
 			dims := map[string]string{"DistributionId": id, "Region": "Global"}
-			requests, err := c.sum(ctx, "AWS/CloudFront", "Requests", dims, now)
+			rps, err := c.perSecond(ctx, "AWS/CloudFront", "Requests", dims, now)
 			if err != nil {
 				return err
 			}
-			bytes, err := c.sum(ctx, "AWS/CloudFront", "BytesDownloaded", dims, now)
+			bps, err := c.perSecond(ctx, "AWS/CloudFront", "BytesDownloaded", dims, now)
 			if err != nil {
 				return err
 			}
@@ -359,21 +359,29 @@ func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Ti
 				return err
 			}
 			inv.Distributions = append(inv.Distributions, Distribution{
-				ID: id, RPS: requests / window.Seconds(), BytesPerSecond: bytes / window.Seconds(), HitRatio: hits / 100,
+				ID: id, RPS: rps, BytesPerSecond: bps, HitRatio: hits / 100,
 			})
 		}
 		return nil
 	})
 }
 
-// sum adds a CloudFront metric's points over the window.
-func (c *Clients) sum(ctx context.Context, ns, name string, dims map[string]string, now time.Time) (float64, error) {
+// perSecond is a CloudFront metric's rate over the minutes CloudWatch has
+// published in the window: each point is one whole minute's sum, and the
+// newest minutes, not published yet, count neither as zero nor at all, so
+// the delay cannot underprice a distribution. (A minute with no request
+// has no point: an idle stretch raises the rate of the busy ones, which
+// bills more, never less.)
+func (c *Clients) perSecond(ctx context.Context, ns, name string, dims map[string]string, now time.Time) (float64, error) {
 	points, err := c.statistics(ctx, c.CloudWatch, ns, name, dims, now, cwtypes.StatisticSum)
+	if len(points) == 0 {
+		return 0, err
+	}
 	total := 0.0
 	for _, p := range points {
 		total += aws.ToFloat64(p.Sum)
 	}
-	return total, err
+	return total / (float64(len(points)) * time.Minute.Seconds()), err
 }
 
 // average is a metric's mean over the window, 0 without points.
