@@ -194,7 +194,7 @@ fmt: ## format the Go code
 
 docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md and the pages' screenshots in docs/img from the code
 	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./catalog/
-	UPDATE_DOCS=1 go test -count=1 -run "TestSecurityReviewMatchesTheBaseline|TestTheAnswerKeysPlansAreTheCheckersOutput" ./test/
+	UPDATE_DOCS=1 go test -count=1 -run "TestSecurityReviewMatchesTheBaseline|TestTheAnswerKeysPlansAreTheCheckersOutput|TestTheGuardrailsRulesArePublishedAsEnforced" ./test/
 	UPDATE_DOCS=1 go test -count=1 -run 'Chromium|TestTheRoomsPageReadsTrue' ./game/board/
 
 binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/

@@ -67,7 +67,7 @@ var free = map[string]bool{
 	"AWS::EC2::VPC": true, "AWS::EC2::Subnet": true, "AWS::EC2::RouteTable": true, "AWS::EC2::Route": true,
 	"AWS::EC2::SubnetRouteTableAssociation": true, "AWS::EC2::InternetGateway": true, "AWS::EC2::VPCGatewayAttachment": true,
 	"AWS::EC2::SecurityGroup": true, "AWS::EC2::SecurityGroupIngress": true, "AWS::EC2::SecurityGroupEgress": true,
-	"AWS::EC2::LaunchTemplate": true, "AWS::IAM::Role": true, "AWS::IAM::Policy": true, "AWS::IAM::InstanceProfile": true,
+	"AWS::EC2::LaunchTemplate": true, "AWS::IAM::Role": true, "AWS::IAM::Policy": true, "AWS::IAM::ManagedPolicy": true, "AWS::IAM::InstanceProfile": true,
 	"AWS::ElasticLoadBalancingV2::Listener": true, "AWS::ElasticLoadBalancingV2::TargetGroup": true,
 	"AWS::ECS::Cluster": true, "AWS::ECS::TaskDefinition": true, "AWS::CloudFront::CachePolicy": true,
 	"AWS::CloudFront::VpcOrigin": true, "AWS::AutoScaling::ScalingPolicy": true,

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -75,6 +76,7 @@ type GameStack struct {
 	Waste       *waste.Waste
 	Monitor     *monitor.Monitor
 	BillReader  *billreader.BillReader // with a facilitator account
+	Guardrail   awsiam.ManagedPolicy   // the rules of the game, for the players' role
 
 	image awsec2.IMachineImage // of every instance
 	fixes catalog.FixSet
@@ -183,6 +185,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	}
 
 	s.observe()
+	s.guardrail(cfg.StackName)
 
 	if cfg.FacilitatorAccount != "" {
 		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{
