@@ -60,6 +60,10 @@ type Estimate struct {
 	Lines    []Line
 	Unpriced []string // "LogicalID (Type)": resources the model cannot price
 	Total    float64
+	// Breaks are what the account runs against the rules (an instance
+	// type the game does not allow), still billed: the board shows them
+	// to the facilitator.
+	Breaks []string
 }
 
 // free are resource types that cost nothing by themselves.

@@ -273,6 +273,9 @@ func TestTheLiveBillListsWhatItCannotPrice(t *testing.T) {
 	if len(est.Unpriced) != 0 {
 		t.Errorf("unpriced %v: want everything billed", est.Unpriced)
 	}
+	if want := []string{"1 c5.xlarge instances running: the game allows only its instance type", "2 t3.micro instances running: the game allows only its instance type"}; !slices.Equal(est.Breaks, want) {
+		t.Errorf("rule breaks %q, want %q", est.Breaks, want)
+	}
 }
 
 // The AccessDenied an account answers when the role lacks a permission,

@@ -45,6 +45,7 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 	for _, typ := range slices.Sorted(maps.Keys(unlisted)) {
 		n := unlisted[typ]
 		add("EC2 "+typ, fmt.Sprintf("%d running: not an allowed type, billed at the game's rate for one", n), float64(n)*p.Hourly["ec2:unlisted"])
+		est.Breaks = append(est.Breaks, fmt.Sprintf("%d %s instances running: the game allows only its instance type", n, typ))
 	}
 	if stopped := len(inv.Instances) - countRunning(inv.Instances); stopped > 0 {
 		add("EC2 stopped", fmt.Sprintf("%d stopped: their volumes bill, their compute does not", stopped), 0)

@@ -36,11 +36,30 @@ const DefaultLiveEvery = time.Minute
 // board's default cost, and while reads fail the highest bill read so far.
 type liveState struct {
 	mu      sync.Mutex
-	est     game.Estimate // the last bill read
-	highest game.Estimate // the highest read so far
-	at      time.Time     // when est was read; zero before the first
-	failing bool          // the last read failed
-	note    string        // why, if it did
+	est     game.Estimate   // the last bill read
+	highest game.Estimate   // the highest read so far
+	at      time.Time       // when est was read; zero before the first
+	failing bool            // the last read failed
+	note    string          // why, if it did
+	breaks  map[string]bool // the rule breaks posted already
+}
+
+// newBreaks are the rule breaks among breaks not posted before: each is
+// posted once, when it first turns up.
+func (l *liveState) newBreaks(breaks []string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, brk := range breaks {
+		if !l.breaks[brk] {
+			if l.breaks == nil {
+				l.breaks = map[string]bool{}
+			}
+			l.breaks[brk] = true
+			out = append(out, brk)
+		}
+	}
+	return out
 }
 
 func (l *liveState) set(est game.Estimate, at time.Time, err error) {
@@ -92,6 +111,9 @@ func (b *Board) followBills(ctx context.Context) {
 				x.t.live.set(est, time.Now(), err)
 				if err != nil {
 					b.log.Warn("cannot read the team's bill", "team", x.t.name, "err", err)
+				}
+				for _, brk := range x.t.live.newBreaks(est.Breaks) {
+					b.note(x.t.name, "rule", fmt.Sprintf("%s breaks a rule: %s (billed at the game's rate)", x.t.name, brk))
 				}
 			}()
 		}

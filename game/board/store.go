@@ -46,8 +46,9 @@ type Event struct {
 	Wall   time.Time `json:"wall"`
 	Minute int       `json:"minute"`
 	Team   string    `json:"team,omitempty"`
-	// Kind is game, team, errors, chaos, note, script, or one of the
-	// facilitator's: award, freeze, reveal, hide, show.
+	// Kind is game, team, errors, chaos, note, script, rule (a rule the
+	// team's account breaks), or one of the facilitator's: award, freeze,
+	// reveal, hide, show.
 	Kind string `json:"kind"`
 	Text string `json:"text"`
 	// Points of an award (a penalty when negative).

@@ -206,3 +206,32 @@ func TestALiveBillCannotBeDodgedByBreakingItsReads(t *testing.T) {
 		}
 	}
 }
+
+// A rule the account breaks (a type the game does not allow) is posted
+// once, for the room and the facilitator, however many reads find it.
+func TestARuleBreakIsPostedOnce(t *testing.T) {
+	t.Parallel()
+	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
+	brk := "2 t3.micro instances running: the game allows only its instance type"
+	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 2.5, Breaks: []string{brk}}, nil }}}
+	f := newFakeTeam(t)
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	b, err := Open(store, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, b)
+	var posted []string
+	for _, e := range b.Events() {
+		if e.Kind == "rule" {
+			posted = append(posted, e.Text)
+		}
+	}
+	if len(bills.roles) < 3 || len(posted) != 1 || !strings.Contains(posted[0], "live breaks a rule: "+brk) {
+		t.Errorf("%d reads posted %q: want the break once", len(bills.roles), posted)
+	}
+}
