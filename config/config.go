@@ -68,6 +68,12 @@ type Config struct {
 	Board *Board
 }
 
+// StandardVCPUs is the on-demand standard vCPUs a team's account needs at
+// the game's largest fleet: MaxCapacity m5.large (2 vCPUs each) and the
+// CTO's leftover instance. A rolling update adds none: it keeps at least
+// one instance fewer than MaxCapacity in service (constructs/fleet).
+func (c Config) StandardVCPUs() int { return 2*c.MaxCapacity + 2 }
+
 // BoardRoles are the facilitator account's roles (ARN patterns, in
 // partition) the team's roles trust: the facilitator stack's, and
 // BoardRole if given.

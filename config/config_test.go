@@ -117,12 +117,17 @@ func TestDocsQuoteTheDerivedFigures(t *testing.T) {
 	s := Default().Service
 	target := fmt.Sprintf("RequestCountPerTarget = %d", s.TargetRequestsPerMinute())
 	delay := fmt.Sprintf("%d s deregistration", int(api.MinDrainTimeout(s.Work, s.MaxWait).Seconds()))
-	for _, path := range []string{"../README.md", "../docs/architecture.md"} {
+	vcpus := Default().StandardVCPUs()
+	for path, figures := range map[string][]string{
+		"../README.md":            {target, delay},
+		"../docs/architecture.md": {target, delay},
+		"../docs/facilitator.md":  {fmt.Sprintf("below %d (the fleet", vcpus), fmt.Sprintf("(%d with the defaults)", vcpus)},
+	} {
 		doc, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{target, delay} {
+		for _, want := range figures {
 			if !strings.Contains(string(doc), want) {
 				t.Errorf("%s does not say %q", path, want)
 			}

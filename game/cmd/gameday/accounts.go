@@ -50,7 +50,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		checked := make([]checkedAccount, len(teams))
 		cfg := config.Default()
 		for i, t := range teams {
-			checked[i] = checkedAccount{t, accounts.Needs{VCPUs: 2*cfg.MaxCapacity + 2, ElasticIPs: 3, VPCs: 1}}
+			checked[i] = checkedAccount{t, accounts.Needs{VCPUs: cfg.StandardVCPUs(), ElasticIPs: 3, VPCs: 1}}
 		}
 		if *facilitator != "" {
 			f, err := accounts.ParseTeams(strings.NewReader("facilitator "+*facilitator), "--facilitator")
