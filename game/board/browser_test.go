@@ -134,7 +134,8 @@ func TestThePageShowsTheTeamsAndTheChartMovesInHeadlessChromium(t *testing.T) {
 	for i, step := range []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(srv.URL + "/facilitator"),
 		chromedp.WaitVisible(chromedp.CSS("#standings tbody tr")),
-		chromedp.SendKeys(chromedp.CSS("#token"), b.Token()),
+		chromedp.SendKeys(chromedp.CSS("#token"), b.Token()+"\n"),
+		chromedp.Poll[chromedp.Void](`document.getElementById("live-note").textContent.startsWith("live standings")`),
 		chromedp.Click(chromedp.CSS(`#controls button[data-action="pause"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#state.paused`)),
 	} {

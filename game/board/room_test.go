@@ -227,6 +227,7 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(srv.URL+"/facilitator"),
 			chromedp.WaitVisible(chromedp.CSS("#standings tbody tr")),
 			chromedp.SendKeys(chromedp.CSS("#token"), "the-facilitators-token\n"),
+			chromedp.Poll[chromedp.Void](`document.getElementById("live-note").textContent.startsWith("live standings")`),
 			chromedp.Click(chromedp.CSS(`#controls button[data-action="freeze"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#room-note")))
 		if err != nil {

@@ -356,6 +356,7 @@ async function showLinks() {
 if (facilitator) {
   $("token").value = sessionStorage.getItem("gameday-token") || "";
   $("token").addEventListener("change", pollLive);
+  $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter reads the live state, never reloads
   for (const b of document.querySelectorAll("#controls button[data-action]")) b.addEventListener("click", () => control(b.dataset.action));
   $("show-workers").addEventListener("click", showWorkers);
   $("show-links").addEventListener("click", showLinks);
