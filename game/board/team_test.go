@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,10 @@ func TestAProposedEndpointIsCheckedThenMovedAtTheNextMinute(t *testing.T) {
 	defer cancel()
 	go b.Run(runCtx)
 	b.Resume()
-	waitFor(t, func() bool { return b.Teams()[0].Endpoint == good.srv.URL+"/" })
+	moved := func() bool {
+		return slices.ContainsFunc(b.Events(), func(e Event) bool { return e.Team == "a" && strings.Contains(e.Text, "endpoint "+good.srv.URL+"/") })
+	}
+	waitFor(t, func() bool { return b.Teams()[0].Endpoint == good.srv.URL+"/" && moved() })
 	if b.Minute() < 1 {
 		t.Errorf("moved at minute %d: want it at the end of a minute", b.Minute())
 	}
