@@ -180,7 +180,9 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	b.made = made
 	// A token given wins over the stored key; one stored in clear by an
 	// older board becomes its key and is dropped from the database now.
-	before := string(b.meta.ControlKey) + string(b.meta.WorkerKey) + b.meta.StoredToken + b.meta.StoredWorkerToken
+	// Written at once when a key changes, an older board's token is
+	// dropped, or the teams' keys are made.
+	rewrite := b.meta.StoredToken != "" || b.meta.StoredWorkerToken != ""
 	for _, k := range []struct {
 		key           *[]byte
 		given, stored string
@@ -188,24 +190,25 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	}{{&b.meta.ControlKey, opts.Token, b.meta.StoredToken, &b.made.control}, {&b.meta.WorkerKey, opts.WorkerToken, b.meta.StoredWorkerToken, &b.made.worker}} {
 		switch {
 		case k.given != "":
-			*k.key, *k.made = PublicKey(k.given), ""
+			key := PublicKey(k.given)
+			rewrite = rewrite || string(key) != string(*k.key)
+			*k.key, *k.made = key, ""
 		case len(*k.key) == 0 && k.stored != "":
 			*k.key = PublicKey(k.stored)
 		case len(*k.key) == 0: // a game stored before workers had their own
 			if *k.made, err = newToken(); err != nil {
 				return nil, err
 			}
-			*k.key = PublicKey(*k.made)
+			*k.key, rewrite = PublicKey(*k.made), true
 		}
 	}
 	b.meta.StoredToken, b.meta.StoredWorkerToken = "", ""
 	// The teams' keys come from the control token, when this start knows
 	// it; a resumed game without one keeps the stored keys.
 	if control := cmp.Or(opts.Token, b.made.control, meta.StoredToken); control != "" {
-		b.meta.TeamKeys = teamKeys(control, b.meta.Teams)
-		before = "" // write them
+		b.meta.TeamKeys, rewrite = teamKeys(control, b.meta.Teams), true
 	}
-	if string(b.meta.ControlKey)+string(b.meta.WorkerKey) != before {
+	if rewrite {
 		if err := store.Write(&b.meta, nil, nil); err != nil {
 			return nil, err
 		}

@@ -95,6 +95,22 @@ func newGame(t *testing.T, teams ...Team) NewGame {
 	return NewGame{Teams: teams, Setup: game.Setup{Scenario: testScenario(t), Rules: game.DefaultRules(), Speed: testSpeed, Seed: 7}, DefaultCost: "0.6"}
 }
 
+// openBoardWith opens g in a new database with opts; the store closes
+// with the test.
+func openBoardWith(t *testing.T, g NewGame, opts Options) *Board {
+	t.Helper()
+	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	b, err := Open(store, g, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func openBoard(t *testing.T, path string, g NewGame) (*Board, *Store) {
 	t.Helper()
 	store, err := OpenStore(path)
@@ -545,15 +561,7 @@ func TestALiveBillIsReadAndKeptWhenAReadFails(t *testing.T) {
 		},
 	}}
 	f := newFakeTeam(t)
-	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	b, err := Open(store, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openBoardWith(t, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
 	run(t, b)
 	for _, r := range rowsOf(b.Rows(), "live") {
 		if r.CostPerHour != 0.75 {

@@ -187,27 +187,34 @@ func awardsGiven(events []Event) map[string]map[int]float64 {
 	return out
 }
 
+// viewLocked is what a viewer sees (the room, or live the facilitator):
+// the hand in force for it, the minutes shown, and the events it may see;
+// b.mu must be held.
+func (b *Board) viewLocked(live bool) (h hand, shown int, events []Event) {
+	h, shown = b.hand, b.closed
+	if live {
+		h = hand{frozenAt: -1}
+	}
+	if h.frozenAt >= 0 {
+		shown = min(h.frozenAt, b.closed)
+	}
+	for _, e := range b.events {
+		if h.public(e) {
+			events = append(events, e)
+		}
+	}
+	return h, shown, events
+}
+
 // export is the results as the room may see them, or all of them (live).
 func (b *Board) export(live bool) Export {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	h := b.hand
-	if live {
-		h = hand{frozenAt: -1}
-	}
-	shown := b.closed
-	if h.frozenAt >= 0 {
-		shown = min(h.frozenAt, b.closed)
-	}
 	ex := Export{Teams: slices.Clone(b.meta.Teams)}
+	h, shown, events := b.viewLocked(live)
 	if h.hidden {
 		return ex
 	}
-	ex.Rows = b.rowsLocked(shown)
-	for _, e := range b.events {
-		if h.public(e) {
-			ex.Events = append(ex.Events, e)
-		}
-	}
+	ex.Rows, ex.Events = b.rowsLocked(shown), events
 	return ex
 }

@@ -125,25 +125,12 @@ func (b *Board) snapshot(live bool) Snapshot {
 		GameTime: g.Round(time.Second).String(), Phase: phase.Name,
 		Minutes: b.closed, Length: b.minutes, Scores: map[string][]float64{},
 	}
-	h := b.hand
-	if h.frozenAt >= 0 {
-		at := min(h.frozenAt, b.closed)
+	if b.hand.frozenAt >= 0 {
+		at := min(b.hand.frozenAt, b.closed)
 		s.FrozenAt = &at
 	}
-	s.Hidden = h.hidden
-	if live {
-		h = hand{frozenAt: -1}
-	}
-	shown := b.closed
-	if h.frozenAt >= 0 {
-		shown = *s.FrozenAt
-	}
-	var events []Event
-	for _, e := range b.events {
-		if h.public(e) {
-			events = append(events, e)
-		}
-	}
+	s.Hidden = b.hand.hidden
+	h, shown, events := b.viewLocked(live)
 	rows := b.rowsLocked(shown)
 	given := awardsGiven(events)
 	for _, t := range b.teams {

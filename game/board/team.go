@@ -150,14 +150,14 @@ func (b *Board) Propose(ctx context.Context, team, endpoint string) error {
 // says what went wrong with the first answer that was not right in time.
 func probe(ctx context.Context, endpoint string, timeout time.Duration) error {
 	client := &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return err
+	}
 	for i := range proposalQuestions {
 		raw := make([]byte, 8)
 		rand.Read(raw)
 		input := "probe-" + hex.EncodeToString(raw)
-		u, err := url.Parse(endpoint)
-		if err != nil {
-			return err
-		}
 		q := u.Query()
 		q.Set(api.Param, input)
 		u.RawQuery = q.Encode()

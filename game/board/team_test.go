@@ -150,15 +150,7 @@ func TestALiveTeamProposesOnlyItsOwnHosts(t *testing.T) {
 		hosts: []string{"d111111abcdef8.cloudfront.net", "127.0.0.1"}}
 	g := newGame(t, Team{Name: "a", Endpoint: old.srv.URL, Cost: "live:" + role})
 	g.Paused = true
-	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	b, err := Open(store, g, Options{Live: bills})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openBoardWith(t, g, Options{Live: bills})
 	ctx := context.Background()
 	outside := strings.Replace(good.srv.URL, "127.0.0.1", "localhost", 1) + "/"
 	if err := b.Propose(ctx, "a", outside); err == nil || !strings.Contains(err.Error(), "is none of your account's CloudFront distributions or load balancers") {
@@ -174,15 +166,7 @@ func TestALiveTeamProposesOnlyItsOwnHosts(t *testing.T) {
 // highest bill read so far, with a note saying so.
 func TestALiveBillCannotBeDodgedByBreakingItsReads(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
-	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	b, err := Open(store, newGame(t, Team{Name: "live", Endpoint: "http://127.0.0.1:9/", Cost: "live:" + role}), Options{Live: &fakeBills{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openBoardWith(t, newGame(t, Team{Name: "live", Endpoint: "http://127.0.0.1:9/", Cost: "live:" + role}), Options{Live: &fakeBills{}})
 	tm := b.byName["live"]
 	broken := errors.New("AccessDenied: the role's trust was changed")
 	steps := []struct {
@@ -219,15 +203,7 @@ func TestARuleBreakIsPostedOnce(t *testing.T) {
 	brk := "2 t3.micro instances running: the game allows only its instance type"
 	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 2.5, Breaks: []string{brk}}, nil }}}
 	f := newFakeTeam(t)
-	store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	b, err := Open(store, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openBoardWith(t, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
 	run(t, b)
 	var posted []string
 	for _, e := range b.Events() {
