@@ -398,9 +398,9 @@ func TestMovingATeamSendsItsRequestsToTheNewEndpointAndIsKept(t *testing.T) {
 func TestErrorSpikesAreAnnounced(t *testing.T) {
 	t.Parallel()
 	f := newFakeTeam(t)
-	// calmMinutes+1 clean minutes after the failing one: on a busy
-	// machine the switch back can land a little into the next minute,
-	// and the recovery must still be seen.
+	// After the failing minute: phase b's minute and calmMinutes more, one
+	// more than the recovery needs, as on a busy machine the switch back
+	// can land a little into the first of them.
 	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
 	g.Scenario.Phases = append(g.Scenario.Phases, game.Phase{Name: "c", Duration: game.Duration(calmMinutes * time.Minute), Rate: 40, Keys: 3000})
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
