@@ -52,7 +52,7 @@ type process struct {
 func startBinary(t *testing.T, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(binaryPath)
-	cmd.Env = append([]string{"ADDR=127.0.0.1:0"}, env...)
+	cmd.Env = append([]string{"ADDR=127.0.0.1:0", "ANSWER_KEY=" + string(testKey)}, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func TestBinaryShedsBeyondCapacityAndServesEveryAdmittedRequest(t *testing.T) {
 			t.Errorf("request %d: %v", i, r.err)
 		case r.status == http.StatusOK:
 			ok++
-			if r.body != api.Hash(fmt.Sprintf("load-%d", i)) {
+			if r.body != api.Answer(testKey, fmt.Sprintf("load-%d", i)) {
 				t.Errorf("request %d: wrong answer %q", i, r.body)
 			}
 		case r.status == http.StatusServiceUnavailable:

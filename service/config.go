@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,11 @@ type Config struct {
 	MaxWait      time.Duration // MAX_WAIT, -max-wait: longest expected wait before a request is shed with 503. Default 20s.
 	DrainTimeout time.Duration // DRAIN_TIMEOUT, -drain-timeout: time allowed to finish in-flight work after SIGTERM. Default 25s.
 	ErrorRate    float64       // ERROR_RATE, -error-rate: fraction of answers replaced by a 500. Default 0.
+	// Key is the game's answer key, at least api.MinKeyBytes: the file
+	// ANSWER_KEY_FILE (-answer-key-file) names, else ANSWER_KEY. It is
+	// required, and never a flag's value: a process's arguments are
+	// readable by every user of its machine.
+	Key []byte
 
 	// random draws the error-rate coin; nil means math/rand/v2. Tests set it.
 	random func() float64
@@ -111,6 +117,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	for _, s := range settings {
 		values[s.flag] = fs.String(s.flag, "", fmt.Sprintf("%s (env %s)", s.usage, s.env))
 	}
+	keyFile := fs.String("answer-key-file", "", "file holding the game's answer key (env ANSWER_KEY_FILE; or the key itself in env ANSWER_KEY)")
 	healthcheck := fs.Bool("healthcheck", false, "probe this service's /healthz on ADDR and exit 0 if healthy, 1 if not")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -143,7 +150,36 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	case *healthcheck:
 		return cfg, modeHealthcheck, nil
 	}
+	if !given["answer-key-file"] {
+		*keyFile = getenv("ANSWER_KEY_FILE")
+	}
+	key, err := readKey(*keyFile, getenv("ANSWER_KEY"))
+	if err != nil {
+		return cfg, modeServe, err
+	}
+	cfg.Key = key
 	return cfg, modeServe, nil
+}
+
+// readKey is the answer key from the file path names, else the value of
+// ANSWER_KEY, its trailing line break dropped.
+func readKey(path, value string) ([]byte, error) {
+	source := "ANSWER_KEY"
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("ANSWER_KEY_FILE: %w", err)
+		}
+		value, source = string(raw), "ANSWER_KEY_FILE "+path
+	}
+	key := []byte(strings.TrimRight(value, "\r\n"))
+	if len(key) == 0 {
+		return nil, errors.New("no answer key: set ANSWER_KEY_FILE to a file holding the game's key (the game stack's AnswerKey secret), or ANSWER_KEY to the key; a local game gives its own")
+	}
+	if err := api.CheckKey(key); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return key, nil
 }
 
 // logAttrs lists the effective configuration for the start-up log line.
@@ -155,5 +191,6 @@ func (c Config) logAttrs() []any {
 		"max_wait", c.MaxWait.String(),
 		"drain_timeout", c.DrainTimeout.String(),
 		"error_rate", c.ErrorRate,
+		"answer_key_bytes", len(c.Key), // the length only: the key stays secret
 	}
 }

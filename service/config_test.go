@@ -2,13 +2,64 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
+// testKey is the answer key the tests serve with.
+var testKey = []byte("a-test-answer-key-of-32-bytes-ok")
+
+// env is a process environment of kv, with testKey as ANSWER_KEY unless kv
+// names ANSWER_KEY itself.
 func env(kv map[string]string) func(string) string {
-	return func(k string) string { return kv[k] }
+	return func(k string) string {
+		if v, ok := kv[k]; ok || k != "ANSWER_KEY" {
+			return v
+		}
+		return string(testKey)
+	}
+}
+
+func TestTheAnswerKeyIsRequiredAndReadFromItsFileOrVariable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "key")
+	if err := os.WriteFile(file, []byte("0123456789abcdef0123456789abcdef0123\n"), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parseConfig(nil, env(map[string]string{"ANSWER_KEY_FILE": file}), io.Discard)
+	if err != nil || string(cfg.Key) != "0123456789abcdef0123456789abcdef0123" {
+		t.Fatalf("the key file, its line break dropped: %q, %v", cfg.Key, err)
+	}
+	cfg, _, err = parseConfig([]string{"-answer-key-file", file}, env(map[string]string{"ANSWER_KEY_FILE": "/nowhere"}), io.Discard)
+	if err != nil || len(cfg.Key) != 36 {
+		t.Fatalf("the flag wins over ANSWER_KEY_FILE: %q, %v", cfg.Key, err)
+	}
+	if cfg, _, err = parseConfig(nil, env(nil), io.Discard); err != nil || string(cfg.Key) != string(testKey) {
+		t.Fatalf("ANSWER_KEY: %q, %v", cfg.Key, err)
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ANSWER_KEY": ""}, "no answer key: set ANSWER_KEY_FILE"},
+		{map[string]string{"ANSWER_KEY": "short"}, "ANSWER_KEY: the answer key has 5 bytes: want at least 32"},
+		{map[string]string{"ANSWER_KEY_FILE": filepath.Join(dir, "missing")}, "ANSWER_KEY_FILE: open"},
+	} {
+		if _, _, err := parseConfig(nil, env(c.env), io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("env %v: %v, want %q", c.env, err, c.want)
+		}
+	}
+	if _, m, err := parseConfig([]string{"-healthcheck"}, env(map[string]string{"ANSWER_KEY": ""}), io.Discard); err != nil || m != modeHealthcheck {
+		t.Errorf("the health check needs no key: %v", err)
+	}
+	for _, a := range cfg.logAttrs() {
+		if s, ok := a.(string); ok && strings.Contains(s, string(testKey)) {
+			t.Fatal("the start-up log shows the key")
+		}
+	}
 }
 
 func TestDefaults(t *testing.T) {

@@ -1,5 +1,5 @@
 // Command hashsvc is Unicorn.Rentals' hash service: GET /?input=VALUE
-// answers with the SHA-256 of VALUE after a deliberate WORK delay, one
+// answers with the keyed hash of VALUE under the game's ANSWER_KEY after a deliberate WORK delay, one
 // request per slot. See README.md for the API and every setting.
 package main
 

@@ -87,7 +87,7 @@ func handleHash(cfg Config, p *pool, draining *atomic.Bool, random func() float6
 			say(w, http.StatusServiceUnavailable, "draining: this process is shutting down, retry")
 			return
 		}
-		etag := api.ETag(input)
+		etag := api.ETag(cfg.Key, input)
 		if r.Header.Get("If-None-Match") == etag {
 			w.Header().Set("Cache-Control", api.CacheControlOK)
 			w.Header().Set("ETag", etag)
@@ -116,7 +116,7 @@ func handleHash(cfg Config, p *pool, draining *atomic.Bool, random func() float6
 		h.Set("Content-Type", "text/plain; charset=utf-8")
 		h.Set("Cache-Control", api.CacheControlOK)
 		h.Set("ETag", etag)
-		_, _ = w.Write([]byte(api.Hash(input)))
+		_, _ = w.Write([]byte(api.Answer(cfg.Key, input)))
 	})
 }
 

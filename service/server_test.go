@@ -40,8 +40,15 @@ func newTestServer(cfg Config) *testServer {
 }
 
 func fastConfig() Config {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work = 0
+	return cfg
+}
+
+// keyedConfig is the defaults with the tests' answer key.
+func keyedConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Key = testKey
 	return cfg
 }
 
@@ -83,19 +90,21 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestAnswerIsTheDocumentedHash(t *testing.T) {
-	ts := newTestServer(fastConfig())
-	resp := ts.get(t, "/?input=abc")
+func TestAnswerIsTheDocumentedKeyedHash(t *testing.T) {
+	cfg := fastConfig()
+	cfg.Key = []byte("Jefe") // RFC 4231's test case 2, so the answer is pinned outside this code
+	ts := newTestServer(cfg)
+	resp := ts.get(t, "/?input=what+do+ya+want+for+nothing%3F")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	if got, want := body(t, resp), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"; got != want {
+	if got, want := body(t, resp), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843\n"; got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
 	want := map[string]string{
 		"Content-Type":  "text/plain; charset=utf-8",
 		"Cache-Control": "public, max-age=31536000, immutable",
-		"Etag":          `"ba7816bf8f01cfea414140de5dae2223"`,
+		"Etag":          `"5bdcc146bf60754e6a042426089575c7"`,
 	}
 	for k, v := range want {
 		if got := resp.Header.Get(k); got != v {
@@ -109,8 +118,8 @@ func TestAnswerIsDeterministicAcrossProcessesAndIgnoresOtherParameters(t *testin
 	for _, input := range []string{"a", "unicorn", "ünïcødé", "with space", strings.Repeat("x", api.MaxInputBytes)} {
 		q := "/?input=" + urlEncode(input)
 		a, b := body(t, first.get(t, q)), body(t, second.get(t, q+"&x=1&utm_source=ad"))
-		if a != b || a != api.Hash(input) {
-			t.Errorf("input %q: %q vs %q, want %q", input, a, b, api.Hash(input))
+		if a != b || a != api.Answer(testKey, input) {
+			t.Errorf("input %q: %q vs %q, want %q", input, a, b, api.Answer(testKey, input))
 		}
 	}
 }
@@ -177,16 +186,16 @@ func TestHeadIsAllowed(t *testing.T) {
 }
 
 func TestConditionalRequestSkipsTheWork(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work = time.Hour // would block the test if the slow path ran
 	ts := newTestServer(cfg)
 	r := httptest.NewRequest(http.MethodGet, "/?input=abc", nil)
-	r.Header.Set("If-None-Match", api.ETag("abc"))
+	r.Header.Set("If-None-Match", api.ETag(testKey, "abc"))
 	resp := ts.do(t, r)
 	if resp.StatusCode != http.StatusNotModified {
 		t.Fatalf("status %d, want 304", resp.StatusCode)
 	}
-	if resp.Header.Get("ETag") != api.ETag("abc") || resp.Header.Get("Cache-Control") != api.CacheControlOK {
+	if resp.Header.Get("ETag") != api.ETag(testKey, "abc") || resp.Header.Get("Cache-Control") != api.CacheControlOK {
 		t.Errorf("304 headers %v", resp.Header)
 	}
 }
@@ -208,7 +217,7 @@ func (ts *testServer) holdSlot(t *testing.T) (release func(), done <-chan struct
 }
 
 func TestHealthAnswersWhileTheSlowPathIsBusy(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work = time.Hour
 	ts := newTestServer(cfg)
 	ts.holdSlot(t)
@@ -224,7 +233,7 @@ func TestHealthAnswersWhileTheSlowPathIsBusy(t *testing.T) {
 }
 
 func TestShedsWhenExpectedWaitIsAboveMaxWait(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work, cfg.MaxWait = time.Hour, 90*time.Minute // room for two: one working, one waiting an hour
 	ts := newTestServer(cfg)
 	ts.holdSlot(t)
@@ -245,7 +254,7 @@ func TestShedsWhenExpectedWaitIsAboveMaxWait(t *testing.T) {
 }
 
 func TestClientThatGoesAwayFreesItsPlace(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work, cfg.MaxWait = time.Hour, 0
 	ts := newTestServer(cfg)
 	release, done := ts.holdSlot(t)
@@ -264,7 +273,7 @@ func TestClientThatGoesAwayFreesItsPlace(t *testing.T) {
 }
 
 func TestQueuedClientThatGoesAwayFreesItsPlace(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work, cfg.MaxWait = time.Hour, time.Hour
 	ts := newTestServer(cfg)
 	ts.holdSlot(t)
@@ -342,7 +351,7 @@ func TestVersionEndpoint(t *testing.T) {
 // A flood of shed requests costs a log line a second, not one each: each
 // line counts the requests shed since the one before.
 func TestShedRequestsAreCountedNotLoggedEach(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := keyedConfig()
 	cfg.Work, cfg.MaxWait = time.Hour, 0
 	ts := newTestServer(cfg)
 	ts.holdSlot(t)

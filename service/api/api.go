@@ -5,6 +5,7 @@
 package api
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -53,19 +54,34 @@ func MinDrainTimeout(work, maxWait time.Duration) time.Duration {
 	return maxWait + work
 }
 
-// Hash is the answer to input: the lowercase hexadecimal SHA-256 of the
-// input's UTF-8 bytes, followed by one newline. It is the whole response body
-// of a 200, byte for byte, so a client can verify any answer, cached or not.
-func Hash(input string) string {
-	sum := sha256.Sum256([]byte(input))
-	return hex.EncodeToString(sum[:]) + "\n"
+// MinKeyBytes is the shortest answer key the service and the game take:
+// 32 bytes, as many as the HMAC's SHA-256 output, so the key is no weaker
+// than the hash (RFC 2104, section 3).
+const MinKeyBytes = 32
+
+// CheckKey accepts an answer key of at least MinKeyBytes bytes.
+func CheckKey(key []byte) error {
+	if len(key) < MinKeyBytes {
+		return fmt.Errorf("the answer key has %d bytes: want at least %d (the game stack's AnswerKey secret, or a local game's own)", len(key), MinKeyBytes)
+	}
+	return nil
 }
 
-// ETag is the validator sent with an answer: the first 128 bits of the hash,
-// quoted. It depends only on the input, like the body.
-func ETag(input string) string {
-	sum := sha256.Sum256([]byte(input))
-	return `"` + hex.EncodeToString(sum[:16]) + `"`
+// Answer is the answer to input under the game's key: the lowercase
+// hexadecimal HMAC-SHA256 of the input's UTF-8 bytes, followed by one
+// newline. It is the whole response body of a 200, byte for byte, so
+// whoever holds the key (the service and the scoreboard) can verify any
+// answer, cached or not, and nobody without it can compute one.
+func Answer(key []byte, input string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(input))
+	return hex.EncodeToString(mac.Sum(nil)) + "\n"
+}
+
+// ETag is the validator sent with an answer: its first 128 bits, quoted.
+// It depends only on the key and the input, like the body.
+func ETag(key []byte, input string) string {
+	return `"` + Answer(key, input)[:32] + `"`
 }
 
 // Capacity is how many requests per minute one process can finish when it

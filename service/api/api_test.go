@@ -1,35 +1,62 @@
 package api
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
 
-func TestHashKnownVectors(t *testing.T) {
-	// Published SHA-256 test vectors (FIPS 180-2), so the documented function
-	// is pinned to something outside this code.
-	cases := map[string]string{
-		"":    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
-		"abc": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
+func TestAnswerKnownVectors(t *testing.T) {
+	// Published HMAC-SHA256 test vectors (RFC 4231, test cases 2 and 6),
+	// so the documented function is pinned to something outside this code.
+	largeKey := bytes.Repeat([]byte{0xaa}, 131)
+	cases := []struct {
+		key   []byte
+		input string
+		want  string
+	}{
+		{[]byte("Jefe"), "what do ya want for nothing?", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843\n"},
+		{largeKey, "Test Using Larger Than Block-Size Key - Hash Key First", "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54\n"},
 	}
-	for in, want := range cases {
-		if got := Hash(in); got != want {
-			t.Errorf("Hash(%q) = %q, want %q", in, got, want)
+	for _, c := range cases {
+		if got := Answer(c.key, c.input); got != c.want {
+			t.Errorf("Answer(%q) = %q, want %q", c.input, got, c.want)
 		}
 	}
 }
 
-func TestHashDiffersByInput(t *testing.T) {
-	if Hash("unicorn") == Hash("unicorn ") {
-		t.Fatal("different inputs gave the same hash")
+func TestAnAnswerIsNotTheInputsPlainHash(t *testing.T) {
+	key := bytes.Repeat([]byte("k"), MinKeyBytes)
+	sum := sha256.Sum256([]byte("unicorn"))
+	if plain := hex.EncodeToString(sum[:]) + "\n"; Answer(key, "unicorn") == plain {
+		t.Fatal("the answer is the input's SHA-256: anyone could compute it")
+	}
+	if Answer(key, "unicorn") == Answer(key, "unicorn ") {
+		t.Fatal("different inputs gave the same answer")
+	}
+	other := bytes.Repeat([]byte("j"), MinKeyBytes)
+	if Answer(key, "unicorn") == Answer(other, "unicorn") {
+		t.Fatal("different keys gave the same answer")
 	}
 }
 
-func TestETagIsQuotedPrefixOfHash(t *testing.T) {
-	got := ETag("abc")
-	if got != `"ba7816bf8f01cfea414140de5dae2223"` {
-		t.Fatalf("ETag(abc) = %s", got)
+func TestAShortKeyIsRefused(t *testing.T) {
+	if err := CheckKey(make([]byte, MinKeyBytes-1)); err == nil || !strings.Contains(err.Error(), "at least 32") {
+		t.Fatalf("a 31-byte key: %v", err)
+	}
+	if err := CheckKey(make([]byte, MinKeyBytes)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestETagIsQuotedPrefixOfAnswer(t *testing.T) {
+	got := ETag([]byte("Jefe"), "what do ya want for nothing?")
+	if got != `"5bdcc146bf60754e6a042426089575c7"` {
+		t.Fatalf("ETag = %s", got)
 	}
 }
 
