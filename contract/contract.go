@@ -104,3 +104,14 @@ const BoardRolePattern = FacilitatorStackName + "-*"
 // BillReaderRoleOutput is the game stack's output naming that role: the
 // teams file's "live:<role ARN>".
 const BillReaderRoleOutput = "BillReaderRoleArn"
+
+// AnswerKeyOutput is the game stack's output naming the Secrets Manager
+// secret that holds the team's answer key (service/api.Answer): its ARN,
+// never its value. The bill's role may read that one secret, so the
+// board verifies the team's answers with the key its service holds.
+const AnswerKeyOutput = "AnswerKeySecretArn"
+
+// AnswerKeyTag marks the answer key's secret (RoleTag's key, this
+// value): the players' guardrail denies reading or changing a secret
+// that carries it.
+const AnswerKeyTag = "answer-key"

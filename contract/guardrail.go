@@ -45,6 +45,29 @@ func Guardrail(stack, region, account string) []GuardrailRule {
 		{Sid: "TheChaosStackIsTheGames", Rule: "The chaos stack, its experiments and its schedule stay as they are.",
 			Actions:   []string{"cloudformation:DeleteStack", "cloudformation:UpdateStack", "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:SetStackPolicy"},
 			Resources: []string{arn("cloudformation", "stack/"+ChaosStackName(stack)+"/*")}},
+		// aws:ResourceTag is a condition key of every action on a secret
+		// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html);
+		// BatchGetSecretValue needs GetSecretValue on each secret too.
+		// An SCP binds every role of the account but the service-linked
+		// ones (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html),
+		// so the game stack's own roles, whose names CloudFormation
+		// begins with the stack's
+		// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html),
+		// stay free to read it: the instances, the tasks' execution role
+		// and the bill's role. aws:PrincipalArn is a role's ARN even for
+		// its sessions
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+		{Sid: "TheAnswerKeyIsTheServices", Rule: "The answer key is the service's: nobody reads, changes, deletes or untags the game stack's AnswerKey secret.",
+			Actions: []string{
+				"secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage",
+				"secretsmanager:DeleteSecret", "secretsmanager:RestoreSecret", "secretsmanager:RotateSecret", "secretsmanager:CancelRotateSecret",
+				"secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy", "secretsmanager:TagResource", "secretsmanager:UntagResource",
+				"secretsmanager:ReplicateSecretToRegions",
+			}, Resources: []string{arn("secretsmanager", "secret:*")},
+			Condition: map[string]map[string][]string{
+				"StringEquals": {"aws:ResourceTag/" + RoleTag: {AnswerKeyTag}},
+				"ArnNotLike":   {"aws:PrincipalArn": {role(stack + "-*")}},
+			}},
 		{Sid: "TheAuditTrailStays", Rule: "CloudTrail keeps recording.",
 			Actions: []string{"cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"}, Resources: []string{"*"}},
 		{Sid: "OnlyTheServiceAnswers", Rule: "Answers come from the service: no function URLs, edge functions, CloudFront Functions, API Gateway, App Runner, Lightsail or EKS.",

@@ -18,12 +18,16 @@ import (
 // ErrUnreachable is returned when the target cannot be reached at all.
 var ErrUnreachable = errors.New("target unreachable")
 
+// CheckInput is the input Check asks: none of a game's questions
+// (Setup.Input), so it warms no cache for them.
+const CheckInput = "gameday-check"
+
 // Check makes one request to the target, so a wrong URL fails at once
 // rather than as a game of failures.
 func Check(ctx context.Context, target *url.URL, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, RequestURL(target, Input(0)), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, RequestURL(target, CheckInput), nil)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, target, err)
 	}

@@ -29,7 +29,7 @@ func BenchmarkEngineRate(b *testing.B) {
 		rate = v
 	}
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+		w.Write([]byte(api.Answer(testKey, r.URL.Query().Get(api.Param))))
 	})
 	fast := httptest.NewUnstartedServer(answer)
 	if os.Getenv("GAMEDAY_BENCH_TLS") == "1" {
@@ -47,7 +47,7 @@ func BenchmarkEngineRate(b *testing.B) {
 	for b.Loop() {
 		var before, after syscall.Rusage
 		syscall.Getrusage(syscall.RUSAGE_SELF, &before)
-		sum, err := Play{Target: target.URL, Setup: Setup{Scenario: s, Rules: DefaultRules(), Speed: 1, Seed: 1}}.Run(context.Background())
+		sum, err := Play{Key: testKey, Target: target.URL, Setup: Setup{Scenario: s, Rules: DefaultRules(), Speed: 1, Seed: 1}}.Run(context.Background())
 		if err != nil {
 			b.Fatal(err)
 		}

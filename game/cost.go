@@ -205,6 +205,8 @@ func (m model) price(id, typ string, props map[string]any) (Line, bool) {
 		return Line{PerHour: 8 * p.Monthly["cloudwatch-metric"] / hoursPerMonth, Detail: "8 additional distribution metrics"}, true
 	case "AWS::CloudWatch::Alarm":
 		return Line{PerHour: p.Monthly["cloudwatch-alarm"] * 3 / hoursPerMonth, Detail: "a metric-math alarm over 3 metrics"}, true
+	case "AWS::SecretsManager::Secret":
+		return Line{PerHour: p.Monthly["secret"] / hoursPerMonth, Detail: "a secret; its reads at start are a few of the 10,000 calls that cost $0.05"}, true
 	case "AWS::CloudWatch::Dashboard":
 		return Line{PerHour: p.Monthly["cloudwatch-dashboard"] / hoursPerMonth, Detail: "a dashboard (the first 3 an account has are free)"}, true
 	case "AWS::Logs::LogGroup":

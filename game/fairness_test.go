@@ -35,7 +35,7 @@ var hostile = map[string]http.HandlerFunc{
 	},
 	"huge header": func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Huge", strings.Repeat("h", 1<<20))
-		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+		w.Write([]byte(api.Answer(testKey, r.URL.Query().Get(api.Param))))
 	},
 	"redirect loop": func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.String(), http.StatusFound)
@@ -46,7 +46,7 @@ var hostile = map[string]http.HandlerFunc{
 // engine's measure more than the machine's noise.
 func honest(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(100 * time.Millisecond)
-	w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+	w.Write([]byte(api.Answer(testKey, r.URL.Query().Get(api.Param))))
 }
 
 func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Summary) {
@@ -58,7 +58,7 @@ func playAt(t *testing.T, handler http.HandlerFunc, wg *sync.WaitGroup, out *Sum
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sum, err := Play{Target: target, Setup: Setup{Scenario: sc, Rules: DefaultRules(), Speed: 1, Seed: 1}}.Run(context.Background())
+		sum, err := Play{Key: testKey, Target: target, Setup: Setup{Scenario: sc, Rules: DefaultRules(), Speed: 1, Seed: 1}}.Run(context.Background())
 		if err != nil {
 			t.Error(err)
 		}

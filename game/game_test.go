@@ -176,6 +176,34 @@ func TestKeysFollowZipfAndTheSeed(t *testing.T) {
 	}
 }
 
+// Two games with different seeds ask different inputs, with the same
+// popularity curve: the same share of repeats, so a cache hits as often,
+// and no input of one game is asked in the other.
+func TestTwoSeedsAskDifferentInputsWithTheSameRepeats(t *testing.T) {
+	sc := Scenario{Skew: 1.01, Phases: []Phase{{Duration: Duration(time.Hour), Rate: 50000 / 3600.0, Keys: 6400}}}
+	one, two := Setup{Scenario: sc, Speed: 1, Seed: 1}, Setup{Scenario: sc, Speed: 1, Seed: 0x9e3779b97f4a7c15}
+	asked := func(s Setup) (map[string]int, float64) {
+		inputs := map[string]int{}
+		for n := range s.Requests() {
+			inputs[s.Input(s.KeyOf(n))]++
+		}
+		return inputs, 1 - float64(len(inputs))/float64(s.Requests())
+	}
+	a, repeatsA := asked(one)
+	b, repeatsB := asked(two)
+	for in := range a {
+		if _, ok := b[in]; ok {
+			t.Fatalf("input %s is asked in both games", in)
+		}
+	}
+	if math.Abs(repeatsA-repeatsB) > 0.01 {
+		t.Errorf("repeats %.3f and %.3f: the seeds changed the popularity curve", repeatsA, repeatsB)
+	}
+	if one.Input(0) != one.Input(0) || one.Input(0) == one.Input(1) || !strings.HasPrefix(one.Input(0), "unicorn-") || len(one.Input(0)) != len("unicorn-")+16 {
+		t.Errorf("inputs %q and %q: want unicorn- and 16 hex digits, the same for a rank", one.Input(0), one.Input(1))
+	}
+}
+
 // Request n asks about a key of the phase it is due in.
 func TestKeysGrowWithThePhases(t *testing.T) {
 	sc := Scenario{Skew: 1.01, Phases: []Phase{{Duration: Duration(time.Minute), Rate: 10, Keys: 5}, {Duration: Duration(time.Minute), Rate: 10, Keys: 1000}}}
@@ -201,15 +229,21 @@ func TestJudgeVerifiesEveryAnswer(t *testing.T) {
 		r    vegeta.Result
 		want Outcome
 	}{
-		"right":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: headers}, Outcome{OK: true, Hit: true}},
-		"wrong":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abd"))}, Outcome{Wrong: true}},
-		"stale":   {vegeta.Result{Code: 200, URL: u, Body: []byte(strings.TrimSpace(api.Hash("abc")))}, Outcome{Wrong: true}},
+		"right":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Answer(testKey, "abc")), Headers: headers}, Outcome{OK: true, Hit: true}},
+		"wrong":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Answer(testKey, "abd"))}, Outcome{Wrong: true}},
+		"stale":   {vegeta.Result{Code: 200, URL: u, Body: []byte(strings.TrimSpace(api.Answer(testKey, "abc")))}, Outcome{Wrong: true}},
 		"503":     {vegeta.Result{Code: 503, URL: u, Error: "503 Service Unavailable", Headers: http.Header{"X-Cache": {"Error from cloudfront"}}}, Outcome{}},
 		"timeout": {vegeta.Result{URL: u, Error: "Get \"http://x/\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"}, Outcome{Timeout: true}},
-		"miss":    {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Hash("abc")), Headers: http.Header{"X-Cache": {"Miss from cloudfront"}}}, Outcome{OK: true, Miss: true}},
+		"miss":    {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Answer(testKey, "abc")), Headers: http.Header{"X-Cache": {"Miss from cloudfront"}}}, Outcome{OK: true, Miss: true}},
+		// What a CloudFront Function or a Lambda without the key could answer.
+		"plain SHA-256": {vegeta.Result{Code: 200, URL: u, Body: []byte("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n")}, Outcome{Wrong: true}},
+		"another key":   {vegeta.Result{Code: 200, URL: u, Body: []byte(api.Answer([]byte("another-teams-key-of-32-bytes-ok"), "abc"))}, Outcome{Wrong: true}},
 	} {
-		if got := Judge(&c.r); got != c.want {
+		if got := Judge(&c.r, testKey); got != c.want {
 			t.Errorf("%s: %+v, want %+v", name, got, c.want)
 		}
 	}
 }
+
+// testKey is the answer key of the tests' stand-in services.
+var testKey = []byte("a-test-answer-key-of-32-bytes-ok")

@@ -75,16 +75,17 @@ func (t Tally) ErrorRate() float64 {
 // X-Cache header; both are false when it has none.
 type Outcome struct{ OK, Wrong, Timeout, Hit, Miss bool }
 
-// Judge verifies one answer: a 200 must carry the documented hash of the
-// input asked for, or it is a wrong answer; anything else is a failure.
-func Judge(r *vegeta.Result) Outcome {
+// Judge verifies one answer: a 200 must carry the answer to the input
+// asked for under the team's key (api.Answer), or it is a wrong answer;
+// anything else is a failure.
+func Judge(r *vegeta.Result, key []byte) Outcome {
 	var o Outcome
 	cache := strings.ToLower(r.Headers.Get("X-Cache"))
 	o.Hit = strings.Contains(cache, "hit")
 	o.Miss = strings.Contains(cache, "miss")
 	if r.Code == http.StatusOK {
 		u, err := url.Parse(r.URL)
-		if err == nil && string(r.Body) == api.Hash(u.Query().Get(api.Param)) {
+		if err == nil && string(r.Body) == api.Answer(key, u.Query().Get(api.Param)) {
 			o.OK = true
 		} else {
 			o.Wrong = true

@@ -1,9 +1,11 @@
 package game
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"time"
 )
 
@@ -35,8 +37,23 @@ func (p Phase) KeysAt(speed float64) int {
 	return max(1, int(math.Round(float64(p.Keys)/speed)))
 }
 
-// Input is the query value for a key's rank.
-func Input(rank int) string { return "unicorn-" + strconv.Itoa(rank) }
+// Input is the query value for a key's rank in this game: "unicorn-" and
+// 16 hex digits of the SHA-256 of the game's seed and the rank. Two seeds
+// ask different inputs with the same popularity curve, so the cache lessons
+// stay, and a team that has not the seed cannot list the inputs to warm a
+// cache with (2^64 seeds to try): a new game draws its seed at random.
+func (s Setup) Input(rank int) string {
+	var b [len(inputDomain) + 16]byte
+	n := copy(b[:], inputDomain)
+	binary.BigEndian.PutUint64(b[n:], s.Seed)
+	binary.BigEndian.PutUint64(b[n+8:], uint64(rank))
+	sum := sha256.Sum256(b[:])
+	return "unicorn-" + hex.EncodeToString(sum[:8])
+}
+
+// inputDomain keeps the inputs' hashes apart from any other use of the
+// seed.
+const inputDomain = "gameday/v1/input"
 
 // BestHitRatios is, for each game minute, the share of its requests whose
 // input an earlier request of the game already asked: the hit ratio of a

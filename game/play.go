@@ -16,6 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/unicorn-rentals/gameday/contract"
+	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // Play configures one team's game.
@@ -25,6 +26,9 @@ type Play struct {
 	Setup
 	// Target is the team's endpoint, the stack's Endpoint output.
 	Target *url.URL
+	// Key is the team's answer key, the one its service answers with
+	// (api.Answer): at least api.MinKeyBytes.
+	Key []byte
 	// CostPerHour is the team's estimated AWS bill, in USD an hour.
 	CostPerHour float64
 	// Results gets one JSON line per second; Progress a human line per
@@ -78,6 +82,9 @@ func (p Play) Run(ctx context.Context) (Summary, error) {
 	if math.IsNaN(p.CostPerHour) || p.CostPerHour < 0 || p.CostPerHour > contract.MaxCostPerHour {
 		return Summary{}, fmt.Errorf("cost %v USD an hour: want a number from 0 to %d", p.CostPerHour, contract.MaxCostPerHour)
 	}
+	if err := api.CheckKey(p.Key); err != nil {
+		return Summary{}, err
+	}
 	if p.Target == nil || (p.Target.Scheme != "http" && p.Target.Scheme != "https") || p.Target.Host == "" {
 		return Summary{}, fmt.Errorf("target %v: want an http:// or https:// URL, the stack's Endpoint output", p.Target)
 	}
@@ -95,7 +102,7 @@ func (p Play) Run(ctx context.Context) (Summary, error) {
 		mu.Lock()
 		distinct[rank] = true
 		mu.Unlock()
-		t.Method, t.URL = http.MethodGet, RequestURL(p.Target, Input(rank))
+		t.Method, t.URL = http.MethodGet, RequestURL(p.Target, p.Input(rank))
 		return nil
 	}
 	start := time.Now()
@@ -153,7 +160,7 @@ func (s *scorer) add(r *vegeta.Result) {
 		s.seconds[sec] = w
 	}
 	s.sum.Sent++
-	o := w.Add(r, s.sampled)
+	o := w.Add(r, s.sampled, s.play.Key)
 	us := Micros(r.Latency)
 	_ = s.all.RecordValue(us)
 	if o.Hit {

@@ -54,7 +54,7 @@ func startService(t *testing.T, env ...string) *url.URL {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), append(env, "ADDR="+addr)...)
+	cmd.Env = append(os.Environ(), append(env, "ADDR="+addr, "ANSWER_KEY="+string(testKey))...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func startService(t *testing.T, env ...string) *url.URL {
 func TestPlayAgainstTheRealService(t *testing.T) {
 	target := startService(t, "WORK=20ms", "CONCURRENCY=8", "MAX_WAIT=2s", "DRAIN_TIMEOUT=5s")
 	var results, progress bytes.Buffer
-	p := Play{Target: target, Setup: Setup{Scenario: short(20), Rules: DefaultRules(), Speed: 60, Seed: 1}, CostPerHour: 0.5, Results: &results, Progress: &progress}
+	p := Play{Key: testKey, Target: target, Setup: Setup{Scenario: short(20), Rules: DefaultRules(), Speed: 60, Seed: 1}, CostPerHour: 0.5, Results: &results, Progress: &progress}
 	sum, err := p.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -117,10 +117,10 @@ func TestPlayAgainstTheRealService(t *testing.T) {
 func TestWrongAnswersAreFailures(t *testing.T) {
 	stale := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Cache", "Hit from cloudfront")
-		fmt.Fprint(w, api.Hash("yesterday's answer"))
+		fmt.Fprint(w, api.Answer(testKey, "yesterday's answer"))
 	}))
 	defer stale.Close()
-	p := Play{Target: mustURL(t, stale.URL+"/"), Setup: Setup{Scenario: short(20), Rules: DefaultRules(), Speed: 120, Seed: 1}}
+	p := Play{Key: testKey, Target: mustURL(t, stale.URL+"/"), Setup: Setup{Scenario: short(20), Rules: DefaultRules(), Speed: 120, Seed: 1}}
 	sum, err := p.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestUnreachableTargetFailsAtOnce(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	p := Play{Target: mustURL(t, "http://"+addr+"/"), Setup: Setup{Scenario: short(1), Rules: DefaultRules(), Speed: 1, Seed: 1}}
+	p := Play{Key: testKey, Target: mustURL(t, "http://"+addr+"/"), Setup: Setup{Scenario: short(1), Rules: DefaultRules(), Speed: 1, Seed: 1}}
 	start := time.Now()
 	_, err := p.Run(context.Background())
 	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), addr) || time.Since(start) > 5*time.Second {
@@ -181,7 +181,7 @@ func TestTheEngineCapsItsConnectionsToOneEndpoint(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-release
-		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+		w.Write([]byte(api.Answer(testKey, r.URL.Query().Get(api.Param))))
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		switch s {
@@ -225,7 +225,7 @@ func TestTheEngineCapsItsConnectionsToOneEndpoint(t *testing.T) {
 // second of the game they come due in.
 func TestPlayAnnouncesTheScriptOnTheGameClock(t *testing.T) {
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, api.Hash(r.URL.Query().Get(api.Param)))
+		fmt.Fprint(w, api.Answer(testKey, r.URL.Query().Get(api.Param)))
 	}))
 	defer ok.Close()
 	sc := short(5)
@@ -235,7 +235,7 @@ func TestPlayAnnouncesTheScriptOnTheGameClock(t *testing.T) {
 		{At: Duration(5 * time.Minute), Announce: "CEO: five minutes"},
 	}
 	var events, results strings.Builder
-	p := Play{Target: mustURL(t, ok.URL+"/"), Setup: Setup{Scenario: sc, Rules: DefaultRules(), Speed: 120, Seed: 1}, Events: &events, Results: &results}
+	p := Play{Key: testKey, Target: mustURL(t, ok.URL+"/"), Setup: Setup{Scenario: sc, Rules: DefaultRules(), Speed: 120, Seed: 1}, Events: &events, Results: &results}
 	if _, err := p.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

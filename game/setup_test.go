@@ -87,7 +87,7 @@ func TestAWindowCountsAnswersByTier(t *testing.T) {
 	s := DefaultSetup()
 	w := NewWindow()
 	for _, latency := range []time.Duration{time.Millisecond, time.Millisecond, time.Hour} {
-		w.Add(answer(t, latency), s.Rules)
+		w.Add(answer(t, latency), s.Rules, testKey)
 	}
 	got := w.Scored()
 	if len(got.Tiers) != len(s.Rules.Tiers)+1 || got.Tiers[0] != 2 || got.Tiers[len(got.Tiers)-1] != 1 {
@@ -97,7 +97,7 @@ func TestAWindowCountsAnswersByTier(t *testing.T) {
 	if err != nil || again.Points != got.Points {
 		t.Errorf("rescored %v points (%v), the window's %v", again.Points, err, got.Points)
 	}
-	w.Add(answer(t, time.Millisecond), s.Rules)
+	w.Add(answer(t, time.Millisecond), s.Rules, testKey)
 	if got.Tiers[0] != 2 {
 		t.Error("a scored minute changed as the window went on counting")
 	}
@@ -106,5 +106,5 @@ func TestAWindowCountsAnswersByTier(t *testing.T) {
 // answer is a correct answer that took latency.
 func answer(t *testing.T, latency time.Duration) *vegeta.Result {
 	t.Helper()
-	return &vegeta.Result{Code: http.StatusOK, URL: "http://team/?" + api.Param + "=unicorn-1", Body: []byte(api.Hash("unicorn-1")), Latency: latency}
+	return &vegeta.Result{Code: http.StatusOK, URL: "http://team/?" + api.Param + "=unicorn-1", Body: []byte(api.Answer(testKey, "unicorn-1")), Latency: latency}
 }

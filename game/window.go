@@ -33,9 +33,10 @@ type Window struct {
 // NewWindow returns an empty window.
 func NewWindow() *Window { return &Window{hist: NewHistogram()} }
 
-// Add judges and scores one answer under rules, and returns its outcome.
-func (w *Window) Add(r *vegeta.Result, rules Rules) Outcome {
-	o := Judge(r)
+// Add judges one answer with the team's key, scores it under rules, and
+// returns its outcome.
+func (w *Window) Add(r *vegeta.Result, rules Rules, key []byte) Outcome {
+	o := Judge(r, key)
 	w.scored.Count(o)
 	if o.OK {
 		if w.scored.Tiers == nil {

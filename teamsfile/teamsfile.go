@@ -3,11 +3,15 @@
 // deploy` writes it from the stacks' outputs; the board and the
 // facilitator stack read it.
 //
-// One team a line, "name endpoint [cost [stack]]", separated by spaces;
-// blank lines and lines starting with # are skipped:
+// One team a line, "name endpoint [cost [stack]] [key=K]", separated by
+// spaces; blank lines and lines starting with # are skipped:
 //
-//	team-01 https://d111111abcdef8.cloudfront.net/ live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader
-//	team-02 https://d222222abcdef8.cloudfront.net/ 0.18
+//	team-01 https://d111111abcdef8.cloudfront.net/ live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader#0123456789abcdef0123
+//	team-02 https://d222222abcdef8.cloudfront.net/ 0.18 key=0123456789abcdef0123456789abcdef
+//
+// key= is the team's answer key (its game stack's AnswerKey secret): the
+// board reads it through a live cost's role, so a line needs it only when
+// its cost is not live.
 package teamsfile
 
 import (
@@ -25,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/unicorn-rentals/gameday/contract"
+	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // Team is one line of the teams file.
@@ -40,10 +45,17 @@ type Team struct {
 	// experiments hit. Empty: the board's --stack (UnicornRentals). Teams
 	// sharing an account each need their own.
 	Stack string `json:"stack,omitempty"`
+	// AnswerKey is the key the team's service answers with (api.Answer),
+	// "key=" on the line. Empty: the board reads it through the live
+	// cost's role at the game's start.
+	AnswerKey string `json:"answer_key,omitempty"`
 }
 
 // lineForm is how a line reads, for the errors that quote it.
-const lineForm = `"name endpoint [cost [stack]]"`
+const lineForm = `"name endpoint [cost [stack]] [key=K]"`
+
+// keyField starts a line's answer key.
+const keyField = "key="
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
 
@@ -125,6 +137,11 @@ func (t Team) Check() error {
 	if t.Stack != "" && t.Cost == "" {
 		return fmt.Errorf("team %s: a stack needs a cost before it on the line (%s)", t.Name, lineForm)
 	}
+	if t.AnswerKey != "" {
+		if err := api.CheckKey([]byte(t.AnswerKey)); err != nil {
+			return fmt.Errorf("team %s: key=: %w", t.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -134,11 +151,18 @@ func Parse(r io.Reader, name string) ([]Team, error) {
 	var teams []Team
 	seen := map[string]int{}
 	err := Lines(r, name, func(line int, fields []string) error {
+		var key string
+		if last := fields[len(fields)-1]; len(fields) > 2 && strings.HasPrefix(last, keyField) {
+			key, fields = strings.TrimPrefix(last, keyField), fields[:len(fields)-1]
+		}
 		if len(fields) < 2 || len(fields) > 4 {
 			return fmt.Errorf("%q: want %s, e.g. \"team-1 https://d111111abcdef8.cloudfront.net/ 0.18\"", strings.Join(fields, " "), lineForm)
 		}
 		fields = append(fields, "", "")
-		t := Team{Name: fields[0], Endpoint: fields[1], Cost: fields[2], Stack: fields[3]}
+		t := Team{Name: fields[0], Endpoint: fields[1], Cost: fields[2], Stack: fields[3], AnswerKey: key}
+		if strings.HasPrefix(t.Cost, keyField) || strings.HasPrefix(t.Stack, keyField) {
+			return fmt.Errorf("team %s: key= goes last on the line (%s)", t.Name, lineForm)
+		}
 		if err := t.Check(); err != nil {
 			return err
 		}
@@ -203,7 +227,11 @@ func Write(w io.Writer, teams []Team) error {
 			return fmt.Errorf("team %q twice: give each team its own name", t.Name)
 		}
 		seen[t.Name] = true
-		b.WriteString(strings.TrimRight(strings.Join([]string{t.Name, t.Endpoint, t.Cost, t.Stack}, " "), " ") + "\n")
+		line := strings.TrimRight(strings.Join([]string{t.Name, t.Endpoint, t.Cost, t.Stack}, " "), " ")
+		if t.AnswerKey != "" {
+			line += " " + keyField + t.AnswerKey
+		}
+		b.WriteString(line + "\n")
 	}
 	if len(teams) == 0 {
 		return fmt.Errorf("no teams to write")

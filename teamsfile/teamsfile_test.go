@@ -16,6 +16,8 @@ team-1    http://UnicornR-Elb-1.us-east-1.elb.amazonaws.com/   `+template+`
 team-2    https://d111111abcdef8.cloudfront.net/    0.18
 team-3    https://d222222abcdef8.cloudfront.net/
 team-4    https://d333333abcdef8.cloudfront.net/    live:arn:aws:iam::123456789012:role/R   Team04
+team-5    https://d444444abcdef8.cloudfront.net/    0.18 key=0123456789abcdef0123456789abcdef
+team-6    https://d555555abcdef8.cloudfront.net/    key=0123456789abcdef0123456789abcdef
 `), "teams.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +27,8 @@ team-4    https://d333333abcdef8.cloudfront.net/    live:arn:aws:iam::1234567890
 		{Name: "team-2", Endpoint: "https://d111111abcdef8.cloudfront.net/", Cost: "0.18"},
 		{Name: "team-3", Endpoint: "https://d222222abcdef8.cloudfront.net/"},
 		{Name: "team-4", Endpoint: "https://d333333abcdef8.cloudfront.net/", Cost: "live:arn:aws:iam::123456789012:role/R", Stack: "Team04"},
+		{Name: "team-5", Endpoint: "https://d444444abcdef8.cloudfront.net/", Cost: "0.18", AnswerKey: "0123456789abcdef0123456789abcdef"},
+		{Name: "team-6", Endpoint: "https://d555555abcdef8.cloudfront.net/", AnswerKey: "0123456789abcdef0123456789abcdef"},
 	}
 	if len(teams) != len(want) {
 		t.Fatalf("%d teams, want %d", len(teams), len(want))
@@ -38,8 +42,10 @@ team-4    https://d333333abcdef8.cloudfront.net/    live:arn:aws:iam::1234567890
 
 func TestAMalformedTeamsFileIsRefusedWithTheLineAtFault(t *testing.T) {
 	for name, c := range map[string]struct{ file, want string }{
-		"one field":       {"# teams\nteam-1\n", `teams.txt:2: "team-1": want "name endpoint [cost [stack]]"`},
-		"five fields":     {"a http://x/ 1 Team07 2\n", `teams.txt:1: "a http://x/ 1 Team07 2": want "name endpoint [cost [stack]]"`},
+		"one field":       {"# teams\nteam-1\n", `teams.txt:2: "team-1": want "name endpoint [cost [stack]] [key=K]"`},
+		"five fields":     {"a http://x/ 1 Team07 2\n", `teams.txt:1: "a http://x/ 1 Team07 2": want "name endpoint [cost [stack]] [key=K]"`},
+		"short key":       {"a http://x/ 1 key=abc\n", `teams.txt:1: team a: key=: the answer key has 3 bytes: want at least 32`},
+		"key not last":    {"a http://x/ key=0123456789abcdef0123456789abcdef 1\n", `teams.txt:1: team a: key= goes last on the line`},
 		"bad name":        {"a http://x/\nteam one! http://y/\n", `teams.txt:2:`},
 		"name with a /":   {"a/b http://x/\n", `teams.txt:1: team name "a/b"`},
 		"not a URL":       {"a http://x/\nb d111.cloudfront.net\n", `teams.txt:2: team b: endpoint "d111.cloudfront.net": want the stack's Endpoint output`},
@@ -76,6 +82,7 @@ func TestAWrittenTeamsFileReadsBackTheSame(t *testing.T) {
 		{Name: "team-01", Endpoint: "https://d111111abcdef8.cloudfront.net/", Cost: "live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader"},
 		{Name: "team-02", Endpoint: "https://d222222abcdef8.cloudfront.net/", Cost: "live:arn:aws:iam::123456789012:role/Team02-BillReader", Stack: "Team02"},
 		{Name: "team-03", Endpoint: "http://10.0.0.1:8080/"},
+		{Name: "team-04", Endpoint: "http://10.0.0.2:8080/", Cost: "0.5", AnswerKey: "0123456789abcdef0123456789abcdef"},
 	}
 	var b strings.Builder
 	if err := Write(&b, teams); err != nil {
@@ -109,6 +116,13 @@ func TestTheExampleTeamsFileParses(t *testing.T) {
 	teams, err := Load("../game/teams.example.txt")
 	if err != nil || len(teams) != 3 || teams[2].Cost != "0.18" {
 		t.Errorf("game/teams.example.txt: %v, %+v", err, teams)
+	}
+	// The board refuses a team it cannot check the answers of.
+	for _, team := range teams {
+		cost, err := ParseCost(team.Cost)
+		if err != nil || (!cost.Live && team.AnswerKey == "") {
+			t.Errorf("game/teams.example.txt: %s is neither billed live nor given a key= (%v)", team.Name, err)
+		}
 	}
 }
 
