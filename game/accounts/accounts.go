@@ -26,6 +26,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/fis"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -69,6 +70,7 @@ type Clients struct {
 	CloudFormation *cloudformation.Client
 	IAM            *iam.Client
 	Quotas         *servicequotas.Client
+	Secrets        *secretsmanager.Client
 	// regional is CloudWatch in the account's region, for the load
 	// balancers' metrics.
 	regional *cloudwatch.Client
@@ -137,6 +139,7 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 		CloudFormation: cloudformation.NewFromConfig(cfg),
 		IAM:            iam.NewFromConfig(cfg),
 		Quotas:         servicequotas.NewFromConfig(cfg),
+		Secrets:        secretsmanager.NewFromConfig(cfg),
 		regional:       cloudwatch.NewFromConfig(cfg, cwOpts...),
 		region:         region,
 	}, nil

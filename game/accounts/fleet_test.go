@@ -95,7 +95,7 @@ func TestDeployEveryTeam(t *testing.T) {
 	if err := TeamsFile(&teamsFile, got); err != nil {
 		t.Fatal(err)
 	}
-	want := "# gameday teams file: \"name endpoint [cost [stack]]\" a line\n" +
+	want := "# gameday teams file: \"name endpoint [cost [stack]] [key=K]\" a line\n" +
 		"team-01 https://team-01.cloudfront.example/ live:arn:aws:iam::123456789012:role/team-01-BillReader#" + got[0].ExternalID + "\n" +
 		"team-02 https://flaky.cloudfront.example/ live:arn:aws:iam::123456789012:role/flaky-BillReader#" + got[1].ExternalID + "\n"
 	if teamsFile.String() != want {

@@ -110,6 +110,7 @@ type team struct {
 	spiking bool
 	calm    int // minutes in a row under 2 % errors while spiking
 	live    liveState
+	key     []byte // the team's answer key, which its answers are checked with
 
 	mu    sync.Mutex
 	chaos string // the experiment running in the team's account, if one is
@@ -209,6 +210,13 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		b.meta.TeamKeys, rewrite = teamKeys(control, b.meta.Teams), true
 	}
 	if rewrite {
+		if err := store.Write(&b.meta, nil, nil); err != nil {
+			return nil, err
+		}
+	}
+	if read, err := fillAnswerKeys(b.meta.Teams, b.meta.DefaultCost, opts.Live); err != nil {
+		return nil, err
+	} else if read {
 		if err := store.Write(&b.meta, nil, nil); err != nil {
 			return nil, err
 		}
@@ -334,7 +342,7 @@ func (b *Board) addTeam(t Team) error {
 	if cost.Live && b.live == nil {
 		return fmt.Errorf("team %s: a live bill needs AWS access: run gameday board with AWS credentials (the board reads each team's account through its role)", t.Name)
 	}
-	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}}
+	tm := &team{name: t.Name, cost: cost, pricing: pricing{raw: cost.raw}, key: []byte(t.AnswerKey)}
 	tm.target.Store(u)
 	b.teams = append(b.teams, tm)
 	b.byName[t.Name] = tm

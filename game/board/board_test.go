@@ -49,7 +49,7 @@ func newFakeTeam(t *testing.T) *fakeTeam {
 		}
 		w.WriteHeader(status)
 		if status == http.StatusOK {
-			w.Write([]byte(api.Hash(in)))
+			w.Write([]byte(api.Answer([]byte(testKey), in)))
 		}
 	}))
 	t.Cleanup(f.srv.Close)
@@ -63,10 +63,10 @@ func (f *fakeTeam) asked() []string {
 }
 
 // questions is what the game asked, less the start-up check's one
-// request for the first input.
+// request (game.CheckInput).
 func (f *fakeTeam) questions() []string {
 	asked := f.asked()
-	if i := slices.Index(asked, game.Input(0)); i >= 0 {
+	if i := slices.Index(asked, game.CheckInput); i >= 0 {
 		asked = slices.Delete(asked, i, i+1)
 	}
 	return asked
@@ -142,7 +142,7 @@ func TestEveryTeamIsAskedTheSameQuestionsAndScoredEveryMinute(t *testing.T) {
 	fakes := []*fakeTeam{newFakeTeam(t), newFakeTeam(t), newFakeTeam(t)}
 	var teams []Team
 	for i, f := range fakes {
-		teams = append(teams, Team{Name: string(rune('a' + i)), Endpoint: f.srv.URL})
+		teams = append(teams, Team{AnswerKey: testKey, Name: string(rune('a' + i)), Endpoint: f.srv.URL})
 	}
 	teams[2].Cost = "1.2" // the others take the default, 0.6
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, teams...))
@@ -224,9 +224,9 @@ func TestAnUnreachableTeamDoesNotSlowTheOthers(t *testing.T) {
 	// A black hole, as a dead instance behind a security group that drops packets.
 	hole := testkit.BlackHole(t)
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t,
-		Team{Name: "good", Endpoint: good.srv.URL},
-		Team{Name: "closed", Endpoint: closedURL},
-		Team{Name: "hole", Endpoint: "http://" + hole + "/"}))
+		Team{AnswerKey: testKey, Name: "good", Endpoint: good.srv.URL},
+		Team{AnswerKey: testKey, Name: "closed", Endpoint: closedURL},
+		Team{AnswerKey: testKey, Name: "hole", Endpoint: "http://" + hole + "/"}))
 	defer store.Close()
 	run(t, b)
 
@@ -250,7 +250,7 @@ func TestAnUnreachableTeamDoesNotSlowTheOthers(t *testing.T) {
 func TestPauseHoldsTheClockAndTheLoad(t *testing.T) {
 	t.Parallel()
 	f := newFakeTeam(t)
-	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL})
 	g.Paused = true
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
@@ -313,7 +313,7 @@ func TestAStoppedGameResumesFromItsLastStoredMinute(t *testing.T) {
 	t.Parallel()
 	f := newFakeTeam(t)
 	path := filepath.Join(t.TempDir(), "game.db")
-	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL}, Team{Name: "b", Endpoint: f.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}, Team{AnswerKey: testKey, Name: "b", Endpoint: f.srv.URL})
 	b, store := openBoard(t, path, g)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -351,7 +351,7 @@ func TestAStoppedGameResumesFromItsLastStoredMinute(t *testing.T) {
 			t.Errorf("team %s: the minutes from before the stop changed", team)
 		}
 	}
-	if _, err := Open(store, newGame(t, Team{Name: "z", Endpoint: f.srv.URL}), Options{}); err == nil || !strings.Contains(err.Error(), "other teams") {
+	if _, err := Open(store, newGame(t, Team{AnswerKey: testKey, Name: "z", Endpoint: f.srv.URL}), Options{}); err == nil || !strings.Contains(err.Error(), "other teams") {
 		t.Errorf("a teams file of other teams resumed the game: %v", err)
 	}
 }
@@ -360,7 +360,7 @@ func TestMovingATeamSendsItsRequestsToTheNewEndpointAndIsKept(t *testing.T) {
 	t.Parallel()
 	old, moved := newFakeTeam(t), newFakeTeam(t)
 	path := filepath.Join(t.TempDir(), "game.db")
-	b, store := openBoard(t, path, newGame(t, Team{Name: "a", Endpoint: old.srv.URL}))
+	b, store := openBoard(t, path, newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: old.srv.URL}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan error)
@@ -401,7 +401,7 @@ func TestErrorSpikesAreAnnounced(t *testing.T) {
 	// After the failing minute: phase b's minute and calmMinutes more, one
 	// more than the recovery needs, as on a busy machine the switch back
 	// can land a little into the first of them.
-	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL})
 	g.Scenario.Phases = append(g.Scenario.Phases, game.Phase{Name: "c", Duration: game.Duration(calmMinutes * time.Minute), Rate: 40, Keys: 3000})
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
@@ -430,7 +430,7 @@ func TestErrorSpikesAreAnnounced(t *testing.T) {
 func TestAMinuteThatCannotBeStoredPausesTheGame(t *testing.T) {
 	t.Parallel()
 	f := newFakeTeam(t)
-	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}))
 	store.Close() // as a full disk would, every write now fails
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -446,7 +446,7 @@ func TestAMinuteThatCannotBeStoredPausesTheGame(t *testing.T) {
 func TestTooFewOpenFilesForTheTeamsIsAWarning(t *testing.T) {
 	t.Parallel()
 	f := newFakeTeam(t)
-	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}, Team{Name: "b", Endpoint: f.srv.URL}))
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}, Team{AnswerKey: testKey, Name: "b", Endpoint: f.srv.URL}))
 	defer store.Close()
 	var log bytes.Buffer
 	b.log = slog.New(slog.NewTextHandler(&log, nil))
@@ -467,7 +467,7 @@ func TestTooFewOpenFilesForTheTeamsIsAWarning(t *testing.T) {
 func TestPlayAndTheBoardAskTheSameQuestions(t *testing.T) {
 	t.Parallel()
 	boarded, played := newFakeTeam(t), newFakeTeam(t)
-	g := newGame(t, Team{Name: "a", Endpoint: boarded.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: boarded.srv.URL})
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
 	run(t, b)
@@ -476,7 +476,7 @@ func TestPlayAndTheBoardAskTheSameQuestions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := game.Play{Target: target, Setup: g.Setup}.Run(context.Background())
+	sum, err := game.Play{Key: []byte(testKey), Target: target, Setup: g.Setup}.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,7 +505,7 @@ func TestATeamCannotSetItsOwnBill(t *testing.T) {
 	}
 	claims, silent := newFakeTeam(t), newFakeTeam(t)
 	silent.cacheHeader = ""
-	g := newGame(t, Team{Name: "claims", Endpoint: claims.srv.URL, Cost: tpl}, Team{Name: "silent", Endpoint: silent.srv.URL, Cost: tpl})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "claims", Endpoint: claims.srv.URL, Cost: tpl}, Team{AnswerKey: testKey, Name: "silent", Endpoint: silent.srv.URL, Cost: tpl})
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
 	run(t, b)
@@ -561,7 +561,7 @@ func TestALiveBillIsReadAndKeptWhenAReadFails(t *testing.T) {
 		},
 	}}
 	f := newFakeTeam(t)
-	b := openBoardWith(t, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
+	b := openBoardWith(t, newGame(t, Team{AnswerKey: testKey, Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
 	run(t, b)
 	for _, r := range rowsOf(b.Rows(), "live") {
 		if r.CostPerHour != 0.75 {
@@ -586,7 +586,7 @@ func TestALiveTeamNeedsAWSAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	_, err = Open(store, newGame(t, Team{Name: "live", Endpoint: "http://127.0.0.1:1/", Cost: "live"}), Options{})
+	_, err = Open(store, newGame(t, Team{AnswerKey: testKey, Name: "live", Endpoint: "http://127.0.0.1:1/", Cost: "live"}), Options{})
 	if err == nil || !strings.Contains(err.Error(), "AWS credentials") {
 		t.Errorf("error %v", err)
 	}
@@ -652,7 +652,7 @@ func TestTheScriptFiresOnTheGameClockAndHoldsDuringAPause(t *testing.T) {
 	}
 	defer store.Close()
 	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}}
-	g := scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live:" + role, Stack: "Team07"})
+	g := scriptedGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL, Cost: "live:" + role, Stack: "Team07"})
 	g.Paused = true
 	b, err := Open(store, g, Options{Live: bills, Monkey: monkey, ChaosPoll: 10 * time.Millisecond})
 	if err != nil {
@@ -708,7 +708,7 @@ func TestAFailedExperimentStartIsShown(t *testing.T) {
 	}
 	defer store.Close()
 	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}}
-	b, err := Open(store, scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live"}), Options{Live: bills, Monkey: monkey})
+	b, err := Open(store, scriptedGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL, Cost: "live"}), Options{Live: bills, Monkey: monkey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -727,10 +727,10 @@ func TestARemoteBoardRefusesEndpointsOnItsOwnMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := Open(store, newGame(t, Team{Name: "a", Endpoint: f.srv.URL}), Options{RemoteEndpointsOnly: true}); err == nil || !strings.Contains(err.Error(), "is on the board's own machine") {
+	if _, err := Open(store, newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}), Options{RemoteEndpointsOnly: true}); err == nil || !strings.Contains(err.Error(), "is on the board's own machine") {
 		t.Errorf("a loopback team on a remote board: %v", err)
 	}
-	b, _ := openBoard(t, filepath.Join(t.TempDir(), "local.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	b, _ := openBoard(t, filepath.Join(t.TempDir(), "local.db"), newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}))
 	b.remoteOnly = true
 	for _, endpoint := range []string{"http://localhost:8080/", "http://[::1]/", "http://0.0.0.0:9000/", "http://127.0.0.2/"} {
 		if err := b.ChangeTeam("a", TeamChange{Endpoint: endpoint}); err == nil {
@@ -746,7 +746,7 @@ func TestARemoteBoardRefusesEndpointsOnItsOwnMachine(t *testing.T) {
 func TestAScriptWithNoMonkeySaysNothingStarted(t *testing.T) {
 	t.Parallel()
 	f := newFakeTeam(t)
-	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL}))
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), scriptedGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}))
 	defer store.Close()
 	run(t, b)
 	script := strings.Join(scriptEvents(b, scriptKind), "|")
@@ -757,3 +757,7 @@ func TestAScriptWithNoMonkeySaysNothingStarted(t *testing.T) {
 		t.Errorf("chaos events %v from a board that started nothing", chaos)
 	}
 }
+
+// testKey is the answer key of the tests' teams and their stand-in
+// services.
+const testKey = "a-test-answer-key-of-32-bytes-ok"

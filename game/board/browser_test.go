@@ -51,7 +51,7 @@ func teamLike(t *testing.T, delay time.Duration, failEvery int, cache bool) stri
 		if cache {
 			w.Header().Set("X-Cache", "Hit from cloudfront")
 		}
-		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+		w.Write([]byte(api.Answer([]byte(testKey), r.URL.Query().Get(api.Param))))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/"
@@ -65,10 +65,10 @@ func TestThePageShowsTheTeamsAndTheChartMovesInHeadlessChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	teams := []Team{
-		{Name: "cloudfront-crew", Endpoint: teamLike(t, 0, 0, true), Cost: "0.18"},
-		{Name: "alb-and-fargate", Endpoint: teamLike(t, 60*time.Millisecond, 0, false), Cost: "0.25"},
-		{Name: "baseline-blues", Endpoint: teamLike(t, 700*time.Millisecond, 0, false), Cost: "0.70"},
-		{Name: "chaos-magnets", Endpoint: teamLike(t, 150*time.Millisecond, 4, false), Cost: "0.45"},
+		{AnswerKey: testKey, Name: "cloudfront-crew", Endpoint: teamLike(t, 0, 0, true), Cost: "0.18"},
+		{AnswerKey: testKey, Name: "alb-and-fargate", Endpoint: teamLike(t, 60*time.Millisecond, 0, false), Cost: "0.25"},
+		{AnswerKey: testKey, Name: "baseline-blues", Endpoint: teamLike(t, 700*time.Millisecond, 0, false), Cost: "0.70"},
+		{AnswerKey: testKey, Name: "chaos-magnets", Endpoint: teamLike(t, 150*time.Millisecond, 4, false), Cost: "0.45"},
 	}
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), NewGame{Teams: teams, Setup: game.Setup{Scenario: scenario, Rules: game.DefaultRules(), Speed: 60, Seed: 1}})
 	defer store.Close()

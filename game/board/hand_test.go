@@ -22,7 +22,7 @@ func TestTheFacilitatorsHandIsStoredShownAsAskedAndReplayed(t *testing.T) {
 	t.Parallel()
 	a, b := newFakeTeam(t), newFakeTeam(t)
 	path := filepath.Join(t.TempDir(), "game.db")
-	g := newGame(t, Team{Name: "a", Endpoint: a.srv.URL}, Team{Name: "b", Endpoint: b.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: a.srv.URL}, Team{AnswerKey: testKey, Name: "b", Endpoint: b.srv.URL})
 	g.Paused = true
 	board, store := openBoard(t, path, g)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

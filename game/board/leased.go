@@ -66,7 +66,7 @@ func (s *leased) lease(worker string, now time.Time) (Lease, error) {
 	}
 	for i, t := range s.rules.teams { // in the board's order
 		if t.holder == worker {
-			l.Teams = append(l.Teams, LeasedTeam{Name: t.name, Endpoint: s.teams[i].target.Load().String(), From: game.Duration(t.heldFrom)})
+			l.Teams = append(l.Teams, LeasedTeam{Name: t.name, Endpoint: s.teams[i].target.Load().String(), AnswerKey: string(s.teams[i].key), From: game.Duration(t.heldFrom)})
 		}
 	}
 	s.mu.Unlock()

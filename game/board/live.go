@@ -1,12 +1,17 @@
 package board
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/teamsfile"
 )
 
 // LiveBill prices what a team's account runs now, whatever made it: the
@@ -24,6 +29,58 @@ type LiveBill interface {
 // account.
 type LiveHosts interface {
 	Hosts(ctx context.Context, role string) ([]string, error)
+}
+
+// AnswerKeys, when a LiveBill has it, reads a team's answer key through
+// the role its bill is read with, from its game stack named stack: a team
+// billed live needs no key in the teams file.
+type AnswerKeys interface {
+	AnswerKey(ctx context.Context, role, stack string) (string, error)
+}
+
+// answerKeyWait bounds the reading of every team's answer key at start.
+const answerKeyWait = time.Minute
+
+// fillAnswerKeys reads the answer key of each team that has none through
+// its live cost's role, all at once, and says whether it read any. A team
+// whose key is neither given nor readable is an error naming it and the
+// fix: the board could not tell its right answers from wrong ones.
+func fillAnswerKeys(teams []Team, defaultCost string, live LiveBill) (bool, error) {
+	reader, _ := live.(AnswerKeys)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		problems []error
+		read     bool
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), answerKeyWait)
+	defer cancel()
+	for i := range teams {
+		t := &teams[i]
+		if t.AnswerKey != "" {
+			continue
+		}
+		cost, err := teamsfile.ParseCost(cmp.Or(t.Cost, defaultCost))
+		if err != nil || !cost.Live || reader == nil {
+			problems = append(problems, fmt.Errorf("team %s has no answer key: give key=<the AnswerKeySecretArn secret's value of its game stack> at the end of its line, or bill it live (live:<BillReaderRoleArn>#<ExternalId>), whose role reads the key", t.Name))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key, err := reader.AnswerKey(ctx, cost.Access(), t.Stack)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				problems = append(problems, fmt.Errorf("team %s: its answer key could not be read through its role: %w", t.Name, err))
+				return
+			}
+			t.AnswerKey, read = key, true
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(problems, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return read, errors.Join(problems...)
 }
 
 // DefaultLiveEvery is how often a team's account is read: once a real

@@ -29,6 +29,7 @@ func newPlayer(c *clock, s game.Setup) *player {
 // the game minute they landed in, until the minute is taken.
 type playedTeam struct {
 	name   string
+	key    []byte                   // the team's answer key
 	target *atomic.Pointer[url.URL] // read at every request: a moved endpoint takes effect at once
 
 	mu          sync.Mutex
@@ -39,8 +40,8 @@ type playedTeam struct {
 	done     chan struct{} // closed once every answer has landed
 }
 
-func newPlayedTeam(name string, target *atomic.Pointer[url.URL], fromMinute int) *playedTeam {
-	return &playedTeam{name: name, target: target, open: map[int]*game.Window{}, closedBelow: fromMinute, done: make(chan struct{})}
+func newPlayedTeam(name string, key []byte, target *atomic.Pointer[url.URL], fromMinute int) *playedTeam {
+	return &playedTeam{name: name, key: key, target: target, open: map[int]*game.Window{}, closedBelow: fromMinute, done: make(chan struct{})}
 }
 
 // attack starts sending a team its requests from game time from, until
@@ -59,7 +60,7 @@ func (p *player) attack(t *playedTeam, from time.Duration, stop <-chan struct{})
 		n := next
 		next++
 		nextMu.Unlock()
-		tg.Method, tg.URL = "GET", game.RequestURL(t.target.Load(), game.Input(p.setup.KeyOf(n)))
+		tg.Method, tg.URL = "GET", game.RequestURL(t.target.Load(), p.setup.Input(p.setup.KeyOf(n)))
 		return nil
 	}
 	// None is sent while paused.
@@ -91,7 +92,7 @@ func (t *playedTeam) add(minute, minutes int, r *vegeta.Result, rules game.Rules
 		w = game.NewWindow()
 		t.open[minute] = w
 	}
-	w.Add(r, rules)
+	w.Add(r, rules, t.key)
 }
 
 // take closes minute m and returns its score.

@@ -31,7 +31,7 @@ func realScaleBoard(t *testing.T, n, played int) (*Board, []int) {
 	}
 	var teams []Team
 	for i := range n {
-		teams = append(teams, Team{Name: fmt.Sprintf("team-%02d", i+1), Endpoint: fmt.Sprintf("https://d%06d.cloudfront.net/", i), Cost: "0.5"})
+		teams = append(teams, Team{AnswerKey: testKey, Name: fmt.Sprintf("team-%02d", i+1), Endpoint: fmt.Sprintf("https://d%06d.cloudfront.net/", i), Cost: "0.5"})
 	}
 	path := filepath.Join(t.TempDir(), "game.db")
 	store, err := OpenStore(path)

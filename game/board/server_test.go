@@ -19,7 +19,7 @@ import (
 
 func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 	f := newFakeTeam(t)
-	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL})
 	g.Paused = true
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
@@ -106,7 +106,7 @@ func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 
 func TestTheStreamStartsWithTheWholeState(t *testing.T) {
 	f := newFakeTeam(t)
-	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{Name: "a", Endpoint: f.srv.URL}, Team{Name: "b", Endpoint: f.srv.URL}))
+	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL}, Team{AnswerKey: testKey, Name: "b", Endpoint: f.srv.URL}))
 	defer store.Close()
 	srv := httptest.NewServer(b.Handler())
 	defer srv.Close()
@@ -152,7 +152,7 @@ func nextEvent(t *testing.T, r *bufio.Reader) (kind, data string) {
 func pausedBoard(t *testing.T) (*Board, *httptest.Server) {
 	t.Helper()
 	f := newFakeTeam(t)
-	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL})
 	g.Paused = true
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	t.Cleanup(func() { store.Close() })

@@ -48,7 +48,7 @@ type selfPlay struct {
 func newSelfPlay(c *clock, s game.Setup, teams []*team, closed int) *selfPlay {
 	sp := &selfPlay{player: newPlayer(c, s), halt: make(chan struct{})}
 	for _, t := range teams {
-		sp.teams = append(sp.teams, newPlayedTeam(t.name, &t.target, closed))
+		sp.teams = append(sp.teams, newPlayedTeam(t.name, t.key, &t.target, closed))
 	}
 	return sp
 }

@@ -52,7 +52,7 @@ func storeWithMinutes(t *testing.T, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := &Meta{Setup: game.Setup{Speed: 1, Seed: 1}, ControlKey: PublicKey("t"), Teams: []Team{{Name: "team-01", Endpoint: "http://x/"}}}
+	meta := &Meta{Setup: game.Setup{Speed: 1, Seed: 1}, ControlKey: PublicKey("t"), Teams: []Team{{AnswerKey: testKey, Name: "team-01", Endpoint: "http://x/"}}}
 	if err := store.Write(meta, nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestAGameResumesFromAnyFolder(t *testing.T) {
 
 	t.Chdir(first)
 	f := newFakeTeam(t)
-	g := newGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "tpl.json"})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: f.srv.URL, Cost: "tpl.json"})
 	g.DefaultCost = ""
 	b, store := openBoard(t, db, g)
 	if cost := b.Teams()[0].Cost; !filepath.IsAbs(cost) {
@@ -181,7 +181,7 @@ func TestAGameResumesFromAnyFolder(t *testing.T) {
 // clear becomes its key, is dropped from the record, and still works.
 func TestTheDatabaseHoldsKeysNotTokens(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "game.db")
-	b, store := openBoard(t, path, newGame(t, Team{Name: "a", Endpoint: "http://127.0.0.1:9/"}))
+	b, store := openBoard(t, path, newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: "http://127.0.0.1:9/"}))
 	control, worker := b.Token(), b.WorkerToken()
 	if len(control) < 16 || len(worker) < 16 {
 		t.Fatalf("tokens %q %q: a new game shows its tokens once", control, worker)

@@ -136,7 +136,7 @@ func (b *Board) Propose(ctx context.Context, team, endpoint string) error {
 			return fmt.Errorf("endpoint %s: %s is none of your account's CloudFront distributions or load balancers (%s): propose one of them", endpoint, u.Hostname(), strings.Join(own, ", "))
 		}
 	}
-	if err := probe(ctx, endpoint, timeout); err != nil {
+	if err := probe(ctx, endpoint, t.key, timeout); err != nil {
 		return fmt.Errorf("endpoint %s: %w; the team stays at %s", endpoint, err, t.target.Load())
 	}
 	b.mu.Lock()
@@ -148,7 +148,7 @@ func (b *Board) Propose(ctx context.Context, team, endpoint string) error {
 
 // probe asks endpoint fresh questions, as the game's customers do, and
 // says what went wrong with the first answer that was not right in time.
-func probe(ctx context.Context, endpoint string, timeout time.Duration) error {
+func probe(ctx context.Context, endpoint string, key []byte, timeout time.Duration) error {
 	client := &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	u, err := url.Parse(endpoint)
 	if err != nil {
@@ -175,8 +175,8 @@ func probe(ctx context.Context, endpoint string, timeout time.Duration) error {
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("question %d was answered %s, not 200", i+1, resp.Status)
 		}
-		if got, want := string(body), api.Hash(input); got != want {
-			return fmt.Errorf("question %d (?%s=%s) was answered %q, not its hash %s", i+1, api.Param, input, short(strings.TrimSpace(got)), strings.TrimSpace(want))
+		if got, want := string(body), api.Answer(key, input); got != want {
+			return fmt.Errorf("question %d (?%s=%s) was answered %q, not its answer %s", i+1, api.Param, input, short(strings.TrimSpace(got)), strings.TrimSpace(want))
 		}
 	}
 	return nil

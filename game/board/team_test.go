@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 func TestATeamsTokenOpensItsPageAndNothingElse(t *testing.T) {
 	t.Parallel()
 	a, b := newFakeTeam(t), newFakeTeam(t)
-	g := newGame(t, Team{Name: "a", Endpoint: a.srv.URL}, Team{Name: "b", Endpoint: b.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: a.srv.URL}, Team{AnswerKey: testKey, Name: "b", Endpoint: b.srv.URL})
 	g.Paused = true
 	board, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
@@ -80,13 +81,13 @@ func TestAProposedEndpointIsCheckedThenMovedAtTheNextMinute(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
-	g := newGame(t, Team{Name: "a", Endpoint: old.srv.URL})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: old.srv.URL})
 	g.Paused = true
 	b, store := openBoard(t, filepath.Join(t.TempDir(), "game.db"), g)
 	defer store.Close()
 	ctx := context.Background()
 	for endpoint, want := range map[string]string{
-		wrong.URL + "/":           `was answered "not a hash", not its hash`,
+		wrong.URL + "/":           `was answered "not a hash", not its answer`,
 		slow.URL + "/":            "got no answer within 2s",
 		"http://169.254.169.254/": "link-local",
 	} {
@@ -148,7 +149,7 @@ func TestALiveTeamProposesOnlyItsOwnHosts(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
 	bills := &hostsBill{fakeBills: fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}},
 		hosts: []string{"d111111abcdef8.cloudfront.net", "127.0.0.1"}}
-	g := newGame(t, Team{Name: "a", Endpoint: old.srv.URL, Cost: "live:" + role})
+	g := newGame(t, Team{AnswerKey: testKey, Name: "a", Endpoint: old.srv.URL, Cost: "live:" + role})
 	g.Paused = true
 	b := openBoardWith(t, g, Options{Live: bills})
 	ctx := context.Background()
@@ -166,7 +167,7 @@ func TestALiveTeamProposesOnlyItsOwnHosts(t *testing.T) {
 // highest bill read so far, with a note saying so.
 func TestALiveBillCannotBeDodgedByBreakingItsReads(t *testing.T) {
 	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
-	b := openBoardWith(t, newGame(t, Team{Name: "live", Endpoint: "http://127.0.0.1:9/", Cost: "live:" + role}), Options{Live: &fakeBills{}})
+	b := openBoardWith(t, newGame(t, Team{AnswerKey: testKey, Name: "live", Endpoint: "http://127.0.0.1:9/", Cost: "live:" + role}), Options{Live: &fakeBills{}})
 	tm := b.byName["live"]
 	broken := errors.New("AccessDenied: the role's trust was changed")
 	steps := []struct {
@@ -203,7 +204,7 @@ func TestARuleBreakIsPostedOnce(t *testing.T) {
 	brk := "2 t3.micro instances running: the game allows only its instance type"
 	bills := &fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 2.5, Breaks: []string{brk}}, nil }}}
 	f := newFakeTeam(t)
-	b := openBoardWith(t, newGame(t, Team{Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
+	b := openBoardWith(t, newGame(t, Team{AnswerKey: testKey, Name: "live", Endpoint: f.srv.URL, Cost: "live:" + role}), Options{Live: bills, LiveEvery: 50 * time.Millisecond})
 	run(t, b)
 	var posted []string
 	for _, e := range b.Events() {
@@ -213,5 +214,61 @@ func TestARuleBreakIsPostedOnce(t *testing.T) {
 	}
 	if len(bills.roles) < 3 || len(posted) != 1 || !strings.Contains(posted[0], "live breaks a rule: "+brk) {
 		t.Errorf("%d reads posted %q: want the break once", len(bills.roles), posted)
+	}
+}
+
+// keyedBill is a live bill whose role reads each stack's answer key (the
+// accounts package reads it from moto's Secrets Manager:
+// TestTheAnswerKeyIsReadFromTheGameStacksSecret).
+type keyedBill struct {
+	fakeBills
+	keys map[string]string // by stack; a stack not here fails
+	mu   sync.Mutex
+	read []string
+}
+
+func (k *keyedBill) AnswerKey(_ context.Context, role, stack string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.read = append(k.read, role+" "+stack)
+	key, ok := k.keys[stack]
+	if !ok {
+		return "", errors.New("secretsmanager:GetSecretValue AccessDenied")
+	}
+	return key, nil
+}
+
+// A team billed live needs no key in the teams file: the board reads it
+// through the team's role and judges its answers with it; a team whose
+// key is neither given nor readable stops the board before it starts,
+// named with the fix.
+func TestTheAnswerKeyIsReadThroughTheTeamsRole(t *testing.T) {
+	const role = "arn:aws:iam::123456789012:role/UnicornRentals-BillReader"
+	f := newFakeTeam(t)
+	bills := &keyedBill{fakeBills: fakeBills{answers: []func() (game.Estimate, error){func() (game.Estimate, error) { return game.Estimate{Total: 0.5}, nil }}},
+		keys: map[string]string{"Team07": testKey}}
+	b := openBoardWith(t, scriptedGame(t, Team{Name: "a", Endpoint: f.srv.URL, Cost: "live:" + role, Stack: "Team07"}), Options{Live: bills})
+	run(t, b)
+	if len(bills.read) != 1 || bills.read[0] != role+" Team07" {
+		t.Errorf("keys read %q, want one through the team's role from its stack", bills.read)
+	}
+	if s := b.Snapshot().Standings[0]; s.Score <= 0 {
+		t.Errorf("score %v: the fake team answers with the key read, so its answers should count", s.Score)
+	}
+
+	open := func(team Team, live LiveBill) error {
+		store, err := OpenStore(filepath.Join(t.TempDir(), "game.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		_, err = Open(store, newGame(t, team), Options{Live: live})
+		return err
+	}
+	if err := open(Team{Name: "fixed", Endpoint: f.srv.URL, Cost: "0.5"}, nil); err == nil || !strings.Contains(err.Error(), "team fixed has no answer key: give key=") {
+		t.Errorf("a team billed fixed with no key: %v", err)
+	}
+	if err := open(Team{Name: "locked", Endpoint: f.srv.URL, Cost: "live:" + role, Stack: "Team09"}, bills); err == nil || !strings.Contains(err.Error(), "team locked: its answer key could not be read through its role: secretsmanager:GetSecretValue AccessDenied") {
+		t.Errorf("a team whose key cannot be read: %v", err)
 	}
 }

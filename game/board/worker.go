@@ -160,7 +160,7 @@ func (w *Worker) apply(g *workerGame, l Lease) *workerGame {
 		from := time.Duration(lt.From)
 		pt := &leasedTeam{stop: make(chan struct{})}
 		pt.target.Store(u)
-		pt.playedTeam = newPlayedTeam(lt.Name, &pt.target, int(from/time.Minute))
+		pt.playedTeam = newPlayedTeam(lt.Name, []byte(lt.AnswerKey), &pt.target, int(from/time.Minute))
 		g.playing[lt.Name] = pt
 		g.player.attack(pt.playedTeam, from, pt.stop)
 		w.Log.Info("playing a team", "team", lt.Name, "from", from)

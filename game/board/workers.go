@@ -48,9 +48,11 @@ type Lease struct {
 
 // LeasedTeam is a team a worker plays, from game time From.
 type LeasedTeam struct {
-	Name     string        `json:"name"`
-	Endpoint string        `json:"endpoint"`
-	From     game.Duration `json:"from"`
+	Name     string `json:"name"`
+	Endpoint string `json:"endpoint"`
+	// AnswerKey is what the worker checks the team's answers with.
+	AnswerKey string        `json:"answer_key"`
+	From      game.Duration `json:"from"`
 }
 
 // MinuteReport is one team's minute as its worker scored it.

@@ -52,7 +52,7 @@ func openPausedShared(t *testing.T, teams int, w Workers) *Board {
 func someTeams(t *testing.T, n int) []Team {
 	var teams []Team
 	for i := range n {
-		teams = append(teams, Team{Name: fmt.Sprintf("team%02d", i), Endpoint: newFakeTeam(t).srv.URL})
+		teams = append(teams, Team{AnswerKey: testKey, Name: fmt.Sprintf("team%02d", i), Endpoint: newFakeTeam(t).srv.URL})
 	}
 	return teams
 }

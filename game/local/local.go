@@ -7,6 +7,8 @@ package local
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // Tools are the programs a local game needs, from Debian's packages.
@@ -67,6 +70,9 @@ type Topology struct {
 	Balancer  *Process
 	Cache     *Process // nil without the cache fix
 	HTTPCheck bool     // the balancer checks GET /healthz, not a TCP connection
+	// Key is the answer key every service process answers with, made
+	// for this topology as a game stack's secret is for its stack.
+	Key []byte
 }
 
 // Process is one running part.
@@ -111,7 +117,11 @@ func Start(ctx context.Context, cfg config.Config, opt Options) (*Topology, erro
 		}
 		return err
 	}
+	raw := make([]byte, api.MinKeyBytes)
+	rand.Read(raw)
+	t.Key = []byte(hex.EncodeToString(raw))
 	env := cfg.Service.Env()
+	env["ANSWER_KEY"] = string(t.Key)
 	for i := range Count(cfg) {
 		addr, err := freeAddr()
 		if err != nil {

@@ -61,10 +61,10 @@ func TestTheCacheAnswersRepeatsAndKeysOnInputOnly(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b), resp.Header.Get("X-Cache")
 	}
-	if body, cache := get("input=abc"); body != api.Hash("abc") || cache != "MISS" {
+	if body, cache := get("input=abc"); body != api.Answer(topo.Key, "abc") || cache != "MISS" {
 		t.Errorf("first: %q %q", body, cache)
 	}
-	if body, cache := get("input=abc&utm=x"); body != api.Hash("abc") || cache != "HIT" {
+	if body, cache := get("input=abc&utm=x"); body != api.Answer(topo.Key, "abc") || cache != "HIT" {
 		t.Errorf("repeat with another parameter: %q %q, want a HIT", body, cache)
 	}
 	if _, cache := get("input=abd"); cache != "MISS" {

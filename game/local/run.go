@@ -35,7 +35,7 @@ func Game(ctx context.Context, cfg config.Config, opt Options, p game.Play, cost
 		return Result{}, fmt.Errorf("fixes=%s: %w", cfg.Fixes, err)
 	}
 	defer topo.Stop()
-	p.Target = topo.Front
+	p.Target, p.Key = topo.Front, topo.Key
 	p.CostPerHour = max(costPerHour, 0)
 	sum, err := p.Run(ctx)
 	if err != nil {
@@ -70,7 +70,7 @@ func KillOne(ctx context.Context, cfg config.Config, opt Options, rate float64, 
 	defer topo.Stop()
 	killAt := length / 4
 	results := &failureLog{}
-	p := game.Play{Target: &url.URL{Scheme: "http", Host: topo.Balancer.Addr, Path: "/"}, Results: results, Setup: game.Setup{
+	p := game.Play{Target: &url.URL{Scheme: "http", Host: topo.Balancer.Addr, Path: "/"}, Key: topo.Key, Results: results, Setup: game.Setup{
 		Rules: game.DefaultRules(), Speed: 1, Seed: 1,
 		Scenario: game.Scenario{Name: "chaos", Skew: 1.01, Timeout: game.Duration(30 * time.Second), Phases: []game.Phase{
 			{Name: "steady", Duration: game.Duration(length), Rate: rate, Keys: 1 << 30},

@@ -104,7 +104,7 @@ func (p *gamedayProcess) state(t *testing.T) board.Snapshot {
 
 func answeringTeam(t testing.TB) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(api.Hash(r.URL.Query().Get(api.Param))))
+		w.Write([]byte(api.Answer([]byte(testKey), r.URL.Query().Get(api.Param))))
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -116,7 +116,7 @@ func boardFiles(t *testing.T, n int) []string {
 	dir := t.TempDir()
 	var teams strings.Builder
 	for i := range n {
-		fmt.Fprintf(&teams, "team-%d %s/ %d\n", i+1, answeringTeam(t).URL, i)
+		fmt.Fprintf(&teams, "team-%d %s/ %d key=%s\n", i+1, answeringTeam(t).URL, i, testKey)
 	}
 	os.WriteFile(filepath.Join(dir, "teams.txt"), []byte(teams.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "scenario.json"), []byte(`{"name": "six minutes", "skew": 1.2, "timeout": "2s",
@@ -320,7 +320,7 @@ func BenchmarkBoardTwentyTeams(b *testing.B) {
 	dir := b.TempDir()
 	var file strings.Builder
 	for i := range teams {
-		fmt.Fprintf(&file, "team-%02d %s/ 0.18\n", i+1, answeringTeam(b).URL)
+		fmt.Fprintf(&file, "team-%02d %s/ 0.18 key=%s\n", i+1, answeringTeam(b).URL, testKey)
 	}
 	os.WriteFile(filepath.Join(dir, "teams.txt"), []byte(file.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "scenario.json"), []byte(fmt.Sprintf(`{"name": "the peak", "skew": 1.2, "timeout": "30s",
@@ -374,3 +374,6 @@ func TestCtlFollowsNoRedirect(t *testing.T) {
 		t.Errorf("the redirect's target got %d calls", n)
 	}
 }
+
+// testKey is the answer key of the tests' stand-in services.
+const testKey = "a-test-answer-key-of-32-bytes-ok"

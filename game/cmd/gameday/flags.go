@@ -1,11 +1,16 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/unicorn-rentals/gameday/game"
+	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // gameFlags are the flags that say which game is played.
@@ -20,13 +25,18 @@ func addGameFlags(fs *flag.FlagSet) gameFlags {
 		scenario: fs.String("scenario", "", "scenario file (default: the committed four-hour game)"),
 		rules:    fs.String("rules", "", "scoring rules file (default: the committed rules)"),
 		speed:    fs.Float64("speed", 1, "time compression: 60 plays four hours in four minutes"),
-		seed:     fs.Uint64("seed", 1, "seed of the input sequence: the same seed sends the same questions"),
+		seed:     fs.Uint64("seed", 0, "seed of the input sequence: the same seed sends the same questions (default: drawn at random, so that no team can list the inputs)"),
 	}
 }
 
 // setup is the game the flags describe, checked once by Setup.Validate.
 func (g gameFlags) setup() (game.Setup, error) {
 	s := game.Setup{Scenario: game.DefaultScenario(), Rules: game.DefaultRules(), Speed: *g.speed, Seed: *g.seed}
+	for s.Seed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		s.Seed = binary.BigEndian.Uint64(b[:])
+	}
 	var err error
 	if *g.scenario != "" {
 		if s.Scenario, err = game.LoadScenario(*g.scenario); err != nil {
@@ -88,4 +98,25 @@ func (b billFlags) given() (perHour, template bool, err error) {
 		return false, false, errors.New("give --cost-per-hour or --template, not both")
 	}
 	return perHour, template, nil
+}
+
+// answerKey is the team's answer key for gameday play: the file
+// --answer-key-file names, else $ANSWER_KEY, as the service reads it.
+func answerKey(file string) ([]byte, error) {
+	value, source := os.Getenv("ANSWER_KEY"), "ANSWER_KEY"
+	if file != "" {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--answer-key-file: %w", err)
+		}
+		value, source = string(raw), file
+	}
+	key := []byte(strings.TrimRight(value, "\r\n"))
+	if len(key) == 0 {
+		return nil, errors.New("no answer key: give --answer-key-file with the key the team's service answers with (its game stack's AnswerKeySecretArn secret), or set ANSWER_KEY")
+	}
+	if err := api.CheckKey(key); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	return key, nil
 }

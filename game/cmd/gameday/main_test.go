@@ -17,6 +17,11 @@ func TestBadInputGetsAClearError(t *testing.T) {
 	dir := t.TempDir()
 	badScenario := filepath.Join(dir, "s.json")
 	os.WriteFile(badScenario, []byte(`{"skew": 1.2, "timeout": "30s", "phases": []}`), 0o644)
+	shortKey := filepath.Join(dir, "short.key")
+	os.WriteFile(shortKey, []byte("abc\n"), 0o600)
+	goodKey := filepath.Join(dir, "good.key")
+	os.WriteFile(goodKey, []byte(testKey+"\n"), 0o600)
+	t.Setenv("ANSWER_KEY", "")
 	for _, c := range []struct {
 		args []string
 		want string
@@ -29,11 +34,13 @@ func TestBadInputGetsAClearError(t *testing.T) {
 		{[]string{"play", "--target", "http://127.0.0.1:1/", "--speed", "NaN"}, "play: speed NaN: want a number from 0.1 to 3600"},
 		{[]string{"play", "--target", "http://127.0.0.1:1/", "--speed", "1e-300"}, "play: speed 1e-300: want a number"},
 		{[]string{"board", "--teams", badScenario, "--speed", "1e9"}, "board: speed 1e+09: want a number from 0.1 to 3600"},
-		{[]string{"play", "--target", "http://127.0.0.1:1/", "--seed", "0"}, "play: seed 0: want 1 or more"},
-		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1e308"}, "cost 1e+308 USD an hour: want a number from 0 to 1000"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1e308", "--answer-key-file", goodKey}, "cost 1e+308 USD an hour: want a number from 0 to 1000"},
 		{[]string{"play", "--target", "http://127.0.0.1:1/", "--scenario", badScenario}, "no phases"},
 		{[]string{"play", "--target", "http://127.0.0.1:1/"}, "give --cost-per-hour USD or --template FILE"},
-		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1"}, "target unreachable"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1"}, "play: no answer key: give --answer-key-file"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1", "--answer-key-file", shortKey}, "the answer key has 3 bytes: want at least 32"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1", "--answer-key-file", filepath.Join(dir, "none")}, "--answer-key-file: open"},
+		{[]string{"play", "--target", "http://127.0.0.1:1/", "--cost-per-hour", "1", "--answer-key-file", goodKey}, "target unreachable"},
 		{[]string{"play", "--nope"}, "flag provided but not defined: -nope"},
 		{[]string{"cost"}, "give one template"},
 		{[]string{"ctl", "--token", "t", "move"}, "ctl move: want move TEAM ENDPOINT"},

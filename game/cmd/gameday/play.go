@@ -20,6 +20,7 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) (err err
 	bill := addBillFlags(fs, "the team's AWS bill in USD an hour (or use --template)", "estimate the bill from this synthesized template")
 	results := fs.String("results", "", "write one JSON line per second to this file")
 	quiet := fs.Bool("quiet", false, "no progress line each second")
+	keyFile := fs.String("answer-key-file", "", "file holding the team's answer key (default: $ANSWER_KEY)")
 	if err := cli.ParseFlagsOnly(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +46,9 @@ func play(ctx context.Context, args []string, stdout, stderr io.Writer) (err err
 		p.CostPerHour = *bill.perHour
 	default:
 		return errors.New("play: the score deducts the team's bill: give --cost-per-hour USD or --template FILE")
+	}
+	if p.Key, err = answerKey(*keyFile); err != nil {
+		return fmt.Errorf("play: %w", err)
 	}
 	if *results != "" {
 		f, err := os.Create(*results)

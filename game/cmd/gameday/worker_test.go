@@ -35,7 +35,7 @@ func graded(t *testing.T, k int) *httptest.Server {
 			http.Error(w, "no", http.StatusInternalServerError)
 			return
 		}
-		w.Write([]byte(api.Hash(in)))
+		w.Write([]byte(api.Answer([]byte(testKey), in)))
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -111,7 +111,7 @@ func TestWorkersShareTheTeamsAndALostOnesAreTakenOver(t *testing.T) {
 	for _, name := range []string{"alone", "shared"} {
 		var file strings.Builder
 		for k := range teams {
-			fmt.Fprintf(&file, "team%02d %s/ 0.5\n", k, graded(t, k).URL)
+			fmt.Fprintf(&file, "team%02d %s/ 0.5 key=%s\n", k, graded(t, k).URL, testKey)
 		}
 		os.WriteFile(filepath.Join(dir, name+".txt"), []byte(file.String()), 0o644)
 	}
