@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -75,8 +76,9 @@ type GameStack struct {
 	Cdn         *cdn.CDN // with cache
 	Waste       *waste.Waste
 	Monitor     *monitor.Monitor
-	BillReader  *billreader.BillReader // with a facilitator account
-	Guardrail   awsiam.ManagedPolicy   // the rules of the game, for the players' role
+	BillReader  *billreader.BillReader   // with a facilitator account
+	Guardrail   awsiam.ManagedPolicy     // the rules of the game, for the players' role
+	AnswerKey   awssecretsmanager.Secret // the key the service answers with
 
 	image awsec2.IMachineImage // of every instance
 	fixes catalog.FixSet
@@ -109,6 +111,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		NatGateways:    natGateways,
 	})
 	appSubnets := s.Network.AppSubnets(fixes.Present(catalog.FlawSingleAZ))
+	s.answerKey()
 
 	// While the service moves to Fargate, the instances and the tasks run
 	// side by side.
@@ -193,8 +196,12 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 			Actions:   contract.BillReaderActions,
 			// The chaos stack's outputs name the starter role.
 			LookupActions: contract.ChaosLookupActions,
-			LookupStacks:  []*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"+contract.ChaosStackName(cfg.StackName)+"/*"), nil)},
-			Tags:          map[string]string{contract.RoleTag: contract.RoleBillReader},
+			LookupStacks: []*string{
+				awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"+cfg.StackName+"/*"), nil),
+				awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"+contract.ChaosStackName(cfg.StackName)+"/*"), nil),
+			},
+			AnswerKey: s.AnswerKey,
+			Tags:      map[string]string{contract.RoleTag: contract.RoleBillReader},
 		})
 		awscdk.NewCfnOutput(s.Stack, jsii.String(contract.BillReaderRoleOutput), &awscdk.CfnOutputProps{
 			Description: jsii.String("The role the scoreboard reads the live bill through: live:<this ARN>#<the externalId given> in the teams file"),
@@ -216,6 +223,27 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	return s
 }
 
+// answerKey makes the key the service answers with: Secrets Manager
+// generates it when the stack is created, so its value is in no template,
+// image or task definition; the services and the bill's role read it.
+// Destroyed with the stack: a key outlives no game.
+func (s *GameStack) answerKey() {
+	s.AnswerKey = awssecretsmanager.NewSecret(s.Stack, jsii.String("AnswerKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("The key the hash service answers with"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+			IncludeSpace:       jsii.Bool(false),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	awscdk.Tags_Of(s.AnswerKey).Add(jsii.String(contract.RoleTag), jsii.String(contract.AnswerKeyTag), nil)
+	awscdk.NewCfnOutput(s.Stack, jsii.String(contract.AnswerKeyOutput), &awscdk.CfnOutputProps{
+		Description: jsii.String("The secret the service answers with; the scoreboard reads it through the BillReader role"),
+		Value:       s.AnswerKey.SecretArn(),
+	})
+}
+
 // newFleet runs the service on EC2, flawed as the fix set leaves it.
 func (s *GameStack) newFleet(cfg config.Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
 	fixes := cfg.Fixes
@@ -225,6 +253,7 @@ func (s *GameStack) newFleet(cfg config.Config, serviceDir string, subnets *awse
 		Subnets:      subnets,
 		Binary:       s.Binary.Asset,
 		Env:          cfg.Service.Env(),
+		AnswerKey:    s.AnswerKey,
 		InstanceType: contract.InstanceType,
 		MachineImage: s.image,
 		BootTime:     bootTime(fixes),
@@ -261,6 +290,7 @@ func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awse
 		}),
 		Architecture: awsecs.CpuArchitecture_ARM64(),
 		Env:          cfg.Service.Env(),
+		AnswerKey:    s.AnswerKey,
 		DrainTimeout: cfg.Service.DrainTimeout,
 	}
 	if !cfg.Fixes.Has(catalog.FixAutoscale) {

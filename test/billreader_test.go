@@ -96,8 +96,9 @@ func wantFacilitatorTrust(t *testing.T, role resource) {
 }
 
 // With a facilitator account, the game stack's BillReader role reads and
-// changes nothing: the bill's calls on every resource, and the chaos
-// stack's outputs; without one, no role.
+// changes nothing: the bill's calls on every resource, the game and chaos
+// stacks' outputs, and the one secret that holds the team's answer key;
+// without one, no role.
 func TestTheBillReaderRoleIsReadOnly(t *testing.T) {
 	if roles := synth(t, "none", synthOptions{}).raw["Outputs"].(map[string]any)[contract.BillReaderRoleOutput]; roles != nil {
 		t.Error("a role without a facilitator account")
@@ -107,8 +108,8 @@ func TestTheBillReaderRoleIsReadOnly(t *testing.T) {
 		role := tpl.roleTagged(t, contract.RoleBillReader)
 		wantFacilitatorTrust(t, role)
 		stmts := tpl.statements(t, role)
-		if len(stmts) != 2 {
-			t.Fatalf("%s: %d statements, want the bill's and the chaos stack lookup", set, len(stmts))
+		if len(stmts) != 3 {
+			t.Fatalf("%s: %d statements, want the bill's, the stacks' outputs and the answer key", set, len(stmts))
 		}
 		if got, want := stmts[0].actions(), slices.Sorted(slices.Values(contract.BillReaderActions)); !slices.Equal(got, want) || stmts[0]["Resource"] != "*" {
 			t.Errorf("%s: statement 1 allows %v on %v, want exactly %v", set, got, stmts[0]["Resource"], want)
@@ -119,8 +120,12 @@ func TestTheBillReaderRoleIsReadOnly(t *testing.T) {
 				t.Errorf("%s: the bill's role allows %s, which is not a read", set, a)
 			}
 		}
-		if got := stmts[1].actions(); !slices.Equal(got, contract.ChaosLookupActions) || !strings.Contains(text(stmts[1]["Resource"]), ":stack/UnicornRentals-Chaos/*") {
-			t.Errorf("%s: statement 2 %s, want only the chaos stack's outputs", set, text(stmts[1]))
+		if got, res := stmts[1].actions(), text(stmts[1]["Resource"]); !slices.Equal(got, contract.ChaosLookupActions) || !strings.Contains(res, ":stack/UnicornRentals-Chaos/*") ||
+			!strings.Contains(res, ":stack/UnicornRentals/*") || strings.Count(res, ":stack/") != 2 {
+			t.Errorf("%s: statement 2 %s, want only the game and chaos stacks' outputs", set, text(stmts[1]))
+		}
+		if got, res := stmts[2].actions(), text(stmts[2]["Resource"]); !slices.Equal(got, []string{"secretsmanager:GetSecretValue"}) || !strings.HasPrefix(res, `{"Ref":"AnswerKey`) {
+			t.Errorf("%s: statement 3 %s, want the answer key's secret read, and no other", set, text(stmts[2]))
 		}
 		out := tpl.raw["Outputs"].(map[string]any)[contract.BillReaderRoleOutput]
 		if out == nil || !slices.Contains(refs(out), role.id) {

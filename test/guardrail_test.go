@@ -48,6 +48,8 @@ func denied(policy map[string]any, r request) string {
 					holds = holds && (!present || !contains(values, v))
 				case "StringEquals":
 					holds = holds && present && contains(values, v)
+				case "ArnNotLike":
+					holds = holds && (!present || !anyMatch(values, v, false))
 				default:
 					panic("the evaluator lacks " + op)
 				}
@@ -82,12 +84,16 @@ func contains(values []string, v string) bool {
 }
 
 // The guardrail denies every request that breaks a rule of the game and
-// none a team needs to play, the CDK's own deploys included.
+// none a team needs to play, the CDK's own deploys included, as the
+// players' policy in one account and as the SCP for every account.
 func TestTheGuardrailDeniesWhatTheRulesForbidAndNothingElse(t *testing.T) {
 	const account, region = "123456789012", "us-east-1"
-	policy := contract.GuardrailPolicy(contract.Guardrail("UnicornRentals", region, account))
+	policies := map[string]map[string]any{
+		"the players' policy": contract.GuardrailPolicy(contract.Guardrail("UnicornRentals", region, account)),
+		"the SCP":             contract.GuardrailPolicy(contract.Guardrail("UnicornRentals", region, "*")),
+	}
 	in := func(extra ...string) map[string]string {
-		c := map[string]string{"aws:RequestedRegion": region}
+		c := map[string]string{"aws:RequestedRegion": region, "aws:PrincipalArn": "arn:aws:iam::123456789012:role/TeamAdmin"}
 		for i := 0; i+1 < len(extra); i += 2 {
 			c[extra[i]] = extra[i+1]
 		}
@@ -119,9 +125,19 @@ func TestTheGuardrailDeniesWhatTheRulesForbidAndNothingElse(t *testing.T) {
 		{request{"apprunner:CreateService", "*", in()}, "OnlyTheServiceAnswers"},
 		{request{"eks:CreateCluster", "*", in()}, "OnlyTheServiceAnswers"},
 		{request{"elasticloadbalancing:CreateLoadBalancer", "*", in()}, ""},
+		{request{"secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:AnswerKey1234-AbCdEf", in("aws:ResourceTag/unicorn-rentals:role", "answer-key")}, "TheAnswerKeyIsTheServices"},
+		{request{"secretsmanager:UntagResource", "arn:aws:secretsmanager:us-east-1:123456789012:secret:AnswerKey1234-AbCdEf", in("aws:ResourceTag/unicorn-rentals:role", "answer-key")}, "TheAnswerKeyIsTheServices"},
+		{request{"secretsmanager:PutSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:AnswerKey1234-AbCdEf", in("aws:ResourceTag/unicorn-rentals:role", "answer-key")}, "TheAnswerKeyIsTheServices"},
+		{request{"secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:team-db-AbCdEf", in()}, ""},
+		// The game's own roles read the key: the instances, the tasks' execution role, the bill's.
+		{request{"secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:AnswerKey1234-AbCdEf", in("aws:ResourceTag/unicorn-rentals:role", "answer-key", "aws:PrincipalArn", "arn:aws:iam::123456789012:role/UnicornRentals-FleetRole427BC000-XYZ")}, ""},
+		{request{"secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:AnswerKey1234-AbCdEf", in("aws:ResourceTag/unicorn-rentals:role", "answer-key", "aws:PrincipalArn", "arn:aws:iam::123456789012:role/UnicornRentals-BillReaderRole1234-ABCD")}, ""},
+		{request{"secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:123456789012:secret:AnswerKey1234-AbCdEf", in("aws:ResourceTag/unicorn-rentals:role", "answer-key", "aws:PrincipalArn", "arn:aws:iam::123456789012:role/UnicornRentalsFan")}, "TheAnswerKeyIsTheServices"},
 	} {
-		if got := denied(policy, c.request); got != c.want {
-			t.Errorf("%s on %s (%v): denied by %q, want %q", c.action, c.resource, c.context, got, c.want)
+		for form, policy := range policies {
+			if got := denied(policy, c.request); got != c.want {
+				t.Errorf("%s: %s on %s (%v): denied by %q, want %q", form, c.action, c.resource, c.context, got, c.want)
+			}
 		}
 	}
 }

@@ -1,13 +1,14 @@
 // Package billreader is the role the game's facilitator assumes in a
 // team's account to read what the account runs, for the live bill: only
-// the Describe, List and metric calls the bill makes, and the chaos
-// stack's outputs. It changes nothing; starting experiments is the chaos
+// the Describe, List and metric calls the bill makes, the game and chaos
+// stacks' outputs, and the team's answer key. It changes nothing; starting experiments is the chaos
 // stack's starter role's.
 package billreader
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -21,11 +22,15 @@ type Props struct {
 	// contract.BillReaderActions, the calls game/accounts makes.
 	Actions []string
 	// LookupActions are allowed on LookupStacks only: the stack passes
-	// contract.ChaosLookupActions. Default none.
+	// contract.ChaosLookupActions, for the game and chaos stacks' outputs.
+	// Default none.
 	LookupActions []string
 	// LookupStacks are the stacks' ARNs (patterns) LookupActions apply
 	// to. Required with LookupActions.
 	LookupStacks []*string
+	// AnswerKey is the secret the role may read, the team's answer key,
+	// which the board checks answers with. Default none.
+	AnswerKey awssecretsmanager.ISecret
 	// Tags go on the role: the board's own role may assume only roles
 	// carrying contract.RoleTag. Default none.
 	Tags map[string]string
@@ -54,9 +59,16 @@ func New(scope constructs.Construct, id string, props Props) *BillReader {
 	}))
 	if len(props.LookupActions) > 0 {
 		b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("FindTheChaosStarter"),
+			Sid:       jsii.String("ReadTheGamesOutputs"),
 			Actions:   jsii.Strings(props.LookupActions...),
 			Resources: &props.LookupStacks,
+		}))
+	}
+	if props.AnswerKey != nil {
+		b.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadTheAnswerKey"),
+			Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+			Resources: jsii.Strings(*props.AnswerKey.SecretArn()),
 		}))
 	}
 	return b

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -23,6 +24,13 @@ import (
 
 // BinaryPath is where user data installs the service.
 const BinaryPath = "/usr/local/bin/hashsvc"
+
+// KeyPath is where user data writes the answer key, readable by root
+// alone.
+const (
+	keyDir  = "/etc/hashsvc"
+	KeyPath = keyDir + "/answer-key"
+)
 
 // Props configures the fleet.
 type Props struct {
@@ -35,6 +43,9 @@ type Props struct {
 	// Env is the service's environment (ADDR, WORK, ...). Default: none,
 	// the service's own defaults.
 	Env map[string]string
+	// AnswerKey is the secret holding the game's answer key, which each
+	// instance reads at boot into a root-only file. Required.
+	AnswerKey awssecretsmanager.ISecret
 	// InstanceType is the EC2 instance type. Required: the stack passes
 	// the one type the game allows.
 	InstanceType string
@@ -114,6 +125,7 @@ func New(scope constructs.Construct, id string, props Props) *Fleet {
 		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("AmazonSSMManagedInstanceCore"))},
 	})
 	props.Binary.GrantRead(f.Role)
+	props.AnswerKey.GrantRead(f.Role, nil)
 
 	rootSize, rootType := 8.0, awsec2.EbsDeviceVolumeType_GP3
 	if flaws.OversizedRoot {
@@ -197,9 +209,19 @@ func userData(props Props, flaws Flaws, drain time.Duration) awsec2.UserData {
 		Region:    awscdk.Aws_REGION(),
 	})
 	ud.AddCommands(jsii.String("chmod 0755 " + BinaryPath))
+	// The key goes from Secrets Manager to a file only root reads: it is
+	// in no template, launch template or process argument.
+	ud.AddCommands(
+		jsii.String("install -d -m 0700 "+keyDir),
+		awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("(umask 0377; aws secretsmanager get-secret-value --region "), awscdk.Aws_REGION(),
+			jsii.String(" --secret-id "), props.AnswerKey.SecretArn(),
+			jsii.String(" --query SecretString --output text > " + KeyPath + ")"),
+		}),
+	)
 	keys := slices.Sorted(maps.Keys(props.Env))
 	if flaws.NoSupervisor {
-		var env []string
+		env := []string{"ANSWER_KEY_FILE=" + KeyPath} // nohup runs it as root
 		for _, k := range keys {
 			env = append(env, k+"="+props.Env[k])
 		}
@@ -211,6 +233,10 @@ func userData(props Props, flaws Flaws, drain time.Duration) awsec2.UserData {
 	for _, k := range keys {
 		fmt.Fprintf(&unit, "Environment=%s=%s\n", k, props.Env[k])
 	}
+	// The service's dynamic user cannot read the root-only file: systemd
+	// hands it a copy in the unit's own credentials directory, %d
+	// (https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#Credentials).
+	fmt.Fprintf(&unit, "LoadCredential=answer-key:%s\nEnvironment=ANSWER_KEY_FILE=%%d/answer-key\n", KeyPath)
 	fmt.Fprintf(&unit, "ExecStart=%s\nRestart=always\nRestartSec=1\nDynamicUser=yes\nKillSignal=SIGTERM\nTimeoutStopSec=%d\n\n[Install]\nWantedBy=multi-user.target\n",
 		BinaryPath, int((drain + 5*time.Second).Seconds()))
 	ud.AddCommands(

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/fleet"
@@ -24,7 +25,7 @@ func synth(t *testing.T, flaws fleet.Flaws) (launch map[string]any, group map[st
 	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 	binary := awss3assets.NewAsset(stack, jsii.String("Binary"), &awss3assets.AssetProps{Path: jsii.String("fleet.go")})
 	fleet.New(stack, "Fleet", fleet.Props{
-		Vpc: vpc, Binary: binary, InstanceType: "m5.large", Size: 3, DrainTimeout: 25 * time.Second,
+		Vpc: vpc, Binary: binary, AnswerKey: awssecretsmanager.NewSecret(stack, jsii.String("Key"), nil), InstanceType: "m5.large", Size: 3, DrainTimeout: 25 * time.Second,
 		Env:   map[string]string{"WORK": "4s", "CONCURRENCY": "1"},
 		Flaws: flaws,
 	})
@@ -45,7 +46,11 @@ func synth(t *testing.T, flaws fleet.Flaws) (launch map[string]any, group map[st
 
 func TestZeroFlawsIsAWellRunFleet(t *testing.T) {
 	launch, group, userData := synth(t, fleet.Flaws{})
-	for _, want := range []string{"Restart=always", "TimeoutStopSec=30", "Environment=CONCURRENCY=1", "Environment=WORK=4s", "systemctl enable --now hashsvc"} {
+	for _, want := range []string{"Restart=always", "TimeoutStopSec=30", "Environment=CONCURRENCY=1", "Environment=WORK=4s", "systemctl enable --now hashsvc",
+		// The key: fetched at boot into a root-only file, handed to the
+		// dynamic user by systemd.
+		"(umask 0377; aws secretsmanager get-secret-value --region ", " --secret-id ", "{\"Ref\":\"Key", " --query SecretString --output text \\u003e " + fleet.KeyPath + ")",
+		"LoadCredential=answer-key:" + fleet.KeyPath, "Environment=ANSWER_KEY_FILE=%d/answer-key"} {
 		if !strings.Contains(userData, want) {
 			t.Errorf("user data lacks %q", want)
 		}
@@ -82,7 +87,7 @@ func TestZeroFlawsIsAWellRunFleet(t *testing.T) {
 func TestEveryFlawChangesTheFleet(t *testing.T) {
 	_, _, good := synth(t, fleet.Flaws{})
 	_, _, bad := synth(t, fleet.Flaws{UpgradeOnBoot: true, NoSupervisor: true})
-	if good == bad || !strings.Contains(bad, "dnf -y upgrade") || !strings.Contains(bad, "nohup env CONCURRENCY=1 WORK=4s /usr/local/bin/hashsvc") {
+	if good == bad || !strings.Contains(bad, "dnf -y upgrade") || !strings.Contains(bad, "nohup env ANSWER_KEY_FILE=/etc/hashsvc/answer-key CONCURRENCY=1 WORK=4s /usr/local/bin/hashsvc") {
 		t.Errorf("flawed user data:\n%s", bad)
 	}
 	launch, group, _ := synth(t, fleet.Flaws{EC2HealthCheck: true, NoRollingUpdate: true, IMDSv1: true, OversizedRoot: true, Unencrypted: true, DetailedMonitoring: true})

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -50,6 +51,10 @@ type Props struct {
 	// Env is the service's environment (ADDR, WORK, ...). Default: none,
 	// the service's own defaults.
 	Env map[string]string
+	// AnswerKey is the secret holding the game's answer key: ECS passes
+	// it to the container as ANSWER_KEY at start, and the task definition
+	// holds only its ARN. Required.
+	AnswerKey awssecretsmanager.ISecret
 	// Port the container listens on. Default 8080.
 	Port int
 	// DesiredCount fixes the number of tasks. Default 0: not set, because
@@ -113,6 +118,7 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		// not the task's neighbours.
 		MemoryLimitMiB:         jsii.Number(float64(memory)),
 		Environment:            &env,
+		Secrets:                &map[string]awsecs.Secret{"ANSWER_KEY": awsecs.Secret_FromSecretsManager(props.AnswerKey, nil)},
 		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(port))}},
 		User:                   jsii.String(NonRootUser),
 		ReadonlyRootFilesystem: jsii.Bool(true),

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/tasks"
@@ -20,6 +21,7 @@ func synth(t *testing.T, props tasks.Props) assertions.Template {
 	return cdktest.Assert(func(stack awscdk.Stack) {
 		props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 		props.Image = awsecs.ContainerImage_FromRegistry(jsii.String("example/hashsvc"), nil)
+		props.AnswerKey = awssecretsmanager.NewSecret(stack, jsii.String("Key"), nil)
 		tasks.New(stack, "Tasks", props)
 	})
 }
@@ -37,6 +39,8 @@ func TestDefaults(t *testing.T) {
 				"StopTimeout":            30,
 				"PortMappings":           []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
 				"HealthCheck":            assertions.Match_ObjectLike(&map[string]any{"Command": []any{"CMD", tasks.BinaryPath, "-healthcheck"}}),
+				// The key's ARN, never its value: ECS reads it at the task's start.
+				"Secrets": []any{map[string]any{"Name": "ANSWER_KEY", "ValueFrom": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Key"))}}},
 			})},
 		})
 	})
