@@ -192,9 +192,9 @@ $(VULNDB)/index/db.json:
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 
-docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md and the pages' screenshots in docs/img from the code
+docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md, docs/guardrail-scp.json, the calibration table and the pages' screenshots in docs/img from the code
 	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./catalog/
-	UPDATE_DOCS=1 go test -count=1 -run "TestSecurityReviewMatchesTheBaseline|TestTheAnswerKeysPlansAreTheCheckersOutput|TestTheGuardrailsRulesArePublishedAsEnforced" ./test/
+	UPDATE_DOCS=1 go test -count=1 -run "TestSecurityReviewMatchesTheBaseline|TestTheAnswerKeysPlansAreTheCheckersOutput|TestTheGuardrailsRulesArePublishedAsEnforced|TestTheGameIsCalibratedAtEverySpeed" ./test/
 	UPDATE_DOCS=1 go test -count=1 -run 'Chromium|TestTheRoomsPageReadsTrue' ./game/board/
 
 binaries: ## static linux/amd64 and linux/arm64 builds of the service into bin/

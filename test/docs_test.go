@@ -530,3 +530,18 @@ func TestTheAnswerKeysDiffsAreWhatTheTemplatesSay(t *testing.T) {
 		t.Errorf("checked %d diff lines of docs/solutions.md: the extraction is broken", checked)
 	}
 }
+
+// The runbook describes the answer without its formula: the key is what
+// makes it the service's alone, but a formula in print invites a team to
+// compute it elsewhere.
+func TestTheRunbookGivesNoFormulaForTheAnswer(t *testing.T) {
+	b, err := os.ReadFile("../docs/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, word := range []string{"SHA-", "SHA2", "sha256", "HMAC", "hex(", "createHash"} {
+		if strings.Contains(string(b), word) {
+			t.Errorf("docs/runbook.md names the answer's formula (%q): describe the answer, not how it is computed", word)
+		}
+	}
+}
