@@ -105,6 +105,10 @@ const BoardRolePattern = FacilitatorStackName + "-*"
 // teams file's "live:<role ARN>".
 const BillReaderRoleOutput = "BillReaderRoleArn"
 
+// GuardrailOutput is the game stack's output naming the players'
+// guardrail policy, which preflight checks is attached.
+const GuardrailOutput = "PlayersGuardrailArn"
+
 // AnswerKeyOutput is the game stack's output naming the Secrets Manager
 // secret that holds the team's answer key (service/api.Answer): its ARN,
 // never its value. The bill's role may read that one secret, so the

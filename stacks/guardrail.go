@@ -10,7 +10,7 @@ import (
 
 // GuardrailOutput is the game stack's output naming the players'
 // guardrail policy.
-const GuardrailOutput = "PlayersGuardrailArn"
+const GuardrailOutput = contract.GuardrailOutput
 
 // guardrail is the rules of the game the account enforces
 // (contract.Guardrail): a managed policy of denies, which the facilitator

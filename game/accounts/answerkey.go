@@ -19,17 +19,9 @@ import (
 // so it is in no template; the bill's role may read that secret alone.
 func (c *Clients) AnswerKey(ctx context.Context, stack string) (string, error) {
 	stack = cmp.Or(stack, contract.DefaultStackName)
-	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	arn, err := c.stackOutput(ctx, stack, contract.AnswerKeyOutput)
 	if err != nil {
-		return "", &CallError{"cloudformation:DescribeStacks", err}
-	}
-	var arn string
-	for _, s := range out.Stacks {
-		for _, o := range s.Outputs {
-			if aws.ToString(o.OutputKey) == contract.AnswerKeyOutput {
-				arn = aws.ToString(o.OutputValue)
-			}
-		}
+		return "", err
 	}
 	if arn == "" {
 		return "", fmt.Errorf("stack %s has no %s output: update the team's game stack (gameday accounts deploy), whose services answer with that key", stack, contract.AnswerKeyOutput)
@@ -53,4 +45,21 @@ func (b *Biller) AnswerKey(ctx context.Context, role, stack string) (string, err
 		return "", err
 	}
 	return c.AnswerKey(ctx, stack)
+}
+
+// stackOutput is the output key of the stack named stack; empty when the
+// stack has none.
+func (c *Clients) stackOutput(ctx context.Context, stack, key string) (string, error) {
+	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	if err != nil {
+		return "", &CallError{"cloudformation:DescribeStacks", err}
+	}
+	for _, s := range out.Stacks {
+		for _, o := range s.Outputs {
+			if aws.ToString(o.OutputKey) == key {
+				return aws.ToString(o.OutputValue), nil
+			}
+		}
+	}
+	return "", nil
 }

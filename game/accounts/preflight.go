@@ -16,6 +16,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
 )
 
@@ -44,6 +45,14 @@ type Needs struct {
 	// Facilitator checks the facilitator's account: only the service-linked
 	// roles its stack needs (ECS and Elastic Load Balancing).
 	Facilitator bool
+	// Stack is the game stack: once it is deployed, preflight checks that
+	// its players' guardrail binds someone in the account. Empty: not
+	// checked.
+	Stack string
+	// SCP says an organization's Service Control Policy holds the rules
+	// instead, which a member account cannot read: the guardrail check
+	// says so and passes.
+	SCP bool
 }
 
 // serviceLinkedRoles are the roles AWS creates on a service's first use,
@@ -122,10 +131,22 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 				fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code fargate --quota-code %s --desired-value %g", quotaFargateVCPUs, math.Ceil(need.FargateVCPUs)))
 		}
 	}
+	// Once the game stack is deployed, it holds its addresses and its VPC.
+	if need.Stack != "" {
+		if _, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(need.Stack)}); err == nil {
+			need.ElasticIPs, need.VPCs = 0, 0
+			add("Elastic IP and VPC quotas", true, "held by the deployed stack "+need.Stack, "")
+		}
+	}
 	if need.ElasticIPs > 0 {
 		c.checkElasticIPs(ctx, need, add)
 	}
-	c.checkVPCs(ctx, need, add)
+	if need.VPCs > 0 {
+		c.checkVPCs(ctx, need, add)
+	}
+	if need.Stack != "" {
+		c.checkGuardrail(ctx, need, add)
+	}
 
 	// No read-only call can tell whether AWS lets a new account create a
 	// distribution: it may ask for account verification at the first
@@ -136,6 +157,53 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 		add("CloudFront", true, "reachable; a new account may still be asked for verification at its first distribution (not checkable read-only): deploy fixes=cache to one team a day ahead", "")
 	}
 	return out
+}
+
+// checkGuardrail checks that the game stack's players' guardrail is
+// attached to a role, user or group: the rules the runbook states bind
+// nobody until the facilitator attaches it.
+func (c *Clients) checkGuardrail(ctx context.Context, need Needs, add func(name string, ok bool, detail, fix string)) {
+	const name = "players' guardrail"
+	if need.SCP {
+		add(name, true, "held by the organization's Service Control Policy (docs/guardrail-scp.json), which a member account cannot read: check it is attached to the teams' organizational unit", "")
+		return
+	}
+	arn, err := c.stackOutput(ctx, need.Stack, contract.GuardrailOutput)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "does not exist"):
+		add(name, true, "comes with the game stack "+need.Stack+": run preflight again after accounts deploy to check it binds the players", "")
+		return
+	case err != nil:
+		add(name, false, err.Error(), "grant the preflight's role cloudformation:DescribeStacks")
+		return
+	case arn == "":
+		add(name, false, "stack "+need.Stack+" has no "+contract.GuardrailOutput+" output", "update the game stack: gameday accounts deploy")
+		return
+	}
+	fix := "aws iam attach-role-policy --role-name <the role the team signs in with> --policy-arn " + arn + " (or attach docs/guardrail-scp.json as an SCP and give preflight --scp)"
+	var bound []string
+	pages := iam.NewListEntitiesForPolicyPaginator(c.IAM, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(arn)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			add(name, false, (&CallError{"iam:ListEntitiesForPolicy", err}).Error(), "grant the preflight's role iam:ListEntitiesForPolicy")
+			return
+		}
+		for _, r := range page.PolicyRoles {
+			bound = append(bound, "role "+aws.ToString(r.RoleName))
+		}
+		for _, u := range page.PolicyUsers {
+			bound = append(bound, "user "+aws.ToString(u.UserName))
+		}
+		for _, g := range page.PolicyGroups {
+			bound = append(bound, "group "+aws.ToString(g.GroupName))
+		}
+	}
+	if len(bound) == 0 {
+		add(name, false, "attached to nobody: the rules the runbook states bind no player", fix)
+		return
+	}
+	add(name, true, "attached to "+strings.Join(bound, ", "), "")
 }
 
 func (c *Clients) checkElasticIPs(ctx context.Context, need Needs, add func(name string, ok bool, detail, fix string)) {

@@ -166,3 +166,51 @@ func TestPreflightChecksTheFacilitatorsFargateQuota(t *testing.T) {
 		t.Errorf("Service Quotas was asked %v", asked)
 	}
 }
+
+// The rules bind no player until the guardrail is attached: preflight
+// says so once the game stack is deployed, names who it binds when it is,
+// and counts the quotas the deployed stack holds as met.
+func TestPreflightChecksThePlayersGuardrailIsAttached(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	need := Needs{ElasticIPs: 3, VPCs: 1, Stack: "UnicornRentals"}
+	if c, ok := check(a.Preflight(ctx, need), "players' guardrail"); !ok || !c.OK || !strings.Contains(c.Detail, "run preflight again after accounts deploy") {
+		t.Errorf("before the deploy: %+v", c)
+	}
+
+	policy, err := a.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("UnicornRentals-PlayersGuardrail1A2B-3C4D"),
+		PolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "cloudtrail:StopLogging", "Resource": "*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(policy.Policy.Arn)
+	if _, err := a.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("UnicornRentals"),
+		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"PlayersGuardrailArn": {"Value": "` + arn + `"}}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	checks := a.Preflight(ctx, need)
+	if c, _ := check(checks, "players' guardrail"); c.OK || !strings.Contains(c.Detail, "attached to nobody") || !strings.Contains(c.Fix, "aws iam attach-role-policy --role-name <the role the team signs in with> --policy-arn "+arn) {
+		t.Errorf("not attached: %+v", c)
+	}
+	if c, ok := check(checks, "Elastic IP and VPC quotas"); !ok || !c.OK {
+		t.Errorf("the deployed stack's quotas: %+v", c)
+	}
+	if c, ok := check(checks, "VPC quota"); ok {
+		t.Errorf("the VPC quota is checked again once the stack holds its VPC: %+v", c)
+	}
+
+	if _, err := a.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("TeamAdmin"),
+		AssumeRolePolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("TeamAdmin"), PolicyArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := check(a.Preflight(ctx, need), "players' guardrail"); !c.OK || c.Detail != "attached to role TeamAdmin" {
+		t.Errorf("attached: %+v", c)
+	}
+	need.SCP = true
+	if c, _ := check(a.Preflight(ctx, need), "players' guardrail"); !c.OK || !strings.Contains(c.Detail, "Service Control Policy") {
+		t.Errorf("an SCP: %+v", c)
+	}
+}

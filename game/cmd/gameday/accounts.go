@@ -26,6 +26,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
 	stack := fs.String("stack", contract.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
+	scp := fs.Bool("scp", false, "preflight: the teams' rules are an organization's Service Control Policy (docs/guardrail-scp.json), not the stack's players' guardrail")
 	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
 	cdkContext := cli.ContextFlags{"fixes": "none"}
 	fs.Var(cdkContext, "c", "context for the app, as cdk takes it (repeat): -c ami=ami-... -c facilitatorAccount=123456789012")
@@ -50,7 +51,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		checked := make([]checkedAccount, len(teams))
 		cfg := config.Default()
 		for i, t := range teams {
-			checked[i] = checkedAccount{t, accounts.Needs{VCPUs: cfg.StandardVCPUs(), ElasticIPs: 3, VPCs: 1}}
+			checked[i] = checkedAccount{t, accounts.Needs{VCPUs: cfg.StandardVCPUs(), ElasticIPs: 3, VPCs: 1, Stack: *stack, SCP: *scp}}
 		}
 		if *facilitator != "" {
 			f, err := accounts.ParseTeams(strings.NewReader("facilitator "+*facilitator), "--facilitator")
