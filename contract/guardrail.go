@@ -68,6 +68,14 @@ func Guardrail(stack, region, account string) []GuardrailRule {
 				"StringEquals": {"aws:ResourceTag/" + RoleTag: {AnswerKeyTag}},
 				"ArnNotLike":   {"aws:PrincipalArn": {role(stack + "-*")}},
 			}},
+		// A load balancer invokes a function only once the function's
+		// policy allows elasticloadbalancing.amazonaws.com
+		// (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html);
+		// lambda:Principal is AddPermission's condition key for it
+		// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html).
+		{Sid: "NoFunctionBehindALoadBalancer", Rule: "No load balancer sends requests to a Lambda function.",
+			Actions: []string{"lambda:AddPermission"}, Resources: []string{arn("lambda", "function:*")},
+			Condition: map[string]map[string][]string{"StringEquals": {"lambda:Principal": {"elasticloadbalancing.amazonaws.com"}}}},
 		{Sid: "TheAuditTrailStays", Rule: "CloudTrail keeps recording.",
 			Actions: []string{"cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors"}, Resources: []string{"*"}},
 		{Sid: "OnlyTheServiceAnswers", Rule: "Answers come from the service: no function URLs, edge functions, CloudFront Functions, API Gateway, App Runner, Lightsail or EKS.",

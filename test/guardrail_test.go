@@ -119,6 +119,8 @@ func TestTheGuardrailDeniesWhatTheRulesForbidAndNothingElse(t *testing.T) {
 		{request{"cloudtrail:StopLogging", "arn:aws:cloudtrail:us-east-1:123456789012:trail/management", in()}, "TheAuditTrailStays"},
 		{request{"lambda:CreateFunction", "arn:aws:lambda:us-east-1:123456789012:function:custom-resource", in()}, ""},
 		{request{"lambda:CreateFunctionUrlConfig", "arn:aws:lambda:us-east-1:123456789012:function:hash", in()}, "OnlyTheServiceAnswers"},
+		{request{"lambda:AddPermission", "arn:aws:lambda:us-east-1:123456789012:function:hash", in("lambda:Principal", "elasticloadbalancing.amazonaws.com")}, "NoFunctionBehindALoadBalancer"},
+		{request{"lambda:AddPermission", "arn:aws:lambda:us-east-1:123456789012:function:custom-resource", in("lambda:Principal", "events.amazonaws.com")}, ""},
 		{request{"lambda:EnableReplication", "arn:aws:lambda:us-east-1:123456789012:function:edge", in()}, "OnlyTheServiceAnswers"},
 		{request{"cloudfront:CreateFunction", "arn:aws:cloudfront::123456789012:function/hash", in()}, "OnlyTheServiceAnswers"},
 		{request{"apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis", in()}, "OnlyTheServiceAnswers"},
@@ -147,6 +149,19 @@ func TestTheGuardrailDeniesWhatTheRulesForbidAndNothingElse(t *testing.T) {
 // runbook states every rule.
 func TestTheGuardrailsRulesArePublishedAsEnforced(t *testing.T) {
 	scp, _ := json.MarshalIndent(contract.GuardrailPolicy(contract.Guardrail(contract.DefaultStackName, "us-east-1", "*")), "", "  ")
+	// An SCP holds at most 5,120 characters
+	// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html),
+	// a managed policy 6,144 without whitespace
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+	for name, c := range map[string]struct {
+		account string
+		limit   int
+	}{"the SCP": {"*", 5120}, "the players' policy": {"123456789012", 6144}} {
+		min, _ := json.Marshal(contract.GuardrailPolicy(contract.Guardrail("UnicornRentals-Team-07", "ap-southeast-2", c.account)))
+		if len(min) > c.limit {
+			t.Errorf("%s is %d characters, over AWS's %d", name, len(min), c.limit)
+		}
+	}
 	testkit.Golden(t, "../docs/guardrail-scp.json", string(scp)+"\n", "the guardrail's rules")
 	runbook, err := os.ReadFile("../docs/runbook.md")
 	if err != nil {
