@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -162,22 +161,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 }
 
 // readKey is the answer key from the file path names, else the value of
-// ANSWER_KEY, its trailing line break dropped.
+// ANSWER_KEY.
 func readKey(path, value string) ([]byte, error) {
-	source := "ANSWER_KEY"
-	if path != "" {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("ANSWER_KEY_FILE: %w", err)
-		}
-		value, source = string(raw), "ANSWER_KEY_FILE "+path
-	}
-	key := []byte(strings.TrimRight(value, "\r\n"))
-	if len(key) == 0 {
+	key, err := api.ReadKey(path, value)
+	switch {
+	case errors.Is(err, api.ErrNoKey):
 		return nil, errors.New("no answer key: set ANSWER_KEY_FILE to a file holding the game's key (the game stack's AnswerKey secret), or ANSWER_KEY to the key; a local game gives its own")
-	}
-	if err := api.CheckKey(key); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+	case err != nil && path != "":
+		return nil, fmt.Errorf("ANSWER_KEY_FILE: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("ANSWER_KEY: %w", err)
 	}
 	return key, nil
 }

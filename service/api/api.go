@@ -8,8 +8,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -65,6 +68,28 @@ func CheckKey(key []byte) error {
 		return fmt.Errorf("the answer key has %d bytes: want at least %d (the game stack's AnswerKey secret, or a local game's own)", len(key), MinKeyBytes)
 	}
 	return nil
+}
+
+// ErrNoKey is ReadKey's error when neither the file nor the value holds
+// a key.
+var ErrNoKey = errors.New("no answer key")
+
+// ReadKey is the answer key in the file at path, else value (as
+// ANSWER_KEY gives it), its trailing line break dropped, accepted by
+// CheckKey: how the service and the game's commands read a key alike.
+func ReadKey(path, value string) ([]byte, error) {
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		value = string(raw)
+	}
+	key := []byte(strings.TrimRight(value, "\r\n"))
+	if len(key) == 0 {
+		return nil, ErrNoKey
+	}
+	return key, CheckKey(key)
 }
 
 // Answer is the answer to input under the game's key: the lowercase

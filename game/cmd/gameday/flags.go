@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/service/api"
@@ -103,20 +102,14 @@ func (b billFlags) given() (perHour, template bool, err error) {
 // answerKey is the team's answer key for gameday play: the file
 // --answer-key-file names, else $ANSWER_KEY, as the service reads it.
 func answerKey(file string) ([]byte, error) {
-	value, source := os.Getenv("ANSWER_KEY"), "ANSWER_KEY"
-	if file != "" {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("--answer-key-file: %w", err)
-		}
-		value, source = string(raw), file
-	}
-	key := []byte(strings.TrimRight(value, "\r\n"))
-	if len(key) == 0 {
+	key, err := api.ReadKey(file, os.Getenv("ANSWER_KEY"))
+	switch {
+	case errors.Is(err, api.ErrNoKey):
 		return nil, errors.New("no answer key: give --answer-key-file with the key the team's service answers with (its game stack's AnswerKeySecretArn secret), or set ANSWER_KEY")
-	}
-	if err := api.CheckKey(key); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+	case err != nil && file != "":
+		return nil, fmt.Errorf("--answer-key-file: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("ANSWER_KEY: %w", err)
 	}
 	return key, nil
 }
