@@ -278,6 +278,35 @@ func TestTheLiveBillListsWhatItCannotPrice(t *testing.T) {
 	}
 }
 
+// Code answering at the edge is a rule break the facilitator sees: a
+// CloudFront Function or a Lambda@Edge function on any cache behavior of
+// a distribution, as ListDistributions' summary lists them. moto keeps no
+// function association (its summaries always say 0), so the summary is
+// built as the API reference documents it
+// (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_DistributionSummary.html).
+func TestAnEdgeFunctionIsARuleBreak(t *testing.T) {
+	summary := cftypes.DistributionSummary{
+		Id: aws.String("E1EDGE"),
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
+			FunctionAssociations:       &cftypes.FunctionAssociations{Quantity: aws.Int32(1)},
+			LambdaFunctionAssociations: &cftypes.LambdaFunctionAssociations{Quantity: aws.Int32(0)},
+		},
+		CacheBehaviors: &cftypes.CacheBehaviors{Quantity: aws.Int32(1), Items: []cftypes.CacheBehavior{
+			{PathPattern: aws.String("/api/*"), LambdaFunctionAssociations: &cftypes.LambdaFunctionAssociations{Quantity: aws.Int32(1)}},
+		}},
+	}
+	if n := edgeFunctions(summary); n != 2 {
+		t.Errorf("%d edge functions, want the default behavior's CloudFront Function and the other's Lambda@Edge", n)
+	}
+	if n := edgeFunctions(cftypes.DistributionSummary{Id: aws.String("E1PLAIN")}); n != 0 {
+		t.Errorf("a distribution with no behaviors listed: %d edge functions", n)
+	}
+	est := Price(Inventory{Distributions: []Distribution{{ID: "E1EDGE", EdgeFunctions: 2}, {ID: "E1PLAIN"}}}, game.DefaultPrices())
+	if want := []string{"CloudFront E1EDGE runs 2 edge functions: answers come from the service"}; !slices.Equal(est.Breaks, want) {
+		t.Errorf("rule breaks %q, want %q", est.Breaks, want)
+	}
+}
+
 // The AccessDenied an account answers when the role lacks a permission,
 // as the EC2 API reference documents its errors (moto grants everything,
 // so a test server answers in its place).

@@ -126,6 +126,9 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		requests := d.RPS * 3600 / 10000 * p.Usage["cloudfront-10k-https"]
 		out := d.BytesPerSecond * 3600 / 1e9 * p.Usage["cloudfront-gb-out"]
 		add("CloudFront "+d.ID, fmt.Sprintf("%.1f requests/s, %.0f%% hits (CloudFront's metrics); origin fetches free", d.RPS, d.HitRatio*100), requests+out)
+		if d.EdgeFunctions > 0 {
+			est.Breaks = append(est.Breaks, fmt.Sprintf("CloudFront %s runs %d edge functions: answers come from the service", d.ID, d.EdgeFunctions))
+		}
 	}
 	return est
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -75,6 +76,10 @@ type Distribution struct {
 	// CloudFront's own metrics over the minutes published in the last
 	// five: never from what the team's endpoint says.
 	RPS, HitRatio, BytesPerSecond float64
+	// EdgeFunctions are the CloudFront Functions and Lambda@Edge
+	// functions its cache behaviors run: code answering at the edge, which
+	// the rules forbid.
+	EdgeFunctions int
 }
 
 // window is how far back metrics are read: CloudFront and ELB publish a
@@ -359,11 +364,34 @@ func (c *Clients) distributions(ctx context.Context, inv *Inventory, now time.Ti
 				return err
 			}
 			inv.Distributions = append(inv.Distributions, Distribution{
-				ID: id, RPS: rps, BytesPerSecond: bps, HitRatio: hits / 100,
+				ID: id, RPS: rps, BytesPerSecond: bps, HitRatio: hits / 100, EdgeFunctions: edgeFunctions(d),
 			})
 		}
 		return nil
 	})
+}
+
+// edgeFunctions counts the functions a distribution's cache behaviors
+// run, as its summary lists them.
+func edgeFunctions(d cftypes.DistributionSummary) int {
+	n := 0
+	count := func(f *cftypes.FunctionAssociations, l *cftypes.LambdaFunctionAssociations) {
+		if f != nil {
+			n += int(aws.ToInt32(f.Quantity))
+		}
+		if l != nil {
+			n += int(aws.ToInt32(l.Quantity))
+		}
+	}
+	if b := d.DefaultCacheBehavior; b != nil {
+		count(b.FunctionAssociations, b.LambdaFunctionAssociations)
+	}
+	if d.CacheBehaviors != nil {
+		for _, b := range d.CacheBehaviors.Items {
+			count(b.FunctionAssociations, b.LambdaFunctionAssociations)
+		}
+	}
+	return n
 }
 
 // perSecond is a CloudFront metric's rate over the minutes CloudWatch has
