@@ -192,7 +192,7 @@ $(VULNDB)/index/db.json:
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
 
-docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md, docs/guardrail-scp.json, the calibration table and the pages' screenshots in docs/img from the code
+docs: tools browser-tools ## regenerate docs/flaws.md, docs/security-review.md, docs/guardrail-scp.json, the model's path figures (docs/game.md, docs/solutions.md, README) and the pages' screenshots in docs/img from the code
 	UPDATE_DOCS=1 go test -count=1 -run TestFlawsDocumentMatchesTheCatalog ./catalog/
 	UPDATE_DOCS=1 go test -count=1 -run "TestSecurityReviewMatchesTheBaseline|TestTheAnswerKeysPlansAreTheCheckersOutput|TestTheGuardrailsRulesArePublishedAsEnforced|TestTheGameIsCalibratedAtEverySpeed" ./test/
 	UPDATE_DOCS=1 go test -count=1 -run 'Chromium|TestTheRoomsPageReadsTrue' ./game/board/

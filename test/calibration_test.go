@@ -11,6 +11,7 @@ import (
 	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/service/api"
+	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // calibrationSpeeds are the real day's speed and the local game's.
@@ -81,10 +82,11 @@ func thousands(v float64) string {
 // gives each term the same share of the score at speed 1 and 240.
 func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
 	rows := map[float64][]game.Expectation{}
+	models := pathModels(t)
 	for _, speed := range calibrationSpeeds {
 		g := game.DefaultSetup()
 		g.Speed = speed
-		for _, s := range pathModels(t) {
+		for _, s := range models {
 			e, err := g.Expect(s)
 			if err != nil {
 				t.Fatal(err)
@@ -132,13 +134,6 @@ func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("docs/game.md has no calibration table between %q and %q", start, end)
 	}
-	if got := string(doc[i+len(start) : j]); got != table {
-		if os.Getenv("UPDATE_DOCS") != "" {
-			if err := os.WriteFile("../docs/game.md", []byte(string(doc[:i+len(start)])+table+string(doc[j:])), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("docs/game.md's calibration table is not the model's (make docs writes it):\n%s", table)
-	}
+	testkit.Golden(t, "../docs/game.md", string(doc[:i+len(start)])+table+string(doc[j:]), "the model's calibration table (make docs)")
+	checkThePathIsQuoted(t, day, models)
 }
