@@ -99,10 +99,10 @@ type Deployed struct {
 // throttled output of the CDK CLI or CloudFormation, worth a new attempt.
 var throttledOutput = regexp.MustCompile(`(?i)throttl|rate exceeded|too many requests`)
 
-// Deploy deploys the game stack to every team's account at once (at most
-// Parallel), each with its own cloud assembly so deploys do not collide,
-// through `npx --no-install cdk deploy` with the team's credentials. It
-// returns each team's result in the file's order.
+// Deploy deploys the game stack and its chaos stack to every team's
+// account at once (at most Parallel), each with its own cloud assembly so
+// deploys do not collide, through `npx --no-install cdk deploy` with the
+// team's credentials. It returns each team's result in the file's order.
 func Deploy(ctx context.Context, teams []Team, o DeployOptions) []Deployed {
 	out := make([]Deployed, len(teams))
 	fanOut(teams, &o, func(i int, t Team, say func(string, ...any)) {
@@ -168,7 +168,11 @@ func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ..
 		}
 		args = append(args, "-c", "externalId="+d.ExternalID)
 	}
-	args = append(args, "--output", filepath.Join(dir, "cdk.out"), "--outputs-file", outputs, "--require-approval", "never", "--progress", "events", o.Stack)
+	// The chaos stack beside the game stack, in the same deploy: it holds
+	// the role the board starts the script's experiments with, trusting
+	// the facilitator's account with the same ExternalId (no schedule of
+	// its own unless the context gives one).
+	args = append(args, "--output", filepath.Join(dir, "cdk.out"), "--outputs-file", outputs, "--require-approval", "never", "--progress", "events", o.Stack, contract.ChaosStackName(o.Stack))
 	if d.Err = runCDK(ctx, t, dir, args, o.Attempts, say); d.Err != nil {
 		return d
 	}

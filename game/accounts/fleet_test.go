@@ -71,7 +71,8 @@ func TestDeployEveryTeam(t *testing.T) {
 			t.Errorf("%s did not get its own cloud assembly:\n%s", team, calls)
 		}
 	}
-	if !strings.Contains(string(calls), "-c facilitatorAccount=123456789012") || !strings.Contains(string(calls), "--require-approval never") {
+	if !strings.Contains(string(calls), "-c facilitatorAccount=123456789012") || !strings.Contains(string(calls), "--require-approval never") ||
+		!strings.Contains(string(calls), " UnicornRentals UnicornRentals-Chaos") {
 		t.Errorf("calls:\n%s", calls)
 	}
 	// Each team its own ExternalId, passed to its deploy, kept for the

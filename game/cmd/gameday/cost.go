@@ -30,7 +30,14 @@ func cost(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "%s\t%s\t%.4f\t%s\n", l.Resource, l.Type, l.PerHour, l.Detail)
 	}
 	w.Flush()
-	fmt.Fprintf(stdout, "\ntotal $%.4f an hour (about $%.0f a month) at %.0f requests/s, %.0f%% cache hits\n", est.Total, est.Total*730, *rps, *hit*100)
+	// The hit ratio applies only where a distribution caches.
+	cache := "no cache"
+	for _, l := range est.Lines {
+		if l.Type == "AWS::CloudFront::Distribution" {
+			cache = fmt.Sprintf("%.0f%% cache hits", *hit*100)
+		}
+	}
+	fmt.Fprintf(stdout, "\ntotal $%.4f an hour (about $%.0f a month) at %.0f requests/s, %s\n", est.Total, est.Total*730, *rps, cache)
 	fmt.Fprintf(stdout, "prices: %s, %s, %s\n", prices.Region, prices.Source, prices.Date)
 	for _, u := range est.Unpriced {
 		fmt.Fprintf(stdout, "not priced: %s\n", u)

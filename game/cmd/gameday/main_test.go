@@ -72,10 +72,23 @@ func TestCostPrintsEveryLineAndWhatItCannotPrice(t *testing.T) {
 	if err := run(context.Background(), []string{"cost", path}, &stdout, &stdout); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Ip", "0.0050", "total $0.0050 an hour", "not priced: Q (AWS::SQS::Queue)", "us-east-1"} {
+	for _, want := range []string{"Ip", "0.0050", "total $0.0050 an hour (about $4 a month) at 10 requests/s, no cache", "not priced: Q (AWS::SQS::Queue)", "us-east-1"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout.String())
 		}
+	}
+}
+
+// The hit ratio is said only where a distribution caches.
+func TestCostSaysTheHitRatioOnlyWithACache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.json")
+	os.WriteFile(path, []byte(`{"Resources": {"Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {"Enabled": true}}}}}`), 0o644)
+	var stdout bytes.Buffer
+	if err := run(context.Background(), []string{"cost", "--hit-ratio", "0.8", path}, &stdout, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "at 10 requests/s, 80% cache hits") {
+		t.Errorf("output:\n%s", stdout.String())
 	}
 }
 
