@@ -75,6 +75,10 @@ type Clients struct {
 	// balancers' metrics.
 	regional *cloudwatch.Client
 	region   string
+	// credentials are the account's, its role assumed when it has one.
+	credentials aws.CredentialsProvider
+	// assumes is the role assumed, if any.
+	assumes string
 }
 
 // maxAttempts is the one retry policy: the SDK's standard retryer
@@ -142,7 +146,39 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 		Secrets:        secretsmanager.NewFromConfig(cfg),
 		regional:       cloudwatch.NewFromConfig(cfg, cwOpts...),
 		region:         region,
+		credentials:    cfg.Credentials,
+		assumes:        a.RoleARN,
 	}, nil
+}
+
+// Access gets the account's credentials, assuming its role if it has
+// one: the one check that tells "cannot reach the account" from every
+// call failing after it.
+func (c *Clients) Access(ctx context.Context) error {
+	if c.credentials == nil {
+		return errors.New("no AWS credentials: sign in first (aws sso login, or set AWS_PROFILE)")
+	}
+	if _, err := c.credentials.Retrieve(ctx); err != nil {
+		if c.assumes != "" {
+			return fmt.Errorf("cannot assume %s: %w", c.assumes, err)
+		}
+		return fmt.Errorf("no AWS credentials for it: %w", err)
+	}
+	return nil
+}
+
+// BaseAccess checks the credentials the teams' roles are assumed with,
+// once for every account, so that their absence is said once with its fix
+// and not as every check of every account failing.
+func BaseAccess(ctx context.Context) error {
+	c, err := Connect(ctx, Account{})
+	if err != nil {
+		return err
+	}
+	if err := c.Access(ctx); err != nil {
+		return fmt.Errorf("no credentials to assume the teams' roles with (%v): sign in to the facilitator's account first (aws sso login, or set AWS_PROFILE)", err)
+	}
+	return nil
 }
 
 // CallError is a call the account refused or that failed, named so a

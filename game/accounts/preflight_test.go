@@ -214,3 +214,25 @@ func TestPreflightChecksThePlayersGuardrailIsAttached(t *testing.T) {
 		t.Errorf("an SCP: %+v", c)
 	}
 }
+
+// A team's role that cannot be assumed is one failure, named with the
+// role, before any check: STS answers AccessDenied as its API reference
+// documents (moto assumes any role, so a test server stands in).
+func TestAnUnassumableRoleIsOneFailure(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "facilitator")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::999999999999:user/facilitator is not authorized to perform: sts:AssumeRole</Message></Error><RequestId>1</RequestId></ErrorResponse>`)
+	}))
+	defer sts.Close()
+	const role = "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+	c, err := Connect(context.Background(), Account{RoleARN: role, Endpoint: sts.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Access(context.Background()); err == nil || !strings.Contains(err.Error(), "cannot assume "+role) || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("access: %v", err)
+	}
+}

@@ -99,6 +99,14 @@ type checkedAccount struct {
 
 // preflight checks every account at once and prints the checklist.
 func preflight(ctx context.Context, teams []checkedAccount, stdout io.Writer) error {
+	for _, t := range teams {
+		if t.RoleARN != "" {
+			if err := accounts.BaseAccess(ctx); err != nil {
+				return fmt.Errorf("accounts preflight: %w", err)
+			}
+			break
+		}
+	}
 	results := make([][]accounts.Check, len(teams))
 	errs := make([]error, len(teams))
 	var wg sync.WaitGroup
@@ -107,6 +115,9 @@ func preflight(ctx context.Context, teams []checkedAccount, stdout io.Writer) er
 		go func() {
 			defer wg.Done()
 			c, err := accounts.Connect(ctx, t.Account)
+			if err == nil {
+				err = c.Access(ctx)
+			}
 			if err != nil {
 				errs[i] = err
 				return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,5 +52,30 @@ func TestTeardownListsALeftoverInstance(t *testing.T) {
 	calls, _ := os.ReadFile(filepath.Join(bin, "calls"))
 	if !strings.Contains(string(calls), "cdk destroy --force -c stackName=UnicornRentals") || !strings.Contains(string(calls), "UnicornRentals-Chaos UnicornRentals") {
 		t.Errorf("npx calls: %s", calls)
+	}
+}
+
+// Without credentials to assume the teams' roles with, preflight says so
+// once, with the fix, instead of failing every check of every account.
+func TestPreflightWithoutBaseCredentialsSaysSoOnce(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty, "AWS_EC2_METADATA_DISABLED": "true", "AWS_WEB_IDENTITY_TOKEN_FILE": "",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": ""} {
+		t.Setenv(k, v)
+	}
+	file := filepath.Join(t.TempDir(), "accounts.txt")
+	var lines strings.Builder
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&lines, "team-%02d arn:aws:iam::%012d:role/OrganizationAccountAccessRole\n", i, 100000000000+i)
+	}
+	os.WriteFile(file, []byte(lines.String()), 0o644)
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"accounts", "preflight", "--accounts", file}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "no credentials to assume the teams' roles with") || !strings.Contains(err.Error(), "aws sso login") {
+		t.Errorf("error %v: want the missing base credentials and the fix", err)
+	}
+	if strings.Count(stdout.String(), "FAIL") != 0 {
+		t.Errorf("printed a failure per check:\n%s", stdout.String())
 	}
 }
