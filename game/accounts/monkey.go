@@ -231,16 +231,13 @@ func (m *Monkey) starter(ctx context.Context, access, stack string) (*Clients, c
 // VPC of stack (empty: StackName).
 func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (string, error) {
 	stack = m.stack(stack)
+	targets, err := m.Aim(ctx, role, stack, c.Experiment)
+	if err != nil {
+		return "", err
+	}
 	cl, roles, err := m.starter(ctx, role, stack)
 	if err != nil {
 		return "", err
-	}
-	targets, err := cl.FindTargets(ctx, stack, c.Experiment)
-	if err != nil {
-		return "", err
-	}
-	if len(targets.ARNs) == 0 && len(targets.Services) == 0 {
-		return "", fmt.Errorf("nothing to hit: no %s in the VPC of stack %s", strings.TrimPrefix(targets.ResourceType, "aws:"), stack)
 	}
 	tpl := experimentTemplate(targets, c, roles.fis)
 	created, err := cl.FIS.CreateExperimentTemplate(ctx, tpl)
@@ -267,6 +264,25 @@ func (m *Monkey) Start(ctx context.Context, role, stack string, c game.Chaos) (s
 	m.experiments[id] = started{template: aws.ToString(created.ExperimentTemplate.Id), deadline: m.now().Add(c.Time() + Overrun)}
 	m.mu.Unlock()
 	return id, nil
+}
+
+// Aim finds what experiment would hit in the account reached through
+// role, in the VPC of stack, without starting anything: the rehearsal's
+// check that the chaos stack's roles work and the script has targets.
+func (m *Monkey) Aim(ctx context.Context, role, stack, experiment string) (Targets, error) {
+	stack = m.stack(stack)
+	cl, _, err := m.starter(ctx, role, stack)
+	if err != nil {
+		return Targets{}, err
+	}
+	targets, err := cl.FindTargets(ctx, stack, experiment)
+	if err != nil {
+		return targets, err
+	}
+	if len(targets.ARNs) == 0 && len(targets.Services) == 0 {
+		return targets, fmt.Errorf("nothing to hit: no %s in the VPC of stack %s", strings.TrimPrefix(targets.ResourceType, "aws:"), stack)
+	}
+	return targets, nil
 }
 
 // State reads an experiment; one past its time is stopped, and once it has
@@ -354,6 +370,9 @@ func isoDuration(d time.Duration) string {
 func (c *Clients) chaosRoles(ctx context.Context, stack string) (chaosRoles, error) {
 	name := contract.ChaosStackName(stack)
 	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	if err != nil && strings.Contains(err.Error(), "does not exist") {
+		return chaosRoles{}, fmt.Errorf("no chaos stack %s in the account: deploy the chaos stack (gameday accounts deploy, or make deploy-chaos for one team) for the board to start experiments", name)
+	}
 	if err != nil {
 		return chaosRoles{}, &CallError{"cloudformation:DescribeStacks", err}
 	}
@@ -370,9 +389,9 @@ func (c *Clients) chaosRoles(ctx context.Context, stack string) (chaosRoles, err
 	}
 	switch {
 	case roles.fis == "":
-		return roles, fmt.Errorf("stack %s has no %s output: deploy the chaos stack (make deploy-chaos) for the board to start experiments", name, contract.ExperimentRoleOutput)
+		return roles, fmt.Errorf("stack %s has no %s output: deploy the chaos stack (gameday accounts deploy, or make deploy-chaos for one team) for the board to start experiments", name, contract.ExperimentRoleOutput)
 	case roles.starter == "":
-		return roles, fmt.Errorf("stack %s has no %s output: deploy the chaos stack with the facilitator's account and the team's ExternalId (make deploy-chaos FACILITATOR=... EXTERNAL_ID=...) for the board to start experiments", name, contract.StarterRoleOutput)
+		return roles, fmt.Errorf("stack %s has no %s output: deploy the chaos stack with the facilitator's account and the team's ExternalId (gameday accounts deploy -c facilitatorAccount=..., or make deploy-chaos FACILITATOR=... EXTERNAL_ID=... for one team) for the board to start experiments", name, contract.StarterRoleOutput)
 	}
 	return roles, nil
 }

@@ -30,6 +30,7 @@ const usage = `usage:
   gameday export [flags]              the board's results as CSV or JSON
   gameday accounts preflight|deploy|teardown --accounts FILE
                                       check, deploy or tear down every team's account
+  gameday rehearse --teams FILE       check every team's endpoint, key, bill and chaos targets, with a compressed game
 run "gameday COMMAND -h" for the flags`
 
 func main() { cli.Main("gameday", run) }
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return export(ctx, args[1:], stdout, stderr)
 	case "accounts":
 		return accountsCmd(ctx, args[1:], stdout, stderr)
+	case "rehearse":
+		return rehearseCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
