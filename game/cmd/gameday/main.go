@@ -31,6 +31,8 @@ const usage = `usage:
   gameday accounts preflight|deploy|teardown --accounts FILE
                                       check, deploy or tear down every team's account
   gameday rehearse --teams FILE       check every team's endpoint, key, bill and chaos targets, with a compressed game
+  gameday handout --teams FILE --server URL
+                                      a sheet a team: its account, its page and credential, the runbook
 run "gameday COMMAND -h" for the flags`
 
 func main() { cli.Main("gameday", run) }
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return accountsCmd(ctx, args[1:], stdout, stderr)
 	case "rehearse":
 		return rehearseCmd(ctx, args[1:], stdout, stderr)
+	case "handout":
+		return handoutCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
