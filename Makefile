@@ -82,7 +82,15 @@ diff: tools ## offline diff of the game stack between two fix sets, and CloudFor
 	for stack in $(STACK) $(if $(CHAOS),$(STACK)-Chaos); do \
 	  $(CDK) diff --app "$$to" --template "$$from/$$stack.template.json" "$$stack"; \
 	  echo "CloudFormation's plan for $$stack (gates/plan):"; \
-	  go run ./gates/cmd/plan "$$from/$$stack.template.json" "$$to/$$stack.template.json"; \
+	  go run ./gates/cmd/plan -from "$(FROM)" -to "$(TO)" "$$from/$$stack.template.json" "$$to/$$stack.template.json"; \
+	done
+
+reveal: tools ## walk the winners' path for the room, one step at a time: each step's diff and CloudFormation's plan (make diff for each)
+	@prev=""; for set in $$(go run ./gates/cmd/plan -path); do \
+	  if [ -n "$$prev" ]; then \
+	    echo; echo "=== step: $$prev -> $$set"; \
+	    $(MAKE) --no-print-directory diff FROM=$$prev TO=$$set || exit 1; \
+	  fi; prev=$$set; \
 	done
 
 check: tools lint-tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/

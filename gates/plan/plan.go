@@ -85,6 +85,77 @@ type Change struct {
 	Type       string
 	Action     Action
 	Properties []string // the top-level properties that changed
+	// Values are the changed leaves, "path: old -> new", every value
+	// shown (false and 0 too, which the CDK CLI's diff leaves out).
+	Values []string
+}
+
+// maxValues is how many changed leaves a change lists.
+const maxValues = 8
+
+// leafChanges appends the leaves where a and b differ, below path.
+func leafChanges(path string, a, b any, out *[]string) {
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		keys := map[string]bool{}
+		for k := range am {
+			keys[k] = true
+		}
+		for k := range bm {
+			keys[k] = true
+		}
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			leafChanges(strings.TrimPrefix(path+"."+k, "."), am[k], bm[k], out)
+		}
+		return
+	}
+	al, aok := a.([]any)
+	bl, bok := b.([]any)
+	if aok && bok && len(al) == len(bl) {
+		for i := range al {
+			leafChanges(fmt.Sprintf("%s[%d]", path, i), al[i], bl[i], out)
+		}
+		return
+	}
+	if !reflect.DeepEqual(a, b) {
+		x, y := shown(a), shown(b)
+		// Long values are shown around where they first differ.
+		if len(x) > maxShown || len(y) > maxShown {
+			at := 0
+			for at < len(x) && at < len(y) && x[at] == y[at] {
+				at++
+			}
+			x, y = around(x, at), around(y, at)
+		}
+		*out = append(*out, fmt.Sprintf("%s: %s -> %s", path, x, y))
+	}
+}
+
+// maxShown is the longest value a change shows whole.
+const maxShown = 60
+
+// shown is a value as JSON.
+func shown(v any) string {
+	if v == nil {
+		return "(none)"
+	}
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}
+
+// around is s cut to a window that starts a little before at.
+func around(s string, at int) string {
+	from := max(0, at-20)
+	to := min(len(s), from+maxShown-6)
+	out := s[from:to]
+	if from > 0 {
+		out = "..." + out
+	}
+	if to < len(s) {
+		out += "..."
+	}
+	return out
 }
 
 // Plan is an update as CloudFormation runs it: Update in the order it
@@ -111,6 +182,7 @@ func Update(before, after map[string]any, rules Replacements) Plan {
 			changed[id] = Change{ID: id, Type: typ, Action: Replace, Properties: []string{"Type"}}
 		case !reflect.DeepEqual(o, r):
 			c := Change{ID: id, Type: typ, Action: Modify, Properties: changedProperties(o, r)}
+			leafChanges("", o["Properties"], r["Properties"], &c.Values)
 			for _, p := range c.Properties {
 				switch rules.replaces(typ, p, o, r) {
 				case "yes":
@@ -259,6 +331,13 @@ func (p Plan) String() string {
 			fmt.Fprintf(&b, " (%s)", strings.Join(c.Properties, ", "))
 		}
 		b.WriteString("\n")
+		for i, v := range c.Values {
+			if i == maxValues {
+				fmt.Fprintf(&b, "                %d more\n", len(c.Values)-maxValues)
+				break
+			}
+			fmt.Fprintf(&b, "                %s\n", v)
+		}
 	}
 	b.WriteString("update, in order:\n")
 	for _, c := range p.Update {
