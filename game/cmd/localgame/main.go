@@ -120,7 +120,9 @@ func playSet(ctx context.Context, cfg config.Config, opt options, lo local.Optio
 	cost := estimate(opt.out, cfg, opt.setup.Scenario)
 	p := game.Play{Setup: opt.setup}
 	if !opt.quiet {
-		p.Progress = stderr
+		// The script's lines (the CEO's, the monkey's) as the room hears
+		// them, beside the progress.
+		p.Progress, p.Events = stderr, stderr
 	}
 	fmt.Fprintf(stderr, "fixes=%s: %d service processes, bill $%.4f/h\n", cfg.Fixes, local.Count(cfg), max(cost, 0))
 	r, err := local.Game(ctx, cfg, lo, p, cost)
