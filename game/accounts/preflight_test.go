@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 
@@ -234,5 +235,48 @@ func TestAnUnassumableRoleIsOneFailure(t *testing.T) {
 	}
 	if err := c.Access(context.Background()); err == nil || !strings.Contains(err.Error(), "cannot assume "+role) || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Errorf("access: %v", err)
+	}
+}
+
+// On request, teardown deletes what still bills: a load balancer, a NAT
+// gateway, an instance, an unattached volume and an Elastic IP, until the
+// account lists nothing that bills.
+func TestTeardownDeletesWhatStillBills(t *testing.T) {
+	a := newAccount(t)
+	ctx := context.Background()
+	a.runInstances(t, ec2types.InstanceTypeM5Large, 1)
+	if _, err := a.EC2.CreateVolume(ctx, &ec2.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(100), VolumeType: ec2types.VolumeTypeGp2}); err != nil {
+		t.Fatal(err)
+	}
+	eip, err := a.EC2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat, err := a.EC2.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: ec2types.DomainTypeVpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EC2.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(a.subnets[0]), AllocationId: nat.AllocationId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ELBv2.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String("left"), Subnets: a.subnets}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := a.Leftovers(ctx, game.DefaultPrices())
+	if err != nil || len(before) < 4 {
+		t.Fatalf("before: %q, %v", before, err)
+	}
+	done, err := a.DeleteLeftovers(ctx)
+	if err != nil {
+		t.Fatalf("deleted %q: %v", done, err)
+	}
+	for _, want := range []string{"load balancer left", "1 instances", "Elastic IP " + aws.ToString(eip.PublicIp)} {
+		if !slices.Contains(done, want) {
+			t.Errorf("deleted %q, want %q among them", done, want)
+		}
+	}
+	after, err := a.Leftovers(ctx, game.DefaultPrices())
+	if err != nil || len(after) != 0 {
+		t.Errorf("still bills after the deletion: %q, %v", after, err)
 	}
 }

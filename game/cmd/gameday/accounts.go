@@ -26,6 +26,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
 	stack := fs.String("stack", contract.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
+	deleteLeft := fs.Bool("delete", false, "teardown: also delete what still bills once the stacks are gone (load balancers, NAT gateways, instances, volumes, Elastic IPs; CloudFront distributions are listed for you to disable and delete)")
 	scp := fs.Bool("scp", false, "preflight: the teams' rules are an organization's Service Control Policy (docs/guardrail-scp.json), not the stack's players' guardrail")
 	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
 	cdkContext := cli.ContextFlags{"fixes": "none"}
@@ -88,7 +89,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return nil
 	}
 	errs := accounts.Destroy(ctx, teams, opts)
-	return teardownReport(ctx, teams, errs, stdout)
+	return teardownReport(ctx, teams, errs, *deleteLeft, stdout)
 }
 
 // checkedAccount is an account preflight checks, with what its stack needs.
@@ -154,7 +155,7 @@ func preflight(ctx context.Context, teams []checkedAccount, stdout io.Writer) er
 
 // teardownReport lists, per team, the teardown's error and what still
 // bills in the account.
-func teardownReport(ctx context.Context, teams []accounts.Team, errs []error, stdout io.Writer) error {
+func teardownReport(ctx context.Context, teams []accounts.Team, errs []error, deleteLeft bool, stdout io.Writer) error {
 	left := 0
 	for i, t := range teams {
 		if errs[i] != nil {
@@ -163,6 +164,16 @@ func teardownReport(ctx context.Context, teams []accounts.Team, errs []error, st
 		c, err := accounts.Connect(ctx, t.Account)
 		var items []string
 		if err == nil {
+			items, err = c.Leftovers(ctx, game.DefaultPrices())
+		}
+		if err == nil && len(items) > 0 && deleteLeft {
+			done, derr := c.DeleteLeftovers(ctx)
+			for _, d := range done {
+				fmt.Fprintf(stdout, "%-12s deleted %s\n", t.Name, d)
+			}
+			if derr != nil {
+				fmt.Fprintf(stdout, "%-12s could not delete: %v\n", t.Name, derr)
+			}
 			items, err = c.Leftovers(ctx, game.DefaultPrices())
 		}
 		switch {
@@ -180,7 +191,7 @@ func teardownReport(ctx context.Context, teams []accounts.Team, errs []error, st
 		}
 	}
 	if left > 0 {
-		return fmt.Errorf("accounts teardown: %d accounts still bill or could not be read: delete what is listed", left)
+		return fmt.Errorf("accounts teardown: %d accounts still bill or could not be read: delete what is listed (--delete does it for you)", left)
 	}
 	return nil
 }

@@ -53,6 +53,14 @@ func TestTeardownListsALeftoverInstance(t *testing.T) {
 	if !strings.Contains(string(calls), "cdk destroy --force -c stackName=UnicornRentals") || !strings.Contains(string(calls), "UnicornRentals-Chaos UnicornRentals") {
 		t.Errorf("npx calls: %s", calls)
 	}
+	// On request, it deletes the instance, and the account bills nothing.
+	stdout.Reset()
+	if err := run(ctx, []string{"accounts", "teardown", "--accounts", file, "--out", t.TempDir(), "--delete"}, &stdout, &stderr); err != nil {
+		t.Errorf("teardown --delete: %v\n%s", err, stdout.String())
+	}
+	if out := stdout.String(); !strings.Contains(out, "team-01      deleted 1 instances") || !strings.Contains(out, "team-01      nothing left that bills") {
+		t.Errorf("report:\n%s", out)
+	}
 }
 
 // Without credentials to assume the teams' roles with, preflight says so
