@@ -26,6 +26,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
 	stack := fs.String("stack", contract.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
+	details := fs.Bool("details", false, "preflight: every check of every account, not only the failures")
 	deleteLeft := fs.Bool("delete", false, "teardown: also delete what still bills once the stacks are gone (load balancers, NAT gateways, instances, volumes, Elastic IPs; CloudFront distributions are listed for you to disable and delete)")
 	scp := fs.Bool("scp", false, "preflight: the teams' rules are an organization's Service Control Policy (docs/guardrail-scp.json), not the stack's players' guardrail")
 	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
@@ -63,7 +64,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			vcpus := float64(size.Workers*size.WorkerCPU+size.BoardCPU) / 1024
 			checked = append(checked, checkedAccount{f[0], accounts.Needs{FargateVCPUs: vcpus, VPCs: 1, Facilitator: true}})
 		}
-		return preflight(ctx, checked, stdout)
+		return preflight(ctx, checked, *details, stdout)
 	case "deploy":
 		done := accounts.Deploy(ctx, teams, opts)
 		failed := 0
@@ -99,7 +100,7 @@ type checkedAccount struct {
 }
 
 // preflight checks every account at once and prints the checklist.
-func preflight(ctx context.Context, teams []checkedAccount, stdout io.Writer) error {
+func preflight(ctx context.Context, teams []checkedAccount, details bool, stdout io.Writer) error {
 	for _, t := range teams {
 		if t.RoleARN != "" {
 			if err := accounts.BaseAccess(ctx); err != nil {
@@ -127,28 +128,51 @@ func preflight(ctx context.Context, teams []checkedAccount, stdout io.Writer) er
 		}()
 	}
 	wg.Wait()
-	failed := 0
+	failed, accountsFailed := 0, 0
 	for i, t := range teams {
-		fmt.Fprintf(stdout, "%s\n", t.Name)
 		if errs[i] != nil {
 			failed++
-			fmt.Fprintf(stdout, "  FAIL  access: %v\n", errs[i])
+			accountsFailed++
+			fmt.Fprintf(stdout, "%-12s FAIL  access: %v\n", t.Name, errs[i])
 			continue
 		}
+		var bad []accounts.Check
 		for _, c := range results[i] {
+			if !c.OK {
+				bad = append(bad, c)
+			}
+		}
+		failed += len(bad)
+		if len(bad) > 0 {
+			accountsFailed++
+		}
+		// One line an account; its checks on request, its failures always.
+		switch {
+		case len(bad) == 0:
+			fmt.Fprintf(stdout, "%-12s ok    %d checks\n", t.Name, len(results[i]))
+		default:
+			names := make([]string, len(bad))
+			for k, c := range bad {
+				names[k] = c.Name
+			}
+			fmt.Fprintf(stdout, "%-12s FAIL  %s\n", t.Name, strings.Join(names, ", "))
+		}
+		for _, c := range results[i] {
+			if c.OK && !details {
+				continue
+			}
 			mark := "ok  "
 			if !c.OK {
 				mark = "FAIL"
-				failed++
 			}
-			fmt.Fprintf(stdout, "  %s  %s: %s\n", mark, c.Name, c.Detail)
+			fmt.Fprintf(stdout, "    %s  %s: %s\n", mark, c.Name, c.Detail)
 			if c.Fix != "" {
-				fmt.Fprintf(stdout, "        fix: %s\n", c.Fix)
+				fmt.Fprintf(stdout, "          fix: %s\n", c.Fix)
 			}
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("accounts preflight: %d checks failed: fix them before the deploy", failed)
+		return fmt.Errorf("accounts preflight: %d checks failed in %d of %d accounts: fix them before the deploy", failed, accountsFailed, len(teams))
 	}
 	return nil
 }

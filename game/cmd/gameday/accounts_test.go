@@ -87,3 +87,25 @@ func TestPreflightWithoutBaseCredentialsSaysSoOnce(t *testing.T) {
 		t.Errorf("printed a failure per check:\n%s", stdout.String())
 	}
 }
+
+// Preflight prints one line an account, then only its failures with their
+// fixes; --details adds the checks that passed.
+func TestPreflightIsOneLineAnAccount(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", testkit.Moto(t))
+	file := filepath.Join(t.TempDir(), "accounts.txt")
+	os.WriteFile(file, []byte("team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole\nteam-02 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole\n"), 0o644)
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"accounts", "preflight", "--accounts", file}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "in 2 of 2 accounts") {
+		t.Errorf("error %v", err)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "team-01      FAIL  CDK bootstrap") || !strings.Contains(out, "fix: npx cdk bootstrap") || strings.Contains(out, "    ok  ") {
+		t.Errorf("report:\n%s", out)
+	}
+	stdout.Reset()
+	run(context.Background(), []string{"accounts", "preflight", "--accounts", file, "--details"}, &stdout, &stderr)
+	if !strings.Contains(stdout.String(), "    ok    CloudFront: reachable") {
+		t.Errorf("--details:\n%s", stdout.String())
+	}
+}
