@@ -71,6 +71,7 @@ type Clients struct {
 	IAM            *iam.Client
 	Quotas         *servicequotas.Client
 	Secrets        *secretsmanager.Client
+	STS            *sts.Client
 	// regional is CloudWatch in the account's region, for the load
 	// balancers' metrics.
 	regional *cloudwatch.Client
@@ -144,6 +145,7 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 		IAM:            iam.NewFromConfig(cfg),
 		Quotas:         servicequotas.NewFromConfig(cfg),
 		Secrets:        secretsmanager.NewFromConfig(cfg),
+		STS:            sts.NewFromConfig(cfg),
 		regional:       cloudwatch.NewFromConfig(cfg, cwOpts...),
 		region:         region,
 		credentials:    cfg.Credentials,

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -278,5 +280,35 @@ func TestTeardownDeletesWhatStillBills(t *testing.T) {
 	after, err := a.Leftovers(ctx, game.DefaultPrices())
 	if err != nil || len(after) != 0 {
 		t.Errorf("still bills after the deletion: %q, %v", after, err)
+	}
+}
+
+// What preflight finds missing and can do itself, --fix does: the
+// service-linked roles (through IAM) and the CDK bootstrap (through the
+// CLI, a stand-in here), into the account the checks read.
+func TestFixCreatesTheRolesAndBootstraps(t *testing.T) {
+	fake := fakeCDK(t)
+	a := newAccount(t)
+	ctx := context.Background()
+	checks := a.Preflight(ctx, Needs{VPCs: 1})
+	a.calls.start()
+	done, err := Fix(ctx, Team{Name: "team-01", Account: Account{Endpoint: a.calls.url}}, checks, t.TempDir(), func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(done, "created AWSServiceRoleForECS") || !slices.Contains(done, "bootstrapped aws://123456789012/us-east-1") {
+		t.Errorf("done %q", done)
+	}
+	if !a.calls.calls["iam:CreateServiceLinkedRole"] {
+		t.Errorf("calls %v", a.calls.calls)
+	}
+	calls, _ := os.ReadFile(filepath.Join(fake, "calls"))
+	if !strings.Contains(string(calls), "cdk bootstrap aws://123456789012/us-east-1") {
+		t.Errorf("npx calls: %s", calls)
+	}
+	for _, c := range checks {
+		if !c.OK && !Fixable(c) && (c.Name == "CDK bootstrap" || strings.HasPrefix(c.Name, "service-linked role")) {
+			t.Errorf("%s is not fixable", c.Name)
+		}
 	}
 }

@@ -26,6 +26,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	teamsOut := fs.String("teams-out", "teams.txt", "deploy: the board's teams file to write from the stacks' outputs")
 	stack := fs.String("stack", contract.DefaultStackName, "the game stack's name")
 	parallel := fs.Int("parallel", 5, "deploys or teardowns at once")
+	fix := fs.Bool("fix", false, "preflight: do what it can itself (the missing service-linked roles, the CDK bootstrap), then check again")
 	details := fs.Bool("details", false, "preflight: every check of every account, not only the failures")
 	deleteLeft := fs.Bool("delete", false, "teardown: also delete what still bills once the stacks are gone (load balancers, NAT gateways, instances, volumes, Elastic IPs; CloudFront distributions are listed for you to disable and delete)")
 	scp := fs.Bool("scp", false, "preflight: the teams' rules are an organization's Service Control Policy (docs/guardrail-scp.json), not the stack's players' guardrail")
@@ -64,6 +65,11 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			vcpus := float64(size.Workers*size.WorkerCPU+size.BoardCPU) / 1024
 			checked = append(checked, checkedAccount{f[0], accounts.Needs{FargateVCPUs: vcpus, VPCs: 1, Facilitator: true}})
 		}
+		if *fix {
+			if err := preflightFix(ctx, checked, *dir, stdout, stderr); err != nil {
+				return err
+			}
+		}
 		return preflight(ctx, checked, *details, stdout)
 	case "deploy":
 		done := accounts.Deploy(ctx, teams, opts)
@@ -101,13 +107,8 @@ type checkedAccount struct {
 
 // preflight checks every account at once and prints the checklist.
 func preflight(ctx context.Context, teams []checkedAccount, details bool, stdout io.Writer) error {
-	for _, t := range teams {
-		if t.RoleARN != "" {
-			if err := accounts.BaseAccess(ctx); err != nil {
-				return fmt.Errorf("accounts preflight: %w", err)
-			}
-			break
-		}
+	if err := baseAccess(ctx, teams); err != nil {
+		return err
 	}
 	results := make([][]accounts.Check, len(teams))
 	errs := make([]error, len(teams))
@@ -173,6 +174,59 @@ func preflight(ctx context.Context, teams []checkedAccount, details bool, stdout
 	}
 	if failed > 0 {
 		return fmt.Errorf("accounts preflight: %d checks failed in %d of %d accounts: fix them before the deploy", failed, accountsFailed, len(teams))
+	}
+	return nil
+}
+
+// preflightFix checks every account and does what it can of the fixes,
+// a line for each thing done; the checks then run again.
+func preflightFix(ctx context.Context, teams []checkedAccount, dir string, stdout, stderr io.Writer) error {
+	if err := baseAccess(ctx, teams); err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	say := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stderr, format+"\n", a...)
+	}
+	var wg sync.WaitGroup
+	for _, t := range teams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := accounts.Connect(ctx, t.Account)
+			if err == nil {
+				err = c.Access(ctx)
+			}
+			if err != nil {
+				return // the checks say so
+			}
+			done, err := accounts.Fix(ctx, t.Team, c.Preflight(ctx, t.need), dir, say)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, d := range done {
+				fmt.Fprintf(stdout, "%-12s fixed: %s\n", t.Name, d)
+			}
+			if err != nil {
+				fmt.Fprintf(stdout, "%-12s could not fix: %v\n", t.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// baseAccess checks, once, the credentials the teams' roles are assumed
+// with, when any team has a role.
+func baseAccess(ctx context.Context, teams []checkedAccount) error {
+	for _, t := range teams {
+		if t.RoleARN != "" {
+			if err := accounts.BaseAccess(ctx); err != nil {
+				return fmt.Errorf("accounts preflight: %w", err)
+			}
+			return nil
+		}
 	}
 	return nil
 }

@@ -109,3 +109,26 @@ func TestPreflightIsOneLineAnAccount(t *testing.T) {
 		t.Errorf("--details:\n%s", stdout.String())
 	}
 }
+
+// preflight --fix creates the missing service-linked roles and bootstraps
+// the CDK (a stand-in npx), then checks again.
+func TestPreflightFixDoesWhatItCan(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL", testkit.Moto(t))
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "npx"), []byte("#!/bin/sh\necho \"$@\" >> "+bin+"/calls\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	file := filepath.Join(t.TempDir(), "accounts.txt")
+	os.WriteFile(file, []byte("team-01 arn:aws:iam::123456789012:role/OrganizationAccountAccessRole\n"), 0o644)
+	var stdout, stderr strings.Builder
+	run(context.Background(), []string{"accounts", "preflight", "--accounts", file, "--fix", "--out", t.TempDir()}, &stdout, &stderr)
+	out := stdout.String()
+	if !strings.Contains(out, "team-01      fixed: bootstrapped aws://123456789012/us-east-1") || !strings.Contains(out, "team-01      fixed: created AWSServiceRoleForECS") {
+		t.Errorf("report:\n%s%s", out, stderr.String())
+	}
+	calls, _ := os.ReadFile(filepath.Join(bin, "calls"))
+	if !strings.Contains(string(calls), "cdk bootstrap aws://123456789012/us-east-1") {
+		t.Errorf("npx calls: %s", calls)
+	}
+}
