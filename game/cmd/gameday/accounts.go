@@ -74,9 +74,11 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case "deploy":
 		done := accounts.Deploy(ctx, teams, opts)
 		failed := 0
+		var names []string
 		for _, d := range done {
 			if d.Err != nil {
 				failed++
+				names = append(names, d.Team)
 				fmt.Fprintf(stdout, "%-12s FAILED %v\n", d.Team, d.Err)
 			} else {
 				fmt.Fprintf(stdout, "%-12s ok     %s (%s)\n", d.Team, d.Endpoint, d.Took)
@@ -91,7 +93,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		fmt.Fprintf(stdout, "%d of %d teams deployed; the board's teams file: %s\n", len(done)-failed, len(done), *teamsOut)
 		if failed > 0 {
-			return fmt.Errorf("accounts deploy: %d teams failed: run it again for them (a deploy that worked is a no-op)", failed)
+			return fmt.Errorf("accounts deploy: %d teams failed (%s, above): run it again for them (a deploy that worked is a no-op)", failed, strings.Join(names, ", "))
 		}
 		return nil
 	}
