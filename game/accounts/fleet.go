@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
 	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/teamsfile"
 )
@@ -81,6 +84,10 @@ type DeployOptions struct {
 	Attempts int
 	// Progress gets a line per team and attempt.
 	Progress io.Writer
+	// PlayersRole is the role each team signs in with, in its account:
+	// once the stack is deployed, its players' guardrail is attached to
+	// it. Empty: the facilitator attaches it (or an SCP holds the rules).
+	PlayersRole string
 }
 
 // Deployed is one team's deploy.
@@ -189,8 +196,28 @@ func deployOne(ctx context.Context, t Team, o DeployOptions, say func(string, ..
 	d.Endpoint, d.Role = stacks[o.Stack]["Endpoint"], stacks[o.Stack][contract.BillReaderRoleOutput]
 	if d.Endpoint == "" {
 		d.Err = fmt.Errorf("%s: no Endpoint output for stack %s", outputs, o.Stack)
+		return d
+	}
+	if o.PlayersRole != "" {
+		d.Err = attachGuardrail(ctx, t, o.PlayersRole, stacks[o.Stack][contract.GuardrailOutput])
 	}
 	return d
+}
+
+// attachGuardrail attaches the stack's players' guardrail to the role the
+// team signs in with; attaching one already attached changes nothing.
+func attachGuardrail(ctx context.Context, t Team, role, policy string) error {
+	if policy == "" {
+		return fmt.Errorf("the stack has no %s output to attach to %s: update the game stack", contract.GuardrailOutput, role)
+	}
+	c, err := Connect(ctx, t.Account)
+	if err != nil {
+		return err
+	}
+	if _, err := c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(policy)}); err != nil {
+		return fmt.Errorf("the players' guardrail, to role %s: %w", role, &CallError{"iam:AttachRolePolicy", err})
+	}
+	return nil
 }
 
 // runCDK runs the CDK CLI for one team, with its credentials, logging to

@@ -29,6 +29,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fix := fs.Bool("fix", false, "preflight: do what it can itself (the missing service-linked roles, the CDK bootstrap), then check again")
 	details := fs.Bool("details", false, "preflight: every check of every account, not only the failures")
 	deleteLeft := fs.Bool("delete", false, "teardown: also delete what still bills once the stacks are gone (load balancers, NAT gateways, instances, volumes, Elastic IPs; CloudFront distributions are listed for you to disable and delete)")
+	playersRole := fs.String("players-role", "", "deploy: the role each team signs in with, to attach its stack's players' guardrail to (default: none; attach it yourself or use the SCP)")
 	scp := fs.Bool("scp", false, "preflight: the teams' rules are an organization's Service Control Policy (docs/guardrail-scp.json), not the stack's players' guardrail")
 	facilitator := fs.String("facilitator", "", "preflight: check the scoreboard's account too, \"profile-or-role-ARN [region]\", for a facilitator stack sized for these teams")
 	cdkContext := cli.ContextFlags{"fixes": "none"}
@@ -48,7 +49,7 @@ func accountsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("accounts %s: %w", verb, err)
 	}
-	opts := accounts.DeployOptions{Dir: *dir, Context: cdkContext, Stack: *stack, Parallel: *parallel, Progress: stderr}
+	opts := accounts.DeployOptions{Dir: *dir, Context: cdkContext, Stack: *stack, Parallel: *parallel, Progress: stderr, PlayersRole: *playersRole}
 	switch verb {
 	case "preflight":
 		checked := make([]checkedAccount, len(teams))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/unicorn-rentals/gameday/game"
@@ -68,8 +69,18 @@ func TestTheFacilitatorsDayFor30Teams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	guardrail, err := c.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("UnicornRentals-PlayersGuardrail1A2B-3C4D"),
+		PolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "cloudtrail:StopLogging", "Resource": "*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guardrailARN := aws.ToString(guardrail.Policy.Arn)
+	if _, err := c.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("TeamAdmin"),
+		AssumeRolePolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("UnicornRentals"),
-		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"AnswerKeySecretArn": {"Value": "` + aws.ToString(secret.ARN) + `"}}}`)}); err != nil {
+		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"AnswerKeySecretArn": {"Value": "` + aws.ToString(secret.ARN) + `"}, "PlayersGuardrailArn": {"Value": "` + guardrailARN + `"}}}`)}); err != nil {
 		t.Fatal(err)
 	}
 	// The teams' endpoints: team-07's answers without the key.
@@ -99,7 +110,7 @@ done
 team=$(basename "$(dirname "$assembly")")
 if [ "$team" = team-13 ] && [ ! -f "` + bin + `/quota-raised" ]; then echo "UnicornRentals failed: Resource handler returned message: vCPU quota exceeded" >&2; exit 1; fi
 mkdir -p "$assembly"
-printf '{"UnicornRentals": {"Endpoint": "` + endpoints.URL + `/%s/", "BillReaderRoleArn": "arn:aws:iam::123456789012:role/%s-BillReader"}}' "$team" "$team" > "$out"
+printf '{"UnicornRentals": {"Endpoint": "` + endpoints.URL + `/%s/", "BillReaderRoleArn": "arn:aws:iam::123456789012:role/%s-BillReader", "PlayersGuardrailArn": "` + guardrailARN + `"}}' "$team" "$team" > "$out"
 `
 	if err := os.WriteFile(filepath.Join(bin, "npx"), []byte(npx), 0o755); err != nil {
 		t.Fatal(err)
@@ -132,7 +143,7 @@ printf '{"UnicornRentals": {"Endpoint": "` + endpoints.URL + `/%s/", "BillReader
 	// Deploy: team-13 fails, the others are in the teams file; once its
 	// quota is raised, the rerun adds it and keeps every other team's
 	// ExternalId.
-	deploy := []string{"accounts", "deploy", "--accounts", accountsFile, "--out", filepath.Join(dir, "teams"), "--teams-out", teamsFile, "-c", "facilitatorAccount=999999999999", "--parallel", "10"}
+	deploy := []string{"accounts", "deploy", "--accounts", accountsFile, "--out", filepath.Join(dir, "teams"), "--teams-out", teamsFile, "-c", "facilitatorAccount=999999999999", "--parallel", "10", "--players-role", "TeamAdmin"}
 	if _, err := stage("accounts deploy", deploy...); err == nil || !strings.Contains(err.Error(), "team-13") {
 		t.Errorf("deploy with team-13 broken: %v", err)
 	}
@@ -152,6 +163,13 @@ printf '{"UnicornRentals": {"Endpoint": "` + endpoints.URL + `/%s/", "BillReader
 		if strings.HasPrefix(line, "team-") && !strings.Contains(string(second), line) {
 			t.Errorf("the rerun changed %q", line)
 		}
+	}
+
+	// Preflight again: every team's players are bound by the guardrail
+	// the deploy attached.
+	out, _ = stage("accounts preflight (after)", "accounts", "preflight", "--accounts", accountsFile, "--details")
+	if n := strings.Count(out, "players' guardrail: attached to role TeamAdmin"); n != 30 {
+		t.Errorf("%d teams' players bound by the guardrail, want 30:\n%s", n, out)
 	}
 
 	// Rehearse, compressed to seconds, with a script without chaos (the
