@@ -156,6 +156,19 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		// Tasks carry the service's tags, so chaos experiments find them.
 		PropagateTags: awsecs.PropagatedTagSource_SERVICE,
 	})
+	// The tasks reach out over HTTPS only: the image registry and its
+	// layers, the logs, Secrets Manager. DNS to the VPC's resolver is never
+	// filtered by a security group
+	// (https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Security.html),
+	// and the answers to the load balancer's requests are allowed by the
+	// group's connection tracking. The group keeps its logical ID: only its
+	// egress rules change, in place.
+	for _, sg := range *t.Service.Connections().SecurityGroups() {
+		sg.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("SecurityGroupEgress"), []map[string]any{{
+			"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0",
+			"Description": "HTTPS out only: the image registry, the logs, Secrets Manager",
+		}})
+	}
 	return t
 }
 

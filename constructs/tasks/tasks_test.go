@@ -58,6 +58,15 @@ func TestDefaults(t *testing.T) {
 			"PropagateTags": "SERVICE",
 		})
 	})
+	cdktest.MustPass(t, "every security group of the construct reaches out on HTTPS only", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroup"), jsii.Number(1))
+		tpl.AllResourcesProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"SecurityGroupEgress": []any{map[string]any{
+				"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0",
+				"Description": assertions.Match_AnyValue(),
+			}},
+		})
+	})
 	cdktest.MustPass(t, "logs kept a week", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), map[string]any{"RetentionInDays": 7})
 	})
