@@ -171,6 +171,20 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 	if fs.body["DeletionPolicy"] != "Retain" || fs.prop("Encrypted") != true || fs.prop("BackupPolicy", "Status") != "ENABLED" {
 		t.Errorf("database file system %v: want it kept after the stack, encrypted and backed up", fs.body)
 	}
+	// The file system's group lets nothing out: EFS only answers mounts.
+	found := false
+	for id, r := range tpl.raw["Resources"].(map[string]any) {
+		body := r.(map[string]any)
+		if body["Type"] == "AWS::EC2::SecurityGroup" && strings.HasPrefix(id, "ScoreboardDatabaseEfsSecurityGroup") {
+			if egress := text(body["Properties"].(map[string]any)["SecurityGroupEgress"]); !strings.Contains(egress, `"CidrIp":"255.255.255.255/32"`) || strings.Contains(egress, "0.0.0.0/0") {
+				t.Errorf("%s egress %s: want none", id, egress)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no security group of the database's file system found")
+	}
 	cf := tpl.one(t, "AWS::CloudFront::Distribution")
 	behavior := cf.prop("DistributionConfig", "DefaultCacheBehavior")
 	if !strings.Contains(text(behavior), `"ViewerProtocolPolicy":"https-only"`) || !strings.Contains(text(behavior), `"POST"`) {

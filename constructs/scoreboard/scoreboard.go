@@ -146,6 +146,15 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 		// few megabytes.
 		EnableAutomaticBackups: jsii.Bool(true),
 	})
+	// The file system answers the board's mounts and starts nothing: no
+	// way out, with the rule the CDK itself writes for a group that allows
+	// no outbound traffic (CloudFormation adds allow-all to a group given
+	// none). An override keeps the group's logical ID.
+	for _, sg := range *s.FileSystem.Connections().SecurityGroups() {
+		sg.Node().DefaultChild().(awscdk.CfnResource).AddPropertyOverride(jsii.String("SecurityGroupEgress"), []map[string]any{{
+			"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86,
+		}})
+	}
 	s.AccessPoint = s.FileSystem.AddAccessPoint(jsii.String("Board"), &awsefs.AccessPointOptions{
 		Path:      jsii.String("/board"),
 		PosixUser: &awsefs.PosixUser{Uid: jsii.String(nonRootID), Gid: jsii.String(nonRootID)},
