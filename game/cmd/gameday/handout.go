@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game/board"
 	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
 	"github.com/unicorn-rentals/gameday/teamsfile"
@@ -85,7 +86,7 @@ func handoutSheet(t teamsfile.Team, boardURL, token, signIn, region, runbook str
 	if signIn != "" {
 		fmt.Fprintf(&b, "- Sign in: %s, with the user or role your facilitator gives you\n", signIn)
 	}
-	fmt.Fprintf(&b, "- Your stack: `%s`; your customers call its `Endpoint` output\n\n", cmp.Or(t.Stack, "UnicornRentals"))
+	fmt.Fprintf(&b, "- Your stack: `%s`; your customers call its `Endpoint` output\n\n", cmp.Or(t.Stack, contract.DefaultStackName))
 	fmt.Fprintf(&b, "## Your team's page\n\n%s/team#%s:%s\n\n", boardURL, t.Name, token)
 	fmt.Fprintf(&b, "Open it in a current Chromium, Firefox or Safari. The part after `#` is\nyour team's credential: your browser keeps it to itself; do not paste it\nelsewhere.\n\n")
 	fmt.Fprintf(&b, "---\n\n%s", runbook)
