@@ -120,10 +120,7 @@ func preflight(ctx context.Context, teams []checkedAccount, details bool, stdout
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := accounts.Connect(ctx, t.Account)
-			if err == nil {
-				err = c.Access(ctx)
-			}
+			c, err := reach(ctx, t.Account)
 			if err != nil {
 				errs[i] = err
 				return
@@ -198,10 +195,7 @@ func preflightFix(ctx context.Context, teams []checkedAccount, dir string, stdou
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := accounts.Connect(ctx, t.Account)
-			if err == nil {
-				err = c.Access(ctx)
-			}
+			c, err := reach(ctx, t.Account)
 			if err != nil {
 				return // the checks say so
 			}
@@ -218,6 +212,16 @@ func preflightFix(ctx context.Context, teams []checkedAccount, dir string, stdou
 	}
 	wg.Wait()
 	return nil
+}
+
+// reach connects to an account and gets its credentials, so that a team
+// that cannot be reached is one error, not every call's.
+func reach(ctx context.Context, a accounts.Account) (*accounts.Clients, error) {
+	c, err := accounts.Connect(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.Access(ctx)
 }
 
 // baseAccess checks, once, the credentials the teams' roles are assumed

@@ -15,14 +15,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/unicorn-rentals/gameday/game"
-	"github.com/unicorn-rentals/gameday/game/accounts"
 	"github.com/unicorn-rentals/gameday/service/api"
-	"github.com/unicorn-rentals/gameday/test/testkit"
 )
 
 // guideCommand matches a gameday command in docs/facilitator.md's code
@@ -57,18 +53,11 @@ func TestTheFacilitatorsDayFor30Teams(t *testing.T) {
 		}
 	}
 
-	t.Setenv("AWS_ENDPOINT_URL", testkit.Moto(t))
 	t.Setenv("GAMEDAY_TOKEN", "the-facilitators-control-token")
 	ctx := context.Background()
-	c, err := accounts.Connect(ctx, accounts.Account{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// What the deploys leave in the account: the game stack's key and outputs.
-	secret, err := c.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("AnswerKey-AbCdEf"), SecretString: aws.String(rehearsalKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// What the deploys leave in the account: the game stack's key and
+	// outputs, the players' guardrail and the role the players sign in with.
+	c := motoAccount(t)
 	guardrail, err := c.IAM.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("UnicornRentals-PlayersGuardrail1A2B-3C4D"),
 		PolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "cloudtrail:StopLogging", "Resource": "*"}]}`)})
 	if err != nil {
@@ -79,10 +68,7 @@ func TestTheFacilitatorsDayFor30Teams(t *testing.T) {
 		AssumeRolePolicyDocument: aws.String(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("UnicornRentals"),
-		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"AnswerKeySecretArn": {"Value": "` + aws.ToString(secret.ARN) + `"}, "PlayersGuardrailArn": {"Value": "` + guardrailARN + `"}}}`)}); err != nil {
-		t.Fatal(err)
-	}
+	putGameStack(t, c, map[string]string{"PlayersGuardrailArn": guardrailARN})
 	// The teams' endpoints: team-07's answers without the key.
 	endpoints := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := r.URL.Query().Get(api.Param)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -142,20 +143,8 @@ func TestRehearseNeedsTheTeamsFile(t *testing.T) {
 // team's answer key read from its stack's secret through its role, its
 // bill read, and its missing chaos stack named with the fix.
 func TestRehearseReadsALiveTeamFromItsAccount(t *testing.T) {
-	t.Setenv("AWS_ENDPOINT_URL", testkit.Moto(t))
 	ctx := context.Background()
-	c, err := accounts.Connect(ctx, accounts.Account{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := c.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("AnswerKey-AbCdEf"), SecretString: aws.String(rehearsalKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("UnicornRentals"),
-		TemplateBody: aws.String(`{"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Outputs": {"AnswerKeySecretArn": {"Value": "` + aws.ToString(secret.ARN) + `"}}}`)}); err != nil {
-		t.Fatal(err)
-	}
+	putGameStack(t, motoAccount(t), nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(api.Answer([]byte(rehearsalKey), r.URL.Query().Get(api.Param))))
 	}))
@@ -164,7 +153,7 @@ func TestRehearseReadsALiveTeamFromItsAccount(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "teams.txt")
 	os.WriteFile(file, []byte("team-01 "+srv.URL+"/ live:arn:aws:iam::123456789012:role/UnicornRentals-BillReader#0123456789abcdef0123\n"), 0o644)
 	var stdout, stderr strings.Builder
-	err = run(ctx, []string{"rehearse", "--teams", file, "--speed", "3600"}, &stdout, &stderr)
+	err := run(ctx, []string{"rehearse", "--teams", file, "--speed", "3600"}, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "1 of 1 teams have something to fix") {
 		t.Errorf("error %v", err)
 	}
@@ -173,5 +162,36 @@ func TestRehearseReadsALiveTeamFromItsAccount(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q:\n%s%s", want, out, stderr.String())
 		}
+	}
+}
+
+// motoAccount starts moto for the test and connects to its account.
+func motoAccount(t *testing.T) *accounts.Clients {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL", testkit.Moto(t))
+	c, err := accounts.Connect(context.Background(), accounts.Account{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// putGameStack puts in the account what a deployed game stack leaves: its
+// answer key (rehearsalKey) in Secrets Manager, and the stack with its
+// AnswerKeySecretArn output and the outputs given.
+func putGameStack(t *testing.T, c *accounts.Clients, outputs map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	secret, err := c.Secrets.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String("AnswerKey-AbCdEf"), SecretString: aws.String(rehearsalKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]any{"AnswerKeySecretArn": map[string]string{"Value": aws.ToString(secret.ARN)}}
+	for k, v := range outputs {
+		all[k] = map[string]string{"Value": v}
+	}
+	body, _ := json.Marshal(map[string]any{"Resources": map[string]any{"Q": map[string]string{"Type": "AWS::SQS::Queue"}}, "Outputs": all})
+	if _, err := c.CloudFormation.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("UnicornRentals"), TemplateBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
 	}
 }
