@@ -84,6 +84,18 @@ target, and pass in the target:
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.Control, where, e.Reason)
 	}
 	b.WriteString(`
+## Choices no rule reports, and why
+
+What a production copy of the target would add, and why the game goes
+without (` + "`gates/choices.go`" + `):
+
+| choice | reason |
+|---|---|
+`)
+	for _, c := range Choices {
+		fmt.Fprintf(&b, "| %s | %s |\n", c.What, c.Reason)
+	}
+	b.WriteString(`
 ## The facilitator stack and the cross-account roles
 
 What a hostile team or a careless operator could do to the scoreboard, its
