@@ -43,7 +43,7 @@ const DefaultStackName = "UnicornRentals"
 var BillReaderActions = []string{
 	"ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces", "ec2:DescribeNatGateways",
 	"ec2:DescribeVpcEndpoints", "cloudwatch:DescribeAlarms", "cloudwatch:ListDashboards",
-	"elasticloadbalancing:DescribeLoadBalancers",
+	"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups",
 	"ecs:ListClusters", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
 	"cloudfront:ListDistributions",
 	"cloudwatch:GetMetricStatistics",

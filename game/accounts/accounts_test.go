@@ -278,6 +278,23 @@ func TestTheLiveBillListsWhatItCannotPrice(t *testing.T) {
 	}
 }
 
+// A load balancer sending requests to a Lambda function is a rule break
+// the facilitator sees, read from the account's target groups.
+func TestAFunctionBehindALoadBalancerIsARuleBreak(t *testing.T) {
+	a := newAccount(t)
+	if _, err := a.ELBv2.CreateTargetGroup(context.Background(), &elbv2.CreateTargetGroupInput{Name: aws.String("answers"), TargetType: elbv2types.TargetTypeEnumLambda}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ELBv2.CreateTargetGroup(context.Background(), &elbv2.CreateTargetGroupInput{Name: aws.String("tasks"), TargetType: elbv2types.TargetTypeEnumIp,
+		Protocol: elbv2types.ProtocolEnumHttp, Port: aws.Int32(8080), VpcId: aws.String(a.vpc)}); err != nil {
+		t.Fatal(err)
+	}
+	est := a.bill(t)
+	if want := []string{"target group answers sends requests to a Lambda function: answers come from the service"}; !slices.Equal(est.Breaks, want) {
+		t.Errorf("rule breaks %q, want %q", est.Breaks, want)
+	}
+}
+
 // Code answering at the edge is a rule break the facilitator sees: a
 // CloudFront Function or a Lambda@Edge function on any cache behavior of
 // a distribution, as ListDistributions' summary lists them. moto keeps no

@@ -122,6 +122,9 @@ func Price(inv Inventory, p game.Prices) game.Estimate {
 		add("CloudWatch dashboards", fmt.Sprintf("%d beyond the %d free", n, freeDashboards), float64(n)*p.Monthly["cloudwatch-dashboard"]/hoursPerMonth)
 	}
 
+	for _, g := range inv.FunctionTargets {
+		est.Breaks = append(est.Breaks, fmt.Sprintf("target group %s sends requests to a Lambda function: answers come from the service", g))
+	}
 	for _, d := range inv.Distributions {
 		requests := d.RPS * 3600 / 10000 * p.Usage["cloudfront-10k-https"]
 		out := d.BytesPerSecond * 3600 / 1e9 * p.Usage["cloudfront-gb-out"]

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
 
 // Inventory is what an account runs that bills by the hour, read through
@@ -39,6 +40,9 @@ type Inventory struct {
 	InterfaceEndpointAZs int
 	// Alarms and Dashboards of CloudWatch in the account's region.
 	Alarms, Dashboards int
+	// FunctionTargets are the load balancers' target groups that send
+	// requests to a Lambda function: answers from outside the service.
+	FunctionTargets []string
 }
 
 // Instance is an EC2 instance.
@@ -93,7 +97,7 @@ const window = 5 * time.Minute
 func (c *Clients) Inventory(ctx context.Context, now time.Time) (Inventory, error) {
 	steps := []func(context.Context, *Inventory, time.Time) error{
 		c.instances, c.volumes, c.addresses, c.natGateways, c.classicLBs, c.loadBalancers, c.tasks, c.distributions,
-		c.endpoints, c.monitoring,
+		c.endpoints, c.monitoring, c.functionTargets,
 	}
 	parts, errs := make([]Inventory, len(steps)), make([]error, len(steps))
 	var wg sync.WaitGroup
@@ -254,6 +258,17 @@ func (c *Clients) loadBalancers(ctx context.Context, inv *Inventory, now time.Ti
 				l.LCUs = lcus
 			}
 			inv.LoadBalancers = append(inv.LoadBalancers, l)
+		}
+		return nil
+	})
+}
+
+func (c *Clients) functionTargets(ctx context.Context, inv *Inventory, _ time.Time) error {
+	return eachPage(ctx, elbv2.NewDescribeTargetGroupsPaginator(c.ELBv2, &elbv2.DescribeTargetGroupsInput{}), "elasticloadbalancing:DescribeTargetGroups", func(out *elbv2.DescribeTargetGroupsOutput) error {
+		for _, g := range out.TargetGroups {
+			if g.TargetType == elbv2types.TargetTypeEnumLambda {
+				inv.FunctionTargets = append(inv.FunctionTargets, aws.ToString(g.TargetGroupName))
+			}
 		}
 		return nil
 	})
