@@ -126,6 +126,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		s.Clb = classiclb.New(s.Stack, "Clb", classiclb.Props{
 			Vpc:          s.Network.Vpc,
 			InstancePort: api.DefaultPort,
+			HealthPath:   api.HealthPath,
 			Flaws:        classiclb.Flaws{TCPHealthCheck: fixes.Present(catalog.FlawTCPHealthCheck)},
 		})
 		s.Clb.LoadBalancer.AddTarget(s.Fleet.Group)
@@ -160,7 +161,10 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	endpoint := s.frontURL()
 	if fixes.Has(catalog.FixCache) {
-		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg)})
+		// The hash of an input is the same for everyone: the input alone
+		// keys the cache, and an answer of 65 bytes gains nothing from
+		// compression.
+		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg), Param: api.Param, Comment: "Unicorn.Rentals hash service"})
 		endpoint = s.Cdn.URL()
 		// Targets leave a path only once CloudFront has left it: when a
 		// deploy moves the origin and takes the targets off the old load
@@ -279,6 +283,14 @@ func (s *GameStack) newFleet(cfg config.Config, serviceDir string, subnets *awse
 	return f
 }
 
+// ServiceContainer names the hash service's container in its task
+// definition.
+const ServiceContainer = "hash"
+
+// ServiceBinary is where the service's image puts the binary
+// (service/Dockerfile).
+const ServiceBinary = "/hashsvc"
+
 // newTasks runs the service on Fargate, from the image built from the
 // service's own folder, for the task's architecture.
 func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
@@ -288,10 +300,14 @@ func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awse
 		Image: awsecs.ContainerImage_FromAsset(jsii.String(serviceDir), &awsecs.AssetImageProps{
 			Platform: awsecrassets.Platform_LINUX_ARM64(),
 		}),
-		Architecture: awsecs.CpuArchitecture_ARM64(),
-		Env:          cfg.Service.Env(),
-		AnswerKey:    s.AnswerKey,
-		DrainTimeout: cfg.Service.DrainTimeout,
+		Architecture:  awsecs.CpuArchitecture_ARM64(),
+		ContainerName: ServiceContainer,
+		// The image's binary checks its own process (service/Dockerfile).
+		HealthCommand: []string{ServiceBinary, "-healthcheck"},
+		Port:          api.DefaultPort,
+		Env:           cfg.Service.Env(),
+		AnswerKey:     s.AnswerKey,
+		DrainTimeout:  cfg.Service.DrainTimeout,
 	}
 	if !cfg.Fixes.Has(catalog.FixAutoscale) {
 		props.DesiredCount = cfg.FleetSize
@@ -310,6 +326,7 @@ func (s *GameStack) newAlb(cfg config.Config, internal bool) *alb.ALB {
 	props := alb.Props{
 		Vpc:        s.Network.Vpc,
 		TargetPort: api.DefaultPort,
+		HealthPath: api.HealthPath,
 		// A leaving target keeps its requests as long as one can last.
 		DeregistrationDelay: api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait),
 		Instances:           s.Fleet != nil,

@@ -190,3 +190,23 @@ func TestBuildOutputIsIgnored(t *testing.T) {
 		}
 	}
 }
+
+// The target's constructs are the pattern, not the hash service: what is
+// the service's (its cache key, health path, port, container) the stacks
+// pass in. Only the baseline's fleet, which installs the service on its
+// instances, imports it.
+func TestTheTargetsConstructsImportNothingOfTheService(t *testing.T) {
+	lines := goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./constructs/...")
+	if len(lines) < 10 {
+		t.Fatalf("go list gave %d construct packages: the listing is broken", len(lines))
+	}
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		if fields[0] == "github.com/unicorn-rentals/gameday/constructs/fleet" {
+			continue
+		}
+		if slices.ContainsFunc(fields[1:], func(imp string) bool { return strings.HasPrefix(imp, "github.com/unicorn-rentals/gameday/service") }) {
+			t.Errorf("%s imports the hash service: take what is the service's as a prop", fields[0])
+		}
+	}
+}

@@ -15,12 +15,13 @@ import (
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // ListenerPort is the port players (or CloudFront) connect to.
 const ListenerPort = 80
+
+// DefaultTargetPort is where the targets listen unless Props says.
+const DefaultTargetPort = 8080
 
 // Props configures the load balancer.
 type Props struct {
@@ -46,8 +47,12 @@ type Props struct {
 	// the tasks must be in service before a later deploy gives them the
 	// requests. Default false.
 	Tasks bool
-	// TargetPort is where the service listens. Default 8080.
+	// TargetPort is where the service listens. Default DefaultTargetPort
+	// (8080).
 	TargetPort int
+	// HealthPath is what the health check asks for; a target is healthy
+	// when it answers 200. Default "/".
+	HealthPath string
 	// DeregistrationDelay is how long a leaving target keeps its
 	// in-flight requests: the longest a request can last. Rounded up to
 	// whole seconds. Default 30s (the ALB's own default is 300s).
@@ -71,7 +76,8 @@ type ALB struct {
 // balancer on TargetPort.
 func New(scope constructs.Construct, id string, props Props) *ALB {
 	a := &ALB{Construct: constructs.NewConstruct(scope, &id), internal: props.Internal}
-	port := cmp.Or(props.TargetPort, api.DefaultPort)
+	port := cmp.Or(props.TargetPort, DefaultTargetPort)
+	healthPath := cmp.Or(props.HealthPath, "/")
 	delay := cmp.Or(props.DeregistrationDelay, 30*time.Second)
 	subnets := props.Subnets
 	if subnets == nil {
@@ -97,7 +103,7 @@ func New(scope constructs.Construct, id string, props Props) *ALB {
 			Protocol:            elbv2.ApplicationProtocol_HTTP,
 			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(math.Ceil(delay.Seconds()))),
 			HealthCheck: &elbv2.HealthCheck{
-				Path:                    jsii.String(api.HealthPath),
+				Path:                    jsii.String(healthPath),
 				HealthyHttpCodes:        jsii.String("200"),
 				Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
 				Timeout:                 awscdk.Duration_Seconds(jsii.Number(5)),

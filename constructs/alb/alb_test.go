@@ -37,11 +37,11 @@ func TestDefaultsArePublicWithAShortDelay(t *testing.T) {
 			}),
 		})
 	})
-	cdktest.MustPass(t, "instance targets on 8080, /healthz, 30 s delay", func() {
+	cdktest.MustPass(t, "instance targets on 8080, health checked at /, 30 s delay", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ElasticLoadBalancingV2::TargetGroup"), map[string]any{
 			"TargetType":      "instance",
 			"Port":            8080,
-			"HealthCheckPath": "/healthz",
+			"HealthCheckPath": "/",
 			"TargetGroupAttributes": assertions.Match_ArrayWith(&[]any{
 				map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "30"},
 			}),

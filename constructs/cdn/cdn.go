@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // UncachedErrors are the status codes CloudFront must not remember: a
@@ -25,9 +23,16 @@ var UncachedErrors = []int{500, 502, 503, 504}
 type Props struct {
 	// Origin is where misses go: a load balancer. Required.
 	Origin awscloudfront.IOrigin
-	// Param is the query-string parameter in the cache key. Default
-	// api.Param ("input").
+	// Param is the one query-string parameter in the cache key, and the
+	// only one the origin sees. Default none: the path alone keys the
+	// cache.
 	Param string
+	// Comment describes the distribution in the console. Default none.
+	Comment string
+	// Compress compresses answers at the edge and keys the cache on the
+	// encodings. Default false: small answers gain nothing, and each
+	// encoding would be a miss of its own.
+	Compress bool
 	// MaxTTL caps how long an answer may stay cached, whatever the origin's
 	// max-age. Default 365 days: the service's answers never change.
 	MaxTTL time.Duration
@@ -46,23 +51,25 @@ type CDN struct {
 // New creates the distribution.
 func New(scope constructs.Construct, id string, props Props) *CDN {
 	c := &CDN{Construct: constructs.NewConstruct(scope, &id)}
-	param := cmp.Or(props.Param, api.Param)
+	queries, keyed := awscloudfront.CacheQueryStringBehavior_None(), "the path only"
+	if props.Param != "" {
+		queries, keyed = awscloudfront.CacheQueryStringBehavior_AllowList(jsii.String(props.Param)), "the "+props.Param+" parameter only"
+	}
 	maxTTL := cmp.Or(props.MaxTTL, 365*24*time.Hour)
 	priceClass := cmp.Or(props.PriceClass, awscloudfront.PriceClass_PRICE_CLASS_100)
 
 	c.CachePolicy = awscloudfront.NewCachePolicy(c.Construct, jsii.String("CachePolicy"), &awscloudfront.CachePolicyProps{
-		Comment:             jsii.String("Key on the " + param + " parameter only; the origin's Cache-Control decides the TTL"),
-		QueryStringBehavior: awscloudfront.CacheQueryStringBehavior_AllowList(jsii.String(param)),
+		Comment:             jsii.String("Key on " + keyed + "; the origin's Cache-Control decides the TTL"),
+		QueryStringBehavior: queries,
 		HeaderBehavior:      awscloudfront.CacheHeaderBehavior_None(),
 		CookieBehavior:      awscloudfront.CacheCookieBehavior_None(),
 		// MinTTL 0 lets no-store mean no-store; DefaultTTL 0 caches nothing
 		// the origin did not mark cacheable; MaxTTL admits a year's max-age.
-		MinTtl:     awscdk.Duration_Seconds(jsii.Number(0)),
-		DefaultTtl: awscdk.Duration_Seconds(jsii.Number(0)),
-		MaxTtl:     awscdk.Duration_Seconds(jsii.Number(maxTTL.Seconds())),
-		// A hash is 65 bytes: compression would only split the key.
-		EnableAcceptEncodingGzip:   jsii.Bool(false),
-		EnableAcceptEncodingBrotli: jsii.Bool(false),
+		MinTtl:                     awscdk.Duration_Seconds(jsii.Number(0)),
+		DefaultTtl:                 awscdk.Duration_Seconds(jsii.Number(0)),
+		MaxTtl:                     awscdk.Duration_Seconds(jsii.Number(maxTTL.Seconds())),
+		EnableAcceptEncodingGzip:   jsii.Bool(props.Compress),
+		EnableAcceptEncodingBrotli: jsii.Bool(props.Compress),
 	})
 
 	var errors []*awscloudfront.ErrorResponse
@@ -73,14 +80,14 @@ func New(scope constructs.Construct, id string, props Props) *CDN {
 		})
 	}
 	c.Distribution = awscloudfront.NewDistribution(c.Construct, jsii.String("Distribution"), &awscloudfront.DistributionProps{
-		Comment: jsii.String("Unicorn.Rentals hash service"),
+		Comment: optional(props.Comment),
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin:               props.Origin,
 			CachePolicy:          c.CachePolicy,
 			AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_GET_HEAD(),
 			CachedMethods:        awscloudfront.CachedMethods_CACHE_GET_HEAD(),
 			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			Compress:             jsii.Bool(false),
+			Compress:             jsii.Bool(props.Compress),
 		},
 		ErrorResponses: &errors,
 		HttpVersion:    awscloudfront.HttpVersion_HTTP2_AND_3,
@@ -96,4 +103,12 @@ func New(scope constructs.Construct, id string, props Props) *CDN {
 // URL is the address players send traffic to.
 func (c *CDN) URL() *string {
 	return awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *c.Distribution.DistributionDomainName(), "/"))
+}
+
+// optional is s, or nothing when it is empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

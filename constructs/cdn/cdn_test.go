@@ -24,12 +24,13 @@ func synth(t *testing.T, props cdn.Props) assertions.Template {
 
 func TestDefaults(t *testing.T) {
 	tpl := synth(t, cdn.Props{})
-	cdktest.MustPass(t, "key on input only, a year at most, nothing without Cache-Control", func() {
+	cdktest.MustPass(t, "key on the path only, a year at most, nothing without Cache-Control, no compression", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::CachePolicy"), map[string]any{
 			"CachePolicyConfig": map[string]any{
 				"MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 31536000,
 				"ParametersInCacheKeyAndForwardedToOrigin": map[string]any{
-					"QueryStringsConfig": map[string]any{"QueryStringBehavior": "whitelist", "QueryStrings": []any{"input"}},
+					"EnableAcceptEncodingGzip": false, "EnableAcceptEncodingBrotli": false,
+					"QueryStringsConfig": map[string]any{"QueryStringBehavior": "none"},
 					"HeadersConfig":      map[string]any{"HeaderBehavior": "none"},
 					"CookiesConfig":      map[string]any{"CookieBehavior": "none"},
 				},

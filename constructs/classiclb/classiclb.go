@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancing"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/unicorn-rentals/gameday/service/api"
 )
 
 // ListenerPort is the port players connect to.
@@ -23,6 +21,8 @@ type Props struct {
 	Vpc awsec2.IVpc
 	// InstancePort is where the service listens. Default 8080.
 	InstancePort int
+	// HealthPath is what the HTTP health check asks for. Default "/".
+	HealthPath string
 	// Flaws are the CTO's mistakes; each is off by default.
 	Flaws Flaws
 }
@@ -30,7 +30,7 @@ type Props struct {
 // Flaws the baseline turns on.
 type Flaws struct {
 	// TCPHealthCheck checks only that the port accepts a connection, every
-	// 30 s, and needs 5 failures. Off: HTTP GET /healthz every 10 s, 2 failures.
+	// 30 s, and needs 5 failures. Off: HTTP GET HealthPath every 10 s, 2 failures.
 	TCPHealthCheck bool
 }
 
@@ -43,11 +43,11 @@ type ClassicLB struct {
 // New creates the load balancer with one HTTP :80 listener.
 func New(scope constructs.Construct, id string, props Props) *ClassicLB {
 	c := &ClassicLB{Construct: constructs.NewConstruct(scope, &id)}
-	port := cmp.Or(props.InstancePort, api.DefaultPort)
+	port := cmp.Or(props.InstancePort, 8080)
 	check := &awselasticloadbalancing.HealthCheck{
 		Port:               jsii.Number(port),
 		Protocol:           awselasticloadbalancing.LoadBalancingProtocol_HTTP,
-		Path:               jsii.String(api.HealthPath),
+		Path:               jsii.String(cmp.Or(props.HealthPath, "/")),
 		Interval:           awscdk.Duration_Seconds(jsii.Number(10)),
 		Timeout:            awscdk.Duration_Seconds(jsii.Number(5)),
 		HealthyThreshold:   jsii.Number(2),

@@ -23,7 +23,13 @@ import (
 
 	"github.com/unicorn-rentals/gameday/constructs/alb"
 	"github.com/unicorn-rentals/gameday/contract"
-	"github.com/unicorn-rentals/gameday/service/api"
+)
+
+// BoardPort is where the board listens in its task, and BoardHealthPath
+// what it answers while it lives (game/board's routes).
+const (
+	BoardPort       = 8080
+	BoardHealthPath = "/healthz"
 )
 
 // NonRootUser is the distroless image's nonroot user and group; the
@@ -168,7 +174,7 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 		Retention:     retention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	s.Alb = alb.New(s.Construct, "Alb", alb.Props{Vpc: props.Vpc, Internal: true, Subnets: isolated, Tasks: true, TargetPort: api.DefaultPort})
+	s.Alb = alb.New(s.Construct, "Alb", alb.Props{Vpc: props.Vpc, Internal: true, Subnets: isolated, Tasks: true, TargetPort: BoardPort, HealthPath: BoardHealthPath})
 
 	// The board: one task, the only writer of its database. The old task
 	// stops before the new one starts (bbolt locks the file; a second
@@ -184,11 +190,11 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 		},
 	})
 	board := s.container(s.BoardTask, "board", props.Image, cmp.Or(props.BoardMemoryMiB, 1024), map[string]awssecretsmanager.Secret{TokenVariable: s.Token, WorkerTokenVariable: s.WorkerToken}, []string{
-		"board", "--teams-env", TeamsVariable, "--db", DataPath + "/game.db", "--listen", fmt.Sprintf("0.0.0.0:%d", api.DefaultPort),
+		"board", "--teams-env", TeamsVariable, "--db", DataPath + "/game.db", "--listen", fmt.Sprintf("0.0.0.0:%d", BoardPort),
 		"--workers", fmt.Sprint(workers), "--paused", "--region", *region,
 	})
 	board.AddEnvironment(jsii.String(TeamsVariable), jsii.String(props.Teams))
-	board.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(api.DefaultPort)})
+	board.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(BoardPort)})
 	board.AddMountPoints(&awsecs.MountPoint{SourceVolume: jsii.String("database"), ContainerPath: jsii.String(DataPath), ReadOnly: jsii.Bool(false)})
 	s.FileSystem.Grant(s.BoardTask.TaskRole(), jsii.String("elasticfilesystem:ClientMount"), jsii.String("elasticfilesystem:ClientWrite"))
 	// The live bill and the script's experiments: each team's BillReader

@@ -1,7 +1,9 @@
-// Package tasks runs the hash service as an ECS service on Fargate: the
+// Package tasks runs one container as an ECS service on Fargate: the
 // smallest task that fits, on Graviton, hardened the way a container should
-// be (non-root, read-only root filesystem, exec-form health check) and
-// deployed without ever dropping below the running count.
+// be (non-root, read-only root filesystem, exec-form health check, HTTPS
+// the only way out) and deployed without ever dropping below the running
+// count. What is the application's (its container's name, its health
+// command, its port) the caller passes in.
 package tasks
 
 import (
@@ -15,18 +17,17 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/unicorn-rentals/gameday/service/api"
 )
-
-// ContainerName is the service's one container.
-const ContainerName = "hash"
 
 // NonRootUser is the distroless image's nonroot user and group.
 const NonRootUser = "65532:65532"
 
-// BinaryPath is where the image puts the service.
-const BinaryPath = "/hashsvc"
+// Defaults of the props.
+const (
+	DefaultContainerName = "app"
+	DefaultPort          = 8080
+	DefaultDrainTimeout  = 25 * time.Second
+)
 
 // maxStopTimeout is Fargate's ceiling for a container's stop timeout.
 const maxStopTimeout = 120 * time.Second
@@ -55,13 +56,21 @@ type Props struct {
 	// it to the container as ANSWER_KEY at start, and the task definition
 	// holds only its ARN. Required.
 	AnswerKey awssecretsmanager.ISecret
-	// Port the container listens on. Default 8080.
+	// ContainerName names the one container, and its log streams' prefix.
+	// Default DefaultContainerName ("app").
+	ContainerName string
+	// HealthCommand is the container's health check, in exec form (the
+	// command and its arguments, no shell): ECS replaces a task that
+	// fails it. Default none: the load balancer's check alone.
+	HealthCommand []string
+	// Port the container listens on. Default DefaultPort (8080).
 	Port int
 	// DesiredCount fixes the number of tasks. Default 0: not set, because
 	// an autoscaler owns the count and a deployment must not reset it.
 	DesiredCount int
 	// DrainTimeout is how long the service may take to stop after SIGTERM;
-	// ECS waits 5 s more before it kills, at most 120 s. Default 25s.
+	// ECS waits 5 s more before it kills, at most 120 s. Default
+	// DefaultDrainTimeout (25 s).
 	DrainTimeout time.Duration
 	// LogRetention is how long the service's logs are kept. Default one week.
 	LogRetention awslogs.RetentionDays
@@ -87,8 +96,9 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 	}
 	cpu := cmp.Or(props.CPU, 256)
 	memory := cmp.Or(props.MemoryMiB, 512)
-	port := cmp.Or(props.Port, api.DefaultPort)
-	drain := cmp.Or(props.DrainTimeout, api.DefaultDrainTimeout)
+	port := cmp.Or(props.Port, DefaultPort)
+	drain := cmp.Or(props.DrainTimeout, DefaultDrainTimeout)
+	name := cmp.Or(props.ContainerName, DefaultContainerName)
 	retention := cmp.Or(props.LogRetention, awslogs.RetentionDays_ONE_WEEK)
 	env := map[string]*string{}
 	for k, v := range props.Env {
@@ -112,7 +122,7 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		},
 	})
 	t.Container = t.TaskDefinition.AddContainer(jsii.String("Container"), &awsecs.ContainerDefinitionOptions{
-		ContainerName: jsii.String(ContainerName),
+		ContainerName: jsii.String(name),
 		Image:         props.Image,
 		// The task's memory, as a hard limit: a leak stops the container,
 		// not the task's neighbours.
@@ -123,16 +133,9 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		User:                   jsii.String(NonRootUser),
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		StopTimeout:            awscdk.Duration_Seconds(jsii.Number(stopTimeout(drain).Seconds())),
-		// Exec form: the image has no shell for CMD-SHELL to run.
-		HealthCheck: &awsecs.HealthCheck{
-			Command:     jsii.Strings("CMD", BinaryPath, "-healthcheck"),
-			Interval:    awscdk.Duration_Seconds(jsii.Number(10)),
-			Timeout:     awscdk.Duration_Seconds(jsii.Number(3)),
-			Retries:     jsii.Number(3),
-			StartPeriod: awscdk.Duration_Seconds(jsii.Number(5)),
-		},
+		HealthCheck:            healthCheck(props.HealthCommand),
 		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
-			StreamPrefix: jsii.String("hash"),
+			StreamPrefix: jsii.String(name),
 			LogGroup:     t.LogGroup,
 		}),
 	})
@@ -170,6 +173,21 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		}})
 	}
 	return t
+}
+
+// healthCheck is the container's check in exec form (an image without a
+// shell has nothing to run CMD-SHELL with); none without a command.
+func healthCheck(command []string) *awsecs.HealthCheck {
+	if len(command) == 0 {
+		return nil
+	}
+	return &awsecs.HealthCheck{
+		Command:     jsii.Strings(append([]string{"CMD"}, command...)...),
+		Interval:    awscdk.Duration_Seconds(jsii.Number(10)),
+		Timeout:     awscdk.Duration_Seconds(jsii.Number(3)),
+		Retries:     jsii.Number(3),
+		StartPeriod: awscdk.Duration_Seconds(jsii.Number(5)),
+	}
 }
 
 // stopTimeout gives the service its drain time and 5 s to exit, within

@@ -27,18 +27,18 @@ func synth(t *testing.T, props tasks.Props) assertions.Template {
 }
 
 func TestDefaults(t *testing.T) {
-	tpl := synth(t, tasks.Props{})
-	cdktest.MustPass(t, "smallest ARM64 task, hardened container", func() {
+	tpl := synth(t, tasks.Props{HealthCommand: []string{"/app", "-healthcheck"}})
+	cdktest.MustPass(t, "smallest ARM64 task, hardened container, the caller's health command in exec form", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
 			"Cpu": "256", "Memory": "512",
 			"RuntimePlatform": map[string]any{"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"},
 			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
-				"Name":                   tasks.ContainerName,
+				"Name":                   tasks.DefaultContainerName,
 				"User":                   tasks.NonRootUser,
 				"ReadonlyRootFilesystem": true,
 				"StopTimeout":            30,
 				"PortMappings":           []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
-				"HealthCheck":            assertions.Match_ObjectLike(&map[string]any{"Command": []any{"CMD", tasks.BinaryPath, "-healthcheck"}}),
+				"HealthCheck":            assertions.Match_ObjectLike(&map[string]any{"Command": []any{"CMD", "/app", "-healthcheck"}}),
 				// The key's ARN, never its value: ECS reads it at the task's start.
 				"Secrets": []any{map[string]any{"Name": "ANSWER_KEY", "ValueFrom": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Key"))}}},
 			})},
@@ -81,5 +81,19 @@ func TestStopTimeoutStaysWithinFargatesLimit(t *testing.T) {
 	})
 	cdktest.MustPass(t, "a fixed count when asked", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{"DesiredCount": 3})
+	})
+}
+
+// Without a health command the container has no check of its own: the
+// load balancer's stands, and nothing of an application is assumed.
+func TestNoHealthCommandNoContainerCheck(t *testing.T) {
+	tpl := synth(t, tasks.Props{ContainerName: "web"})
+	cdktest.MustPass(t, "the named container, without a health check", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Name":        "web",
+				"HealthCheck": assertions.Match_Absent(),
+			})},
+		})
 	})
 }
