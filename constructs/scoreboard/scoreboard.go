@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/alb"
+	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/contract"
 )
 
@@ -32,11 +33,8 @@ const (
 	BoardHealthPath = "/healthz"
 )
 
-// NonRootUser is the distroless image's nonroot user and group; the
-// database's access point writes as it.
-const NonRootUser = "65532:65532"
-
-// nonRootID is NonRootUser's user and group ID.
+// nonRootID is tasks.NonRootUser's user and group ID, the distroless
+// image's nonroot: the database's access point writes as it.
 const nonRootID = "65532"
 
 // DataPath is where the board's task mounts the database's file system.
@@ -280,7 +278,7 @@ func (s *Scoreboard) container(task awsecs.FargateTaskDefinition, name string, i
 		Image:                  image,
 		Command:                jsii.Strings(command...),
 		MemoryLimitMiB:         jsii.Number(float64(memory)),
-		User:                   jsii.String(NonRootUser),
+		User:                   jsii.String(tasks.NonRootUser),
 		ReadonlyRootFilesystem: jsii.Bool(true),
 		Secrets:                &secrets,
 		Ulimits:                &[]*awsecs.Ulimit{{Name: awsecs.UlimitName_NOFILE, SoftLimit: jsii.Number(openFiles), HardLimit: jsii.Number(openFiles)}},
