@@ -306,7 +306,7 @@ func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awse
 		HealthCommand: []string{ServiceBinary, "-healthcheck"},
 		Port:          api.DefaultPort,
 		Env:           cfg.Service.Env(),
-		AnswerKey:     s.AnswerKey,
+		Secrets:       map[string]awssecretsmanager.ISecret{"ANSWER_KEY": s.AnswerKey},
 		DrainTimeout:  cfg.Service.DrainTimeout,
 	}
 	if !cfg.Fixes.Has(catalog.FixAutoscale) {

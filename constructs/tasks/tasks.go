@@ -52,10 +52,10 @@ type Props struct {
 	// Env is the service's environment (ADDR, WORK, ...). Default: none,
 	// the service's own defaults.
 	Env map[string]string
-	// AnswerKey is the secret holding the game's answer key: ECS passes
-	// it to the container as ANSWER_KEY at start, and the task definition
-	// holds only its ARN. Required.
-	AnswerKey awssecretsmanager.ISecret
+	// Secrets are environment variables ECS fills from Secrets Manager
+	// when a task starts: the task definition holds only their ARNs.
+	// Default none.
+	Secrets map[string]awssecretsmanager.ISecret
 	// ContainerName names the one container, and its log streams' prefix.
 	// Default DefaultContainerName ("app").
 	ContainerName string
@@ -128,7 +128,7 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		// not the task's neighbours.
 		MemoryLimitMiB:         jsii.Number(float64(memory)),
 		Environment:            &env,
-		Secrets:                &map[string]awsecs.Secret{"ANSWER_KEY": awsecs.Secret_FromSecretsManager(props.AnswerKey, nil)},
+		Secrets:                secrets(props.Secrets),
 		PortMappings:           &[]*awsecs.PortMapping{{ContainerPort: jsii.Number(float64(port))}},
 		User:                   jsii.String(NonRootUser),
 		ReadonlyRootFilesystem: jsii.Bool(true),
@@ -173,6 +173,18 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		}})
 	}
 	return t
+}
+
+// secrets are the container's secret variables; none without any.
+func secrets(from map[string]awssecretsmanager.ISecret) *map[string]awsecs.Secret {
+	if len(from) == 0 {
+		return nil
+	}
+	out := map[string]awsecs.Secret{}
+	for name, secret := range from {
+		out[name] = awsecs.Secret_FromSecretsManager(secret, nil)
+	}
+	return &out
 }
 
 // healthCheck is the container's check in exec form (an image without a

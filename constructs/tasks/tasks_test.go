@@ -21,7 +21,9 @@ func synth(t *testing.T, props tasks.Props) assertions.Template {
 	return cdktest.Assert(func(stack awscdk.Stack) {
 		props.Vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
 		props.Image = awsecs.ContainerImage_FromRegistry(jsii.String("example/hashsvc"), nil)
-		props.AnswerKey = awssecretsmanager.NewSecret(stack, jsii.String("Key"), nil)
+		if props.Secrets == nil {
+			props.Secrets = map[string]awssecretsmanager.ISecret{"ANSWER_KEY": awssecretsmanager.NewSecret(stack, jsii.String("Key"), nil)}
+		}
 		tasks.New(stack, "Tasks", props)
 	})
 }
