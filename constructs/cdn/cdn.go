@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -39,6 +41,22 @@ type Props struct {
 	// PriceClass limits the edge locations. Default PRICE_CLASS_100 (North
 	// America and Europe), the cheapest, where the players are.
 	PriceClass awscloudfront.PriceClass
+
+	// What a production copy adds; each is off by default, the game's
+	// reasons in docs/security-review.md.
+
+	// DomainNames are the distribution's own names, served with
+	// Certificate, an ACM certificate in us-east-1 that covers them
+	// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html).
+	// Default none: the *.cloudfront.net name and certificate.
+	DomainNames []string
+	Certificate awscertificatemanager.ICertificate
+	// WebAclArn is a WAF web ACL of the CLOUDFRONT scope to filter viewers
+	// with. Default none.
+	WebAclArn string
+	// LogBucket receives CloudFront's standard access logs. Default none:
+	// CloudFront's metrics only.
+	LogBucket awss3.IBucket
 }
 
 // CDN is the distribution and its cache policy.
@@ -96,8 +114,21 @@ func New(scope constructs.Construct, id string, props Props) *CDN {
 		// The cache hit rate is one of the additional metrics: 8 metrics
 		// at CloudWatch's $0.30 a metric-month, about $0.0033 an hour.
 		PublishAdditionalMetrics: jsii.Bool(true),
+		DomainNames:              optionalList(props.DomainNames),
+		Certificate:              props.Certificate,
+		WebAclId:                 optional(props.WebAclArn),
+		EnableLogging:            jsii.Bool(props.LogBucket != nil),
+		LogBucket:                props.LogBucket,
 	})
 	return c
+}
+
+// optionalList is names, or nothing when there are none.
+func optionalList(names []string) *[]*string {
+	if len(names) == 0 {
+		return nil
+	}
+	return jsii.Strings(names...)
 }
 
 // URL is the address players send traffic to.

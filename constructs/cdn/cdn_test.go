@@ -5,8 +5,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/cdn"
@@ -66,6 +68,39 @@ func TestParamAndPriceClassCanChange(t *testing.T) {
 	cdktest.MustPass(t, "all edge locations", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
 			"DistributionConfig": map[string]any{"PriceClass": "PriceClass_All"},
+		})
+	})
+}
+
+// What a production copy adds, each off by default: its own name with an
+// ACM certificate, a WAF web ACL, and access logs.
+func TestProductionOptions(t *testing.T) {
+	tpl := cdktest.Assert(func(stack awscdk.Stack) {
+		logs := awss3.NewBucket(stack, jsii.String("Logs"), &awss3.BucketProps{ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED})
+		cdn.New(stack, "Cdn", cdn.Props{
+			Origin:      awscloudfrontorigins.NewHttpOrigin(jsii.String("origin.example.com"), nil),
+			DomainNames: []string{"api.example.com"},
+			Certificate: awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Cert"), jsii.String("arn:aws:acm:us-east-1:123456789012:certificate/abc")),
+			WebAclArn:   "arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/abc",
+			LogBucket:   logs,
+		})
+	})
+	cdktest.MustPass(t, "the name, its certificate, the web ACL and the logs", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+				"Aliases":           []any{"api.example.com"},
+				"ViewerCertificate": assertions.Match_ObjectLike(&map[string]any{"AcmCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"}),
+				"WebACLId":          "arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/abc",
+				"Logging":           assertions.Match_ObjectLike(&map[string]any{"Bucket": assertions.Match_AnyValue()}),
+			}),
+		})
+	})
+	defaults := synth(t, cdn.Props{})
+	cdktest.MustPass(t, "none of them by default", func() {
+		defaults.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+				"Aliases": assertions.Match_Absent(), "WebACLId": assertions.Match_Absent(), "Logging": assertions.Match_Absent(),
+			}),
 		})
 	})
 }
