@@ -7,13 +7,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -111,7 +108,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		NatGateways:    natGateways,
 	})
 	appSubnets := s.Network.AppSubnets(fixes.Present(catalog.FlawSingleAZ))
-	s.answerKey()
+	s.AnswerKey = newAnswerKey(s.Stack)
 
 	// While the service moves to Fargate, the instances and the tasks run
 	// side by side.
@@ -135,11 +132,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		s.InternalAlb = s.newAlb(cfg, true)
 		// Built by vpc-origin, used from harden: a VPC origin takes many
 		// minutes to create, and CloudFront can use it only once it exists.
-		s.VpcOrigin = awscloudfront.NewVpcOrigin(s.Stack, jsii.String("VpcOrigin"), &awscloudfront.VpcOriginProps{
-			Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(s.InternalAlb.LoadBalancer),
-			ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
-			HttpPort:       jsii.Number(alb.ListenerPort),
-		})
+		s.VpcOrigin = newVpcOrigin(s.Stack, s.InternalAlb)
 	}
 	if fixes.Has(catalog.FixALB) && fixes.Present(catalog.FlawPublicLoadBalancer) {
 		s.Alb = s.newAlb(cfg, false)
@@ -161,10 +154,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 
 	endpoint := s.frontURL()
 	if fixes.Has(catalog.FixCache) {
-		// The hash of an input is the same for everyone: the input alone
-		// keys the cache, and an answer of 65 bytes gains nothing from
-		// compression.
-		s.Cdn = cdn.New(s.Stack, "Cdn", cdn.Props{Origin: s.origin(cfg), Param: api.Param, Comment: "Unicorn.Rentals hash service"})
+		s.Cdn = cdn.New(s.Stack, "Cdn", serviceCDN(s.origin(cfg)))
 		endpoint = s.Cdn.URL()
 		// Targets leave a path only once CloudFront has left it: when a
 		// deploy moves the origin and takes the targets off the old load
@@ -227,27 +217,6 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 	return s
 }
 
-// answerKey makes the key the service answers with: Secrets Manager
-// generates it when the stack is created, so its value is in no template,
-// image or task definition; the services and the bill's role read it.
-// Destroyed with the stack: a key outlives no game.
-func (s *GameStack) answerKey() {
-	s.AnswerKey = awssecretsmanager.NewSecret(s.Stack, jsii.String("AnswerKey"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("The key the hash service answers with"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength:     jsii.Number(64),
-			ExcludePunctuation: jsii.Bool(true),
-			IncludeSpace:       jsii.Bool(false),
-		},
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	awscdk.Tags_Of(s.AnswerKey).Add(jsii.String(contract.RoleTag), jsii.String(contract.AnswerKeyTag), nil)
-	awscdk.NewCfnOutput(s.Stack, jsii.String(contract.AnswerKeyOutput), &awscdk.CfnOutputProps{
-		Description: jsii.String("The secret the service answers with; the scoreboard reads it through the BillReader role"),
-		Value:       s.AnswerKey.SecretArn(),
-	})
-}
-
 // newFleet runs the service on EC2, flawed as the fix set leaves it.
 func (s *GameStack) newFleet(cfg config.Config, serviceDir string, subnets *awsec2.SubnetSelection) *fleet.Fleet {
 	fixes := cfg.Fixes
@@ -283,32 +252,10 @@ func (s *GameStack) newFleet(cfg config.Config, serviceDir string, subnets *awse
 	return f
 }
 
-// ServiceContainer names the hash service's container in its task
-// definition.
-const ServiceContainer = "hash"
-
-// ServiceBinary is where the service's image puts the binary
-// (service/Dockerfile).
-const ServiceBinary = "/hashsvc"
-
 // newTasks runs the service on Fargate, from the image built from the
 // service's own folder, for the task's architecture.
 func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awsec2.SubnetSelection) *tasks.Tasks {
-	props := tasks.Props{
-		Vpc:     s.Network.Vpc,
-		Subnets: subnets,
-		Image: awsecs.ContainerImage_FromAsset(jsii.String(serviceDir), &awsecs.AssetImageProps{
-			Platform: awsecrassets.Platform_LINUX_ARM64(),
-		}),
-		Architecture:  awsecs.CpuArchitecture_ARM64(),
-		ContainerName: ServiceContainer,
-		// The image's binary checks its own process (service/Dockerfile).
-		HealthCommand: []string{ServiceBinary, "-healthcheck"},
-		Port:          api.DefaultPort,
-		Env:           cfg.Service.Env(),
-		Secrets:       map[string]awssecretsmanager.ISecret{"ANSWER_KEY": s.AnswerKey},
-		DrainTimeout:  cfg.Service.DrainTimeout,
-	}
+	props := serviceTasks(cfg, serviceDir, s.Network.Vpc, subnets, s.AnswerKey)
 	if !cfg.Fixes.Has(catalog.FixAutoscale) {
 		props.DesiredCount = cfg.FleetSize
 	}
@@ -323,15 +270,8 @@ func (s *GameStack) newTasks(cfg config.Config, serviceDir string, subnets *awse
 // change in place, and a target group belongs to one load balancer.
 func (s *GameStack) newAlb(cfg config.Config, internal bool) *alb.ALB {
 	id := "Alb"
-	props := alb.Props{
-		Vpc:        s.Network.Vpc,
-		TargetPort: api.DefaultPort,
-		HealthPath: api.HealthPath,
-		// A leaving target keeps its requests as long as one can last.
-		DeregistrationDelay: api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait),
-		Instances:           s.Fleet != nil,
-		Tasks:               s.Tasks != nil,
-	}
+	props := serviceALB(cfg, s.Network.Vpc)
+	props.Instances, props.Tasks = s.Fleet != nil, s.Tasks != nil
 	if internal {
 		id = "InternalAlb"
 		props.Internal = true
@@ -384,16 +324,7 @@ func (s *GameStack) autoscale(cfg config.Config) {
 	target := float64(cfg.Service.TargetRequestsPerMinute())
 	front := s.servingAlb()
 	if s.Tasks != nil {
-		count := s.Tasks.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
-			MinCapacity: jsii.Number(cfg.MinCapacity),
-			MaxCapacity: jsii.Number(cfg.MaxCapacity),
-		})
-		count.ScaleOnRequestCount(jsii.String("RequestCount"), &awsecs.RequestCountScalingProps{
-			RequestsPerTarget: jsii.Number(target),
-			TargetGroup:       front.TaskTargetGroup,
-			ScaleOutCooldown:  awscdk.Duration_Seconds(jsii.Number(scaleOutCooldown.Seconds())),
-			ScaleInCooldown:   awscdk.Duration_Seconds(jsii.Number(scaleInCooldown.Seconds())),
-		})
+		scaleTasks(cfg, s.Tasks, front)
 	}
 	if s.Fleet == nil {
 		return
@@ -451,9 +382,7 @@ func (s *GameStack) frontURL() *string {
 // over HTTP (the load balancer has no certificate; the game has no
 // domain), and waiting as long as a request may queue at the service.
 func (s *GameStack) origin(cfg config.Config) awscloudfront.IOrigin {
-	timeout := api.MinDrainTimeout(cfg.Service.Work, cfg.Service.MaxWait) + 5*time.Second
-	timeout = min(max(timeout, minOriginTimeout), maxOriginTimeout).Round(time.Second)
-	readTimeout := awscdk.Duration_Seconds(jsii.Number(timeout.Seconds()))
+	readTimeout := originReadTimeout(cfg)
 	front := s.servingAlb()
 	if front != nil && front.Internal() {
 		return awscloudfrontorigins.VpcOrigin_WithVpcOrigin(s.VpcOrigin, &awscloudfrontorigins.VpcOriginProps{
