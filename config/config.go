@@ -41,6 +41,10 @@ type Config struct {
 	Service ServiceSettings
 	// Chaos is the Chaos Monkey's schedule, off by default.
 	Chaos ChaosSchedule
+	// Target also builds the target as a stack of its own,
+	// <StackName>-Target (context "target": true), for engineers who want
+	// the winning architecture without the game. Default false.
+	Target bool
 	// AMI pins the instances' image (context "ami", such as
 	// ami-0123456789abcdef0). Default: the latest Amazon Linux 2023 from
 	// SSM, resolved at every deploy, so a new AMI would roll the fleet.
@@ -150,6 +154,15 @@ func FromContext(get func(key string) any) (Config, error) {
 			return cfg, fmt.Errorf("context stackName %q: want a letter followed by letters, digits or hyphens, at most 128 characters", v)
 		}
 		cfg.StackName = v
+	}
+	if v, ok := contextString(get, "target"); ok {
+		switch v {
+		case "true":
+			cfg.Target = true
+		case "false":
+		default:
+			return cfg, fmt.Errorf("context target %q: want true (also build the target as its own stack, <stackName>-Target) or false", v)
+		}
 	}
 	if v, ok := contextString(get, "ami"); ok {
 		if !amiPattern.MatchString(v) {

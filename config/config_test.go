@@ -70,6 +70,7 @@ func TestConfigErrorsNameTheKeyAndTheForm(t *testing.T) {
 		`context chaosStart "tomorrow": want the game's start as RFC 3339`: {"chaosStart": "tomorrow"},
 		`harden spreads the service over two Availability Zones`:           {"fixes": "cache,alb,retire-clb,vpc-origin,harden", "fleetSize": "1"},
 		`context facilitatorAccount "12345": want the 12-digit ID`:         {"facilitatorAccount": "12345"},
+		`context target "yes": want true`:                                  {"target": "yes"},
 		`context facilitatorAccount and externalId go together`:            {"facilitatorAccount": "123456789012"},
 		`context externalId: external ID: want 16 to 1224 letters`:         {"facilitatorAccount": "123456789012", "externalId": "short"},
 		`context boardRole "arn:aws:iam::999999999999:role/x": want a role of the facilitator's account`: {

@@ -26,6 +26,10 @@ const (
 // ChaosStackName is the chaos stack's name beside a game stack.
 func ChaosStackName(gameStack string) string { return gameStack + "-Chaos" }
 
+// TargetStackName is the name of the target on its own (context target)
+// beside the game stack named gameStack.
+func TargetStackName(gameStack string) string { return gameStack + "-Target" }
+
 // ErrorRateAlarmExport is the export name of the game stack's error-rate
 // alarm, which stops the chaos experiments.
 func ErrorRateAlarmExport(gameStack string) string { return gameStack + "-ErrorRateAlarmArn" }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/contract"
 )
 
 // AppProps configures the whole app.
@@ -31,6 +32,8 @@ type App struct {
 	Game        *GameStack
 	Chaos       *ChaosStack
 	Facilitator *FacilitatorStack
+	// Target is the winning architecture on its own, with context target.
+	Target *TargetStack
 }
 
 // NewApp builds the game stack and, beside it, the chaos stack, which the
@@ -41,6 +44,9 @@ func NewApp(scope constructs.Construct, props AppProps) *App {
 	app := &App{
 		Game:  NewGameStack(scope, GameStackProps{StackProps: env, Config: props.Config, ServiceDir: props.ServiceDir}),
 		Chaos: NewChaosStack(scope, ChaosStackProps{StackProps: env, Config: props.Config, Now: props.Now}),
+	}
+	if props.Config.Target {
+		app.Target = NewTargetStack(scope, contract.TargetStackName(props.Config.StackName), TargetStackProps{StackProps: env, Config: props.Config, ServiceDir: props.ServiceDir})
 	}
 	if b := props.Config.Board; b != nil {
 		root := props.RootDir

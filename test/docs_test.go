@@ -246,7 +246,11 @@ func TestEveryCDKCommandInTheDocsNamesStacksTheAppHas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return []string{cfg.StackName, contract.ChaosStackName(cfg.StackName)}
+		names := []string{cfg.StackName, contract.ChaosStackName(cfg.StackName)}
+		if cfg.Target {
+			names = append(names, contract.TargetStackName(cfg.StackName))
+		}
+		return names
 	}
 	if got := stackNames(nil); !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(got))) {
 		t.Fatalf("cdk list prints %v; the app's names for its default context are %v", listed, got)

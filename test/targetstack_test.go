@@ -1,0 +1,111 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/stacks"
+	"github.com/unicorn-rentals/gameday/test/cdktest"
+)
+
+// servingTypes are the resources a request crosses, the cache's and the
+// scaling's: what the target stack and the game stack's target must
+// build alike.
+var servingTypes = []string{
+	"AWS::CloudFront::CachePolicy", "AWS::CloudFront::Distribution", "AWS::CloudFront::VpcOrigin",
+	"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::TargetGroup",
+	"AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
+	"AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy",
+	"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::NatGateway", "AWS::SecretsManager::Secret",
+}
+
+// normalized is a resource's properties with every reference to another
+// resource (whose logical ID differs between the stacks) and its tags (the
+// game's own) taken out.
+func normalized(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			for k := range v {
+				if k == "Ref" || strings.HasPrefix(k, "Fn::") {
+					return "<reference>"
+				}
+			}
+		}
+		out := map[string]any{}
+		for k, x := range v {
+			if k != "Tags" {
+				out[k] = normalized(x)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = normalized(x)
+		}
+		return out
+	}
+	return v
+}
+
+// serving lists, by type, the normalized properties of a template's
+// serving path, sorted so that the two stacks compare as multisets.
+func serving(t *testing.T, raw map[string]any) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, r := range raw["Resources"].(map[string]any) {
+		body := r.(map[string]any)
+		typ, _ := body["Type"].(string)
+		if !slices.Contains(servingTypes, typ) {
+			continue
+		}
+		props, _ := json.Marshal(normalized(body["Properties"]))
+		out[typ] = append(out[typ], string(props))
+	}
+	for typ := range out {
+		slices.Sort(out[typ])
+	}
+	return out
+}
+
+// The target stack, read top to bottom with no fix set, builds the same
+// serving path as the game stack at the path's last step: the same
+// network, tasks, internal load balancer, VPC origin, distribution, cache
+// policy and scaling, property for property once references are set
+// aside; only the game's own parts (its monitoring, guardrail, waste
+// checks and outputs) are not in it.
+func TestTheTargetStackServesAsTheGamesTarget(t *testing.T) {
+	context := cdktest.ProjectContext()
+	context["aws:cdk:bundling-stacks"] = []string{}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &context})
+	// The game stack's name, so that the names CDK makes from construct
+	// paths (an origin's ID, a policy's name) compare.
+	target := stacks.NewTargetStack(app, "UnicornRentals", stacks.TargetStackProps{Config: config.Default(), ServiceDir: "../service"})
+	raw, ok := app.Synth(nil).GetStackArtifact(target.ArtifactId()).Template().(map[string]any)
+	if !ok {
+		t.Fatal("the target stack's template is not a JSON object")
+	}
+	got, want := serving(t, raw), serving(t, synth(t, "all", synthOptions{}).raw)
+	for _, typ := range servingTypes {
+		if fmt.Sprint(got[typ]) != fmt.Sprint(want[typ]) {
+			t.Errorf("%s: the target stack has %d, the game's target %d, or they differ:\n target: %s\n game:   %s", typ, len(got[typ]), len(want[typ]), got[typ], want[typ])
+		}
+	}
+	// The app builds it beside the game with context target.
+	cfg := config.Default()
+	cfg.Target = true
+	built := stacks.NewApp(awscdk.NewApp(&awscdk.AppProps{Context: &context}), stacks.AppProps{Config: cfg, ServiceDir: "../service", RootDir: ".."})
+	if built.Target == nil || *built.Target.StackName() != "UnicornRentals-Target" {
+		t.Errorf("with context target the app builds %v, want the stack UnicornRentals-Target", built.Target)
+	}
+	if len(want["AWS::ECS::Service"]) != 1 || len(want["AWS::CloudFront::VpcOrigin"]) != 1 || len(want["AWS::ApplicationAutoScaling::ScalingPolicy"]) != 1 {
+		t.Errorf("the game's target has %v: the comparison reads the wrong resources", want)
+	}
+}
