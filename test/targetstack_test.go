@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/unicorn-rentals/gameday/config"
+	"github.com/unicorn-rentals/gameday/gates"
 	"github.com/unicorn-rentals/gameday/stacks"
 	"github.com/unicorn-rentals/gameday/test/cdktest"
 )
@@ -98,6 +99,24 @@ func TestTheTargetStackServesAsTheGamesTarget(t *testing.T) {
 			t.Errorf("%s: the target stack has %d, the game's target %d, or they differ:\n target: %s\n game:   %s", typ, len(got[typ]), len(want[typ]), got[typ], want[typ])
 		}
 	}
+	// It passes cdk-nag's AwsSolutions pack with the game's target's own
+	// suppressions: the same findings, for the same reasons.
+	nagContext := gates.NagContext(cdktest.ProjectContext())
+	nagContext["aws:cdk:bundling-stacks"] = []string{}
+	nagApp := awscdk.NewApp(&awscdk.AppProps{Context: &nagContext})
+	checked := stacks.NewTargetStack(nagApp, "UnicornRentals", stacks.TargetStackProps{Config: config.Default(), ServiceDir: "../service"})
+	gates.ApplyNag(checked.Stack, gates.NagSuppressions)
+	assembly := nagApp.Synth(nil)
+	findings, err := gates.NagFindings(*assembly.Directory(), *checked.ArtifactId())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
+		if f.Level == "error" {
+			t.Errorf("the target stack: %s on %s: %s", f.Rule, f.Path, f.Message)
+		}
+	}
+
 	// The app builds it beside the game with context target.
 	cfg := config.Default()
 	cfg.Target = true
