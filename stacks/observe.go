@@ -3,9 +3,13 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/unicorn-rentals/gameday/constructs/alb"
+	"github.com/unicorn-rentals/gameday/constructs/cdn"
 	"github.com/unicorn-rentals/gameday/constructs/monitor"
+	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/contract"
 )
 
@@ -24,7 +28,13 @@ func graph(title string, width float64, left ...cw.IMetric) cw.IWidget {
 // observe adds the dashboard and the error-rate alarm. Each widget shows
 // only metrics the fix set's parts publish.
 func (s *GameStack) observe() {
-	lb := s.loadBalancerMetrics()
+	s.Monitor = observe(s.Stack, s.loadBalancerMetrics(), s.capacityWidget(), s.Cdn, s.Network.Vpc)
+}
+
+// observe adds a stack's dashboard and its error-rate alarm, with the
+// outputs the chaos stack reads: the front load balancer's metrics, the
+// capacity in service, and the distribution's when there is one.
+func observe(stack awscdk.Stack, lb lbMetrics, capacity cw.IWidget, dist *cdn.CDN, vpc awsec2.IVpc) *monitor.Monitor {
 	requests := lb.metric("RequestCount", "Sum", lb.lb, "requests")
 	elb5xx := lb.metric(lb.elb5xx, "Sum", lb.lb, "5xx from the load balancer")
 	target5xx := lb.metric(lb.target5xx, "Sum", lb.lb, "5xx from the service")
@@ -39,12 +49,12 @@ func (s *GameStack) observe() {
 		{
 			lb.queueWidget,
 			graph(lb.healthy, 8, lb.metric("HealthyHostCount", "Minimum", lb.latencyDims, "healthy"), lb.metric("UnHealthyHostCount", "Maximum", lb.latencyDims, "unhealthy")),
-			s.capacityWidget(),
+			capacity,
 		},
 	}
-	if s.Cdn != nil {
+	if dist != nil {
 		// CloudFront publishes its metrics in us-east-1 only.
-		d := map[string]*string{"DistributionId": s.Cdn.Distribution.DistributionId(), "Region": jsii.String("Global")}
+		d := map[string]*string{"DistributionId": dist.Distribution.DistributionId(), "Region": jsii.String("Global")}
 		const ns = "AWS/CloudFront"
 		cdnGraph := func(title string, m ...cw.IMetric) cw.IWidget {
 			return cw.NewGraphWidget(&cw.GraphWidgetProps{Title: jsii.String(title), Left: &m, Width: jsii.Number(8), Height: jsii.Number(6), Region: jsii.String("us-east-1")})
@@ -55,17 +65,18 @@ func (s *GameStack) observe() {
 			cdnGraph("Cache hit rate (%)", metric(ns, "CacheHitRate", "Average", d, "hits")),
 		})
 	}
-	s.Monitor = monitor.New(s.Stack, "Monitor", monitor.Props{Requests: requests, Errors: errors, Rows: rows})
-	awscdk.NewCfnOutput(s.Stack, jsii.String("ErrorRateAlarmArn"), &awscdk.CfnOutputProps{
+	m := monitor.New(stack, "Monitor", monitor.Props{Requests: requests, Errors: errors, Rows: rows})
+	awscdk.NewCfnOutput(stack, jsii.String("ErrorRateAlarmArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The service's error-rate alarm"),
-		Value:       s.Monitor.ErrorRate.AlarmArn(),
-		ExportName:  jsii.String(contract.ErrorRateAlarmExport(*s.Stack.StackName())),
+		Value:       m.ErrorRate.AlarmArn(),
+		ExportName:  jsii.String(contract.ErrorRateAlarmExport(*stack.StackName())),
 	})
-	awscdk.NewCfnOutput(s.Stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
+	awscdk.NewCfnOutput(stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The service's VPC"),
-		Value:       s.Network.Vpc.VpcId(),
-		ExportName:  jsii.String(contract.VpcIDExport(*s.Stack.StackName())),
+		Value:       vpc.VpcId(),
+		ExportName:  jsii.String(contract.VpcIDExport(*stack.StackName())),
 	})
+	return m
 }
 
 // lbMetrics are the names one kind of load balancer publishes its
@@ -87,12 +98,7 @@ func (l lbMetrics) metric(name, statistic string, dims map[string]*string, label
 // group, with the scaling metric; the Classic one's with its surge queue.
 func (s *GameStack) loadBalancerMetrics() lbMetrics {
 	if a := s.servingAlb(); a != nil {
-		l := lbMetrics{ns: "AWS/ApplicationELB", elb5xx: "HTTPCode_ELB_5XX_Count", target5xx: "HTTPCode_Target_5XX_Count", target4xx: "HTTPCode_Target_4XX_Count", target5xxKey: "t",
-			latency: "TargetResponseTime", healthy: "Healthy targets",
-			lb:          map[string]*string{"LoadBalancer": a.LoadBalancer.LoadBalancerFullName()},
-			latencyDims: map[string]*string{"LoadBalancer": a.LoadBalancer.LoadBalancerFullName(), "TargetGroup": a.Serving().TargetGroupFullName()}}
-		l.queueWidget = graph("Requests per target (the scaling metric)", 8, l.metric("RequestCountPerTarget", "Sum", l.latencyDims, "requests per target"))
-		return l
+		return albMetrics(a)
 	}
 	dims := map[string]*string{"LoadBalancerName": s.Clb.LoadBalancer.LoadBalancerName()}
 	l := lbMetrics{ns: "AWS/ELB", elb5xx: "HTTPCode_ELB_5XX", target5xx: "HTTPCode_Backend_5XX", target4xx: "HTTPCode_Backend_4XX", target5xxKey: "b",
@@ -101,13 +107,28 @@ func (s *GameStack) loadBalancerMetrics() lbMetrics {
 	return l
 }
 
+// albMetrics are an ALB's, per target group, with the scaling metric.
+func albMetrics(a *alb.ALB) lbMetrics {
+	l := lbMetrics{ns: "AWS/ApplicationELB", elb5xx: "HTTPCode_ELB_5XX_Count", target5xx: "HTTPCode_Target_5XX_Count", target4xx: "HTTPCode_Target_4XX_Count", target5xxKey: "t",
+		latency: "TargetResponseTime", healthy: "Healthy targets",
+		lb:          map[string]*string{"LoadBalancer": a.LoadBalancer.LoadBalancerFullName()},
+		latencyDims: map[string]*string{"LoadBalancer": a.LoadBalancer.LoadBalancerFullName(), "TargetGroup": a.Serving().TargetGroupFullName()}}
+	l.queueWidget = graph("Requests per target (the scaling metric)", 8, l.metric("RequestCountPerTarget", "Sum", l.latencyDims, "requests per target"))
+	return l
+}
+
 // capacityWidget counts the instances or tasks in service: the
 // instances while there are any, as they get the requests.
 func (s *GameStack) capacityWidget() cw.IWidget {
 	if s.Fleet == nil {
-		d := map[string]*string{"ClusterName": s.Tasks.Cluster.ClusterName(), "ServiceName": s.Tasks.Service.ServiceName()}
-		return graph("Tasks running", 8, metric("ECS/ContainerInsights", "RunningTaskCount", "Average", d, "tasks"))
+		return tasksRunning(s.Tasks)
 	}
 	d := map[string]*string{"AutoScalingGroupName": s.Fleet.Group.AutoScalingGroupName()}
 	return graph("Instances in service", 8, metric("AWS/AutoScaling", "GroupInServiceInstances", "Average", d, "instances"))
+}
+
+// tasksRunning counts a service's tasks.
+func tasksRunning(t *tasks.Tasks) cw.IWidget {
+	d := map[string]*string{"ClusterName": t.Cluster.ClusterName(), "ServiceName": t.Service.ServiceName()}
+	return graph("Tasks running", 8, metric("ECS/ContainerInsights", "RunningTaskCount", "Average", d, "tasks"))
 }

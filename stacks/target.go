@@ -11,6 +11,7 @@ import (
 	"github.com/unicorn-rentals/gameday/config"
 	"github.com/unicorn-rentals/gameday/constructs/alb"
 	"github.com/unicorn-rentals/gameday/constructs/cdn"
+	"github.com/unicorn-rentals/gameday/constructs/monitor"
 	"github.com/unicorn-rentals/gameday/constructs/network"
 	"github.com/unicorn-rentals/gameday/constructs/tasks"
 )
@@ -29,8 +30,9 @@ type TargetStackProps struct {
 // TargetStack is the winning architecture as one stack, read top to
 // bottom, with no fix set in it: what `-c fixes=all` builds on the path's
 // last step, without the path (no fleet, no Classic Load Balancer, no
-// migration's second group). A test keeps its serving path the same as
-// the game stack's target (test/target_test.go).
+// migration's second group, no game's guardrail or waste). A test keeps
+// its serving path and monitoring the same as the game stack's target
+// (test/targetstack_test.go).
 type TargetStack struct {
 	awscdk.Stack
 	Network   *network.Network
@@ -39,6 +41,7 @@ type TargetStack struct {
 	Alb       *alb.ALB
 	VpcOrigin awscloudfront.VpcOrigin
 	Cdn       *cdn.CDN
+	Monitor   *monitor.Monitor
 }
 
 // NewTargetStack builds the target.
@@ -76,6 +79,9 @@ func NewTargetStack(scope constructs.Construct, id string, props TargetStackProp
 
 	// Scaling on requests per task.
 	scaleTasks(cfg, s.Tasks, s.Alb)
+
+	// The dashboard and the error-rate alarm.
+	s.Monitor = observe(s.Stack, albMetrics(s.Alb), tasksRunning(s.Tasks), s.Cdn, s.Network.Vpc)
 
 	awscdk.NewCfnOutput(s.Stack, jsii.String("Endpoint"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Where the game sends its traffic: GET <Endpoint>?input=VALUE"),
