@@ -100,6 +100,16 @@ func TestTheTargetStackServesAsTheGamesTarget(t *testing.T) {
 			t.Errorf("%s: the target stack has %d, the game's target %d, or they differ:\n target: %s\n game:   %s", typ, len(got[typ]), len(want[typ]), got[typ], want[typ])
 		}
 	}
+	// It fails no Control Tower control the game's target does not fail
+	// with a recorded reason.
+	exceptions, err := gates.Exceptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range gates.Unexcepted(controlTower(t, newTemplate(t, raw)), exceptions, false) {
+		t.Errorf("the target stack fails Control Tower's %s (%s) on %v", f.Control, f.Rule, f.Resources)
+	}
+
 	// It passes cdk-nag's AwsSolutions pack with the game's target's own
 	// suppressions: the same findings, for the same reasons.
 	nagContext := gates.NagContext(cdktest.ProjectContext())
