@@ -82,8 +82,8 @@ var layers = []struct {
 	{"the domain: names, the catalog, the teams file, the app's configuration", []string{"contract", "catalog", "teamsfile", "config"}, true},
 	{"the constructs", []string{"constructs/..."}, true},
 	{"the game's core", []string{"game"}, false},
-	{"the stacks; the board, the accounts and the local game; the gates", []string{"stacks", "game/board", "game/accounts", "game/local", "game/cmd/internal/cli", "gates", "gates/plan"}, false},
-	{"the commands", []string{"", "game/cmd/gameday", "game/cmd/localgame", "gates/cmd/check", "gates/cmd/plan"}, false},
+	{"the stacks; the board, the accounts and the local game; the gates; the example to copy", []string{"stacks", "game/board", "game/accounts", "game/local", "game/cmd/internal/cli", "gates", "gates/plan", "examples/target"}, false},
+	{"the commands", []string{"", "game/cmd/gameday", "game/cmd/localgame", "gates/cmd/check", "gates/cmd/plan", "examples/target/cmd/target"}, false},
 	{"the whole-app tests", []string{"test/..."}, true},
 }
 
