@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -62,4 +63,11 @@ func (c *Clients) stackOutput(ctx context.Context, stack, key string) (string, e
 		}
 	}
 	return "", nil
+}
+
+// stackMissing says whether err is CloudFormation's answer for a stack
+// that does not exist (a ValidationError, whose message is all that
+// tells it from other validation errors).
+func stackMissing(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "does not exist")
 }

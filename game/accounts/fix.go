@@ -17,16 +17,12 @@ func Fixable(c Check) bool {
 	return !c.OK && (c.Name == "CDK bootstrap" || strings.HasPrefix(c.Name, "service-linked role "))
 }
 
-// Fix does what preflight found missing in a team's account and can do
-// itself (gameday accounts preflight --fix): it creates the missing
+// Fix does what preflight found missing in team t's account, reached
+// through c, and can do itself (gameday accounts preflight --fix): it creates the missing
 // service-linked roles and bootstraps the CDK, through the CLI, into dir.
 // Quotas, CloudFront's verification and the rest stay the facilitator's,
 // as their fixes say. It returns what it did.
-func Fix(ctx context.Context, t Team, checks []Check, dir string, say func(string, ...any)) ([]string, error) {
-	c, err := Connect(ctx, t.Account)
-	if err != nil {
-		return nil, err
-	}
+func (c *Clients) Fix(ctx context.Context, t Team, checks []Check, dir string, say func(string, ...any)) ([]string, error) {
 	var done []string
 	var problems []error
 	for _, check := range checks {

@@ -370,7 +370,7 @@ func isoDuration(d time.Duration) string {
 func (c *Clients) chaosRoles(ctx context.Context, stack string) (chaosRoles, error) {
 	name := contract.ChaosStackName(stack)
 	out, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
-	if err != nil && strings.Contains(err.Error(), "does not exist") {
+	if stackMissing(err) {
 		return chaosRoles{}, fmt.Errorf("no chaos stack %s in the account: deploy the chaos stack (gameday accounts deploy, or make deploy-chaos for one team) for the board to start experiments", name)
 	}
 	if err != nil {

@@ -88,7 +88,7 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 
 	boot, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String("CDKToolkit")})
 	switch {
-	case err != nil && strings.Contains(err.Error(), "does not exist"):
+	case stackMissing(err):
 		add("CDK bootstrap", false, "no CDKToolkit stack in "+c.region, "npx cdk bootstrap aws://<account>/"+c.region)
 	case err != nil:
 		add("CDK bootstrap", false, (&CallError{"cloudformation:DescribeStacks", err}).Error(), "grant the preflight's role cloudformation:DescribeStacks")
@@ -131,9 +131,12 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 				fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code fargate --quota-code %s --desired-value %g", quotaFargateVCPUs, math.Ceil(need.FargateVCPUs)))
 		}
 	}
-	// Once the game stack is deployed, it holds its addresses and its VPC.
+	// Once the game stack is deployed, it holds its addresses and its VPC,
+	// and its guardrail must bind the players.
+	var guardrail string
+	var stackErr error
 	if need.Stack != "" {
-		if _, err := c.CloudFormation.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(need.Stack)}); err == nil {
+		if guardrail, stackErr = c.stackOutput(ctx, need.Stack, contract.GuardrailOutput); stackErr == nil {
 			need.ElasticIPs, need.VPCs = 0, 0
 			add("Elastic IP and VPC quotas", true, "held by the deployed stack "+need.Stack, "")
 		}
@@ -145,7 +148,7 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 		c.checkVPCs(ctx, need, add)
 	}
 	if need.Stack != "" {
-		c.checkGuardrail(ctx, need, add)
+		c.checkGuardrail(ctx, need, guardrail, stackErr, add)
 	}
 
 	// No read-only call can tell whether AWS lets a new account create a
@@ -159,18 +162,17 @@ func (c *Clients) Preflight(ctx context.Context, need Needs) []Check {
 	return out
 }
 
-// checkGuardrail checks that the game stack's players' guardrail is
-// attached to a role, user or group: the rules the runbook states bind
-// nobody until the facilitator attaches it.
-func (c *Clients) checkGuardrail(ctx context.Context, need Needs, add func(name string, ok bool, detail, fix string)) {
+// checkGuardrail checks that the game stack's players' guardrail, its
+// output arn as read with err, is attached to a role, user or group: the
+// rules the runbook states bind nobody until the facilitator attaches it.
+func (c *Clients) checkGuardrail(ctx context.Context, need Needs, arn string, err error, add func(name string, ok bool, detail, fix string)) {
 	const name = "players' guardrail"
 	if need.SCP {
 		add(name, true, "held by the organization's Service Control Policy (docs/guardrail-scp.json), which a member account cannot read: check it is attached to the teams' organizational unit", "")
 		return
 	}
-	arn, err := c.stackOutput(ctx, need.Stack, contract.GuardrailOutput)
 	switch {
-	case err != nil && strings.Contains(err.Error(), "does not exist"):
+	case stackMissing(err):
 		add(name, true, "comes with the game stack "+need.Stack+": run preflight again after accounts deploy to check it binds the players", "")
 		return
 	case err != nil:

@@ -292,7 +292,7 @@ func TestFixCreatesTheRolesAndBootstraps(t *testing.T) {
 	ctx := context.Background()
 	checks := a.Preflight(ctx, Needs{VPCs: 1})
 	a.calls.start()
-	done, err := Fix(ctx, Team{Name: "team-01", Account: Account{Endpoint: a.calls.url}}, checks, t.TempDir(), func(string, ...any) {})
+	done, err := a.Fix(ctx, Team{Name: "team-01", Account: Account{Endpoint: a.calls.url}}, checks, t.TempDir(), func(string, ...any) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func preflightFix(ctx context.Context, teams []checkedAccount, dir string, stdou
 			if err != nil {
 				return // the checks say so
 			}
-			done, err := accounts.Fix(ctx, t.Team, c.Preflight(ctx, t.need), dir, say)
+			done, err := c.Fix(ctx, t.Team, c.Preflight(ctx, t.need), dir, say)
 			mu.Lock()
 			defer mu.Unlock()
 			for _, d := range done {

@@ -70,15 +70,16 @@ func handoutCmd(_ context.Context, args []string, stdout, stderr io.Writer) erro
 
 // handoutSheet is one team's sheet.
 func handoutSheet(t teamsfile.Team, boardURL, token, signIn, region, runbook string) string {
-	account := "your facilitator gives you its ID"
+	account := ""
 	if cost, err := teamsfile.ParseCost(t.Cost); err == nil && cost.Live {
 		if f := strings.Split(cost.Role, ":"); len(f) > 4 {
 			account = f[4]
 		}
 	}
-	if signIn == "" && account != "your facilitator gives you its ID" {
+	if signIn == "" && account != "" {
 		signIn = "https://" + account + ".signin.aws.amazon.com/console"
 	}
+	account = cmp.Or(account, "your facilitator gives you its ID")
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Unicorn.Rentals GameDay: %s\n\n", t.Name)
 	fmt.Fprintf(&b, "Keep this sheet to your team: it holds your team's credential.\n\n")

@@ -77,7 +77,13 @@ func (r rehearsal) rehearse(ctx context.Context, teams []teamsfile.Team) []rehea
 
 func (r rehearsal) one(ctx context.Context, t teamsfile.Team) rehearsed {
 	res := rehearsed{Team: t.Name, Answer: "-", Game: "-", Bill: "-", Chaos: "-"}
-	fail := func(what, fix string) { res.Fixes = append(res.Fixes, what+": "+fix) }
+	// The checks below run at once and each may fail.
+	var mu sync.Mutex
+	fail := func(what, fix string) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.Fixes = append(res.Fixes, what+": "+fix)
+	}
 	cost, err := teamsfile.ParseCost(cmp.Or(t.Cost, r.DefaultCost))
 	if err != nil {
 		fail("cost", err.Error())
