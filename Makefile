@@ -93,7 +93,7 @@ reveal: tools ## walk the winners' path for the room, one step at a time: each s
 	  fi; prev=$$set; \
 	done
 
-check: tools lint-tools ## run cdk-nag and the Control Tower controls over SETS; reports in $(OUT)/check/
+check: tools lint-tools ## run cdk-nag, the Control Tower controls and cfn-lint over SETS (and, with the last, the chaos, facilitator and target stacks); reports in $(OUT)/check/
 	go run ./gates/cmd/check -out $(OUT)/check $(SETS)
 
 aws-tools: ## install moto's server (the AWS API mock the live-bill tests start) with pip when it is missing

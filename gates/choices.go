@@ -16,6 +16,6 @@ var Choices = []Choice{
 		"Only the stacks' own roles may read them (IAM, and for players the guardrail), and each lives for one game: a customer managed key would bar no reader IAM does not already bar."},
 	{"No WAF web ACL in front of the distributions",
 		"The game's one client is its engine, whose load a web ACL would have to let through by design; CloudFront comes with AWS Shield Standard (https://docs.aws.amazon.com/waf/latest/developerguide/ddos-standard-summary.html). A web ACL bills by the month, the rule and the request in every team account (https://aws.amazon.com/waf/pricing/)."},
-	{"The facilitator's board and workers may reach out to any address",
-		"They play the teams' endpoints, which move to any distribution or load balancer a team makes during the game, on the port its URL names."},
+	{"The facilitator's workers may reach any address over TCP",
+		"They play the teams' endpoints, which move to any distribution or load balancer a team makes during the game, on the port its URL names. The board reaches only AWS's APIs on HTTPS and its file system; neither takes anything in but from its load balancer."},
 }

@@ -85,7 +85,7 @@ func NewFacilitatorStack(scope constructs.Construct, props FacilitatorStackProps
 	})
 	awscdk.NewCfnOutput(s.Stack, jsii.String(PageOutput), &awscdk.CfnOutputProps{
 		Description: jsii.String("The scoreboard's page, for the room; gameday ctl --server takes it too"),
-		Value:       awscdk.Fn_Join(jsii.String(""), jsii.Strings("https://", *s.Scoreboard.Distribution.DistributionDomainName(), "/")),
+		Value:       s.Scoreboard.Cdn.URL(),
 	})
 	awscdk.NewCfnOutput(s.Stack, jsii.String(TokenSecretOutput), &awscdk.CfnOutputProps{
 		Description: jsii.String("The control token's secret: aws secretsmanager get-secret-value --secret-id ARN"),

@@ -132,7 +132,7 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		s.InternalAlb = s.newAlb(cfg, true)
 		// Built by vpc-origin, used from harden: a VPC origin takes many
 		// minutes to create, and CloudFront can use it only once it exists.
-		s.VpcOrigin = newVpcOrigin(s.Stack, s.InternalAlb)
+		s.VpcOrigin = s.InternalAlb.VpcOrigin(s.Stack, "VpcOrigin")
 	}
 	if fixes.Has(catalog.FixALB) && fixes.Present(catalog.FlawPublicLoadBalancer) {
 		s.Alb = s.newAlb(cfg, false)
@@ -280,7 +280,7 @@ func (s *GameStack) newAlb(cfg config.Config, internal bool) *alb.ALB {
 	}
 	a := alb.New(s.Stack, id, props)
 	if a.TaskTargetGroup != nil {
-		s.Tasks.Service.AttachToApplicationTargetGroup(a.TaskTargetGroup)
+		s.Tasks.ServeFrom(a.TaskTargetGroup)
 	}
 	if a.TargetGroup != nil {
 		s.Fleet.Group.AttachToApplicationTargetGroup(a.TargetGroup)

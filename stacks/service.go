@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/config"
@@ -90,16 +89,6 @@ func serviceALB(cfg config.Config, vpc awsec2.IVpc) alb.Props {
 // 65 bytes gains nothing from compression.
 func serviceCDN(origin awscloudfront.IOrigin) cdn.Props {
 	return cdn.Props{Origin: origin, Param: api.Param, Comment: "Unicorn.Rentals hash service"}
-}
-
-// newVpcOrigin is CloudFront's private way to an internal load balancer,
-// over HTTP (the load balancer has no certificate; the game no domain).
-func newVpcOrigin(scope constructs.Construct, lb *alb.ALB) awscloudfront.VpcOrigin {
-	return awscloudfront.NewVpcOrigin(scope, jsii.String("VpcOrigin"), &awscloudfront.VpcOriginProps{
-		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(lb.LoadBalancer),
-		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
-		HttpPort:       jsii.Number(alb.ListenerPort),
-	})
 }
 
 // originReadTimeout is how long CloudFront waits for the origin: as long

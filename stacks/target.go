@@ -65,11 +65,11 @@ func NewTargetStack(scope constructs.Construct, id string, props TargetStackProp
 	lbProps := serviceALB(cfg, s.Network.Vpc)
 	lbProps.Internal, lbProps.Tasks, lbProps.Subnets = true, true, subnets
 	s.Alb = alb.New(s.Stack, "InternalAlb", lbProps)
-	s.Tasks.Service.AttachToApplicationTargetGroup(s.Alb.TaskTargetGroup)
+	s.Tasks.ServeFrom(s.Alb.TaskTargetGroup)
 	for _, sg := range *s.Tasks.Service.Connections().SecurityGroups() {
 		waitForIngress(s.Tasks.Service, sg)
 	}
-	s.VpcOrigin = newVpcOrigin(s.Stack, s.Alb)
+	s.VpcOrigin = s.Alb.VpcOrigin(s.Stack, "VpcOrigin")
 
 	// The distribution, caching on the input alone.
 	s.Cdn = cdn.New(s.Stack, "Cdn", serviceCDN(awscloudfrontorigins.VpcOrigin_WithVpcOrigin(s.VpcOrigin, &awscloudfrontorigins.VpcOriginProps{

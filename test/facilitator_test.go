@@ -108,6 +108,10 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 	if board.prop("DeploymentConfiguration", "MinimumHealthyPercent") != 0.0 || board.prop("DeploymentConfiguration", "MaximumPercent") != 100.0 {
 		t.Errorf("board deployment %v: want 0%% to 100%%, never two boards on one database", board.prop("DeploymentConfiguration"))
 	}
+	// The board reads every live team's key before it answers its checks.
+	if board.prop("HealthCheckGracePeriodSeconds") != 120.0 || workers.prop("HealthCheckGracePeriodSeconds") != nil {
+		t.Errorf("grace periods: board %v, workers %v; want 120 s for the board behind its load balancer, none for the workers behind none", board.prop("HealthCheckGracePeriodSeconds"), workers.prop("HealthCheckGracePeriodSeconds"))
+	}
 	if workers.prop("DesiredCount") != float64(size.Workers) {
 		t.Errorf("workers: %v tasks, want %d", workers.prop("DesiredCount"), size.Workers)
 	}
@@ -167,6 +171,21 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 			t.Errorf("%s: want the nonroot user on a read-only root filesystem", name)
 		}
 	}
+	// What holds the game keeps its construct path, so its logical ID,
+	// across releases: an update replaces the tasks and the distribution,
+	// never the database or the tokens (docs/facilitator.md).
+	kept := map[string]string{}
+	for _, kind := range []string{"AWS::EFS::FileSystem", "AWS::EFS::AccessPoint", "AWS::SecretsManager::Secret"} {
+		for _, r := range tpl.ofType(kind) {
+			path, _ := r.body["Metadata"].(map[string]any)["aws:cdk:path"].(string)
+			kept[path] = kind
+		}
+	}
+	for _, path := range []string{"Scoreboard/Database/Resource", "Scoreboard/Database/Board/Resource", "Scoreboard/Token/Resource", "Scoreboard/WorkerToken/Resource"} {
+		if kept[contract.FacilitatorStackName+"/"+path] == "" {
+			t.Errorf("no %s in %v: the game's state moved, and an update would replace it", path, kept)
+		}
+	}
 	fs := tpl.one(t, "AWS::EFS::FileSystem")
 	if fs.body["DeletionPolicy"] != "Retain" || fs.prop("Encrypted") != true || fs.prop("BackupPolicy", "Status") != "ENABLED" {
 		t.Errorf("database file system %v: want it kept after the stack, encrypted and backed up", fs.body)
@@ -184,6 +203,36 @@ func TestTheBoardIsOneWriterOnEFSAndTheWorkersAreSizedForTheTeams(t *testing.T) 
 	}
 	if !found {
 		t.Error("no security group of the database's file system found")
+	}
+	// No group lets everything out: the board reaches AWS on HTTPS and its
+	// file system on NFS, the workers the teams over TCP.
+	// A group given no egress at all gets CloudFormation's allow-all
+	// rule, which a rule of its own added later strips
+	// (https://github.com/aws/aws-cdk/pull/998).
+	separate := map[string]bool{}
+	for _, rule := range tpl.ofType("AWS::EC2::SecurityGroupEgress") {
+		separate[cfn.Reference(rule.prop("GroupId"))] = true
+	}
+	groups := map[string]string{}
+	for _, sg := range tpl.ofType("AWS::EC2::SecurityGroup") {
+		egress := text(sg.prop("SecurityGroupEgress"))
+		if strings.Contains(egress, `"IpProtocol":"-1"`) || (egress == "null" && !separate[sg.id]) {
+			t.Errorf("security group %s (%v) egress %s: want named protocols and ports", sg.id, sg.prop("GroupDescription"), egress)
+		}
+		groups[sg.id] = egress
+	}
+	boardGroup := cfn.Reference(board.prop("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups", 0))
+	if egress := groups[boardGroup]; !strings.Contains(egress, `"FromPort":443,"IpProtocol":"tcp","ToPort":443`) || strings.Count(egress, "IpProtocol") != 1 {
+		t.Errorf("board's group %s egress %s: want HTTPS alone (and NFS to its file system, a rule of its own)", boardGroup, egress)
+	}
+	nfs := false
+	for _, rule := range tpl.ofType("AWS::EC2::SecurityGroupEgress") {
+		if cfn.Reference(rule.prop("GroupId")) == boardGroup && rule.prop("FromPort") == 2049.0 {
+			nfs = true
+		}
+	}
+	if !nfs {
+		t.Error("no egress from the board's group to its file system on 2049")
 	}
 	cf := tpl.one(t, "AWS::CloudFront::Distribution")
 	behavior := cf.prop("DistributionConfig", "DefaultCacheBehavior")

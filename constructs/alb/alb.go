@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -57,6 +58,12 @@ type Props struct {
 	// in-flight requests: the longest a request can last. Rounded up to
 	// whole seconds. Default 30s (the ALB's own default is 300s).
 	DeregistrationDelay time.Duration
+
+	// Escape hatches: each is called with the props the construct has
+	// filled, just before the resource is made, and may change any of
+	// them. Default none.
+	LoadBalancerProps func(*elbv2.ApplicationLoadBalancerProps)
+	TargetGroupProps  func(*elbv2.ApplicationTargetGroupProps)
 }
 
 // ALB is the load balancer, its listener and its target groups.
@@ -88,15 +95,19 @@ func New(scope constructs.Construct, id string, props Props) *ALB {
 		subnets = &awsec2.SubnetSelection{SubnetType: subnetType}
 	}
 
-	a.LoadBalancer = elbv2.NewApplicationLoadBalancer(a.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
+	lbProps := &elbv2.ApplicationLoadBalancerProps{
 		Vpc:            props.Vpc,
 		InternetFacing: jsii.Bool(!props.Internal),
 		VpcSubnets:     subnets,
 		// Requests with malformed headers never reach the service.
 		DropInvalidHeaderFields: jsii.Bool(true),
-	})
+	}
+	if props.LoadBalancerProps != nil {
+		props.LoadBalancerProps(lbProps)
+	}
+	a.LoadBalancer = elbv2.NewApplicationLoadBalancer(a.Construct, jsii.String("LoadBalancer"), lbProps)
 	group := func(id string, targetType elbv2.TargetType) elbv2.ApplicationTargetGroup {
-		return elbv2.NewApplicationTargetGroup(a.Construct, jsii.String(id), &elbv2.ApplicationTargetGroupProps{
+		groupProps := &elbv2.ApplicationTargetGroupProps{
 			Vpc:                 props.Vpc,
 			TargetType:          targetType,
 			Port:                jsii.Number(port),
@@ -110,7 +121,11 @@ func New(scope constructs.Construct, id string, props Props) *ALB {
 				HealthyThresholdCount:   jsii.Number(2),
 				UnhealthyThresholdCount: jsii.Number(2),
 			},
-		})
+		}
+		if props.TargetGroupProps != nil {
+			props.TargetGroupProps(groupProps)
+		}
+		return elbv2.NewApplicationTargetGroup(a.Construct, jsii.String(id), groupProps)
 	}
 	if props.Instances || !props.Tasks {
 		a.TargetGroup = group("TargetGroup", elbv2.TargetType_INSTANCE)
@@ -154,6 +169,20 @@ func (a *ALB) Serving() elbv2.ApplicationTargetGroup {
 		return a.TargetGroup
 	}
 	return a.TaskTargetGroup
+}
+
+// VpcOrigin is CloudFront's private way to this internal load balancer,
+// made in scope: CloudFront reaches the listener through its own network
+// interfaces in the load balancer's subnets, over HTTP (the load balancer
+// has no certificate; TLS ends at CloudFront), and nothing reaches it
+// from the internet
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html).
+func (a *ALB) VpcOrigin(scope constructs.Construct, id string) awscloudfront.VpcOrigin {
+	return awscloudfront.NewVpcOrigin(scope, jsii.String(id), &awscloudfront.VpcOriginProps{
+		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(a.LoadBalancer),
+		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
+		HttpPort:       jsii.Number(ListenerPort),
+	})
 }
 
 // Internal reports whether the load balancer is off the internet.

@@ -104,3 +104,29 @@ func TestProductionOptions(t *testing.T) {
 		})
 	})
 }
+
+// Live, nothing is cached and every request passes on, over HTTPS only;
+// the escape hatch changes what the construct filled.
+func TestLiveCachesNothingAndTakesHTTPSOnly(t *testing.T) {
+	tpl := synth(t, cdn.Props{Live: true, Param: "q", DistributionProps: func(p *awscloudfront.DistributionProps) {
+		p.PriceClass = awscloudfront.PriceClass_PRICE_CLASS_200
+	}})
+	cdktest.MustPass(t, "no cache policy of its own", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudFront::CachePolicy"), jsii.Number(0))
+	})
+	cdktest.MustPass(t, "CachingDisabled, AllViewerExceptHostHeader, every method, HTTPS only, the hatch's price class", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+				"PriceClass": "PriceClass_200",
+				"DefaultCacheBehavior": assertions.Match_ObjectLike(&map[string]any{
+					// CloudFront's managed policies' IDs
+					// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html).
+					"CachePolicyId":         "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+					"OriginRequestPolicyId": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+					"AllowedMethods":        []any{"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"},
+					"ViewerProtocolPolicy":  "https-only",
+				}),
+			}),
+		})
+	})
+}

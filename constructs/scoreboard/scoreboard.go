@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/unicorn-rentals/gameday/constructs/alb"
+	"github.com/unicorn-rentals/gameday/constructs/cdn"
 	"github.com/unicorn-rentals/gameday/constructs/tasks"
 	"github.com/unicorn-rentals/gameday/contract"
 )
@@ -53,11 +54,8 @@ const WorkerTokenVariable = "GAMEDAY_WORKER_TOKEN"
 // TeamsVariable holds the teams file's text in the board's container.
 const TeamsVariable = "GAMEDAY_TEAMS"
 
-// openFiles is each container's nofile limit: a worker holds up to 1,100
-// connections a team. Fargate's default has been 1,024 and is now 65,535
-// (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html);
-// the task definition says it rather than rely on the default.
-const openFiles = 65535
+// maxOpenFiles is each container's nofile limit (openFiles).
+const maxOpenFiles = 65535
 
 // Props configures the scoreboard.
 type Props struct {
@@ -93,22 +91,23 @@ type Props struct {
 	LogRetention awslogs.RetentionDays
 }
 
-// Scoreboard is the board, its workers and what they stand on.
+// Scoreboard is the board, its workers and what they stand on. The board
+// is the target's pattern again, live: CloudFront through a VPC origin to
+// an internal load balancer and a Fargate service, from the same
+// constructs.
 type Scoreboard struct {
 	constructs.Construct
-	Token        awssecretsmanager.Secret
-	WorkerToken  awssecretsmanager.Secret
-	FileSystem   awsefs.FileSystem
-	AccessPoint  awsefs.AccessPoint
-	Cluster      awsecs.Cluster
-	LogGroup     awslogs.LogGroup
-	BoardTask    awsecs.FargateTaskDefinition
-	Board        awsecs.FargateService
-	WorkerTask   awsecs.FargateTaskDefinition
-	Workers      awsecs.FargateService
-	Alb          *alb.ALB
-	VpcOrigin    awscloudfront.VpcOrigin
-	Distribution awscloudfront.Distribution
+	Token       awssecretsmanager.Secret
+	WorkerToken awssecretsmanager.Secret
+	FileSystem  awsefs.FileSystem
+	AccessPoint awsefs.AccessPoint
+	Cluster     awsecs.Cluster
+	LogGroup    awslogs.LogGroup
+	Board       *tasks.Tasks
+	Workers     *tasks.Tasks
+	Alb         *alb.ALB
+	VpcOrigin   awscloudfront.VpcOrigin
+	Cdn         *cdn.CDN
 }
 
 // New creates the scoreboard.
@@ -177,9 +176,34 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 	// The board: one task, the only writer of its database. The old task
 	// stops before the new one starts (bbolt locks the file; a second
 	// board would wait for the lock and fail), and the new one resumes
-	// from the last stored minute.
-	s.BoardTask = taskDefinition(s.Construct, "BoardTask", arch, cmp.Or(props.BoardCPU, 512), cmp.Or(props.BoardMemoryMiB, 1024))
-	s.BoardTask.AddVolume(&awsecs.Volume{
+	// from the last stored minute. It reaches out to AWS on HTTPS and to
+	// its file system, nowhere else.
+	boardGroup := awsec2.NewSecurityGroup(s.Construct, jsii.String("BoardSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              props.Vpc,
+		Description:      jsii.String("Scoreboard board: AWS APIs on HTTPS, its database; in from its load balancer only"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	boardGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("AWS's APIs: the teams' roles, the logs, the image"), nil)
+	s.Board = tasks.New(s.Construct, "Board", tasks.Props{
+		Vpc: props.Vpc, Subnets: public, PublicAddress: true,
+		Cluster: s.Cluster, LogGroup: s.LogGroup, SecurityGroup: boardGroup,
+		Image: props.Image, Architecture: arch,
+		CPU: cmp.Or(props.BoardCPU, 512), MemoryMiB: cmp.Or(props.BoardMemoryMiB, 1024),
+		ContainerName: "board", Port: BoardPort, DesiredCount: 1,
+		Command: []string{
+			"board", "--teams-env", TeamsVariable, "--db", DataPath + "/game.db", "--listen", fmt.Sprintf("0.0.0.0:%d", BoardPort),
+			"--workers", fmt.Sprint(workers), "--paused", "--region", *region,
+		},
+		Env:     map[string]string{TeamsVariable: props.Teams},
+		Secrets: map[string]awssecretsmanager.ISecret{TokenVariable: s.Token, WorkerTokenVariable: s.WorkerToken},
+		// The board reads every live team's key before it listens.
+		HealthCheckGracePeriod: 2 * time.Minute,
+		ContainerOptions:       openFiles,
+		ServiceProps: func(p *awsecs.FargateServiceProps) {
+			p.MinHealthyPercent, p.MaxHealthyPercent = jsii.Number(0), jsii.Number(100)
+		},
+	})
+	s.Board.TaskDefinition.AddVolume(&awsecs.Volume{
 		Name: jsii.String("database"),
 		EfsVolumeConfiguration: &awsecs.EfsVolumeConfiguration{
 			FileSystemId:        s.FileSystem.FileSystemId(),
@@ -187,14 +211,8 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 			AuthorizationConfig: &awsecs.AuthorizationConfig{AccessPointId: s.AccessPoint.AccessPointId(), Iam: jsii.String("ENABLED")},
 		},
 	})
-	board := s.container(s.BoardTask, "board", props.Image, cmp.Or(props.BoardMemoryMiB, 1024), map[string]awssecretsmanager.Secret{TokenVariable: s.Token, WorkerTokenVariable: s.WorkerToken}, []string{
-		"board", "--teams-env", TeamsVariable, "--db", DataPath + "/game.db", "--listen", fmt.Sprintf("0.0.0.0:%d", BoardPort),
-		"--workers", fmt.Sprint(workers), "--paused", "--region", *region,
-	})
-	board.AddEnvironment(jsii.String(TeamsVariable), jsii.String(props.Teams))
-	board.AddPortMappings(&awsecs.PortMapping{ContainerPort: jsii.Number(BoardPort)})
-	board.AddMountPoints(&awsecs.MountPoint{SourceVolume: jsii.String("database"), ContainerPath: jsii.String(DataPath), ReadOnly: jsii.Bool(false)})
-	s.FileSystem.Grant(s.BoardTask.TaskRole(), jsii.String("elasticfilesystem:ClientMount"), jsii.String("elasticfilesystem:ClientWrite"))
+	s.Board.Container.AddMountPoints(&awsecs.MountPoint{SourceVolume: jsii.String("database"), ContainerPath: jsii.String(DataPath), ReadOnly: jsii.Bool(false)})
+	s.FileSystem.Grant(s.Board.TaskDefinition.TaskRole(), jsii.String("elasticfilesystem:ClientMount"), jsii.String("elasticfilesystem:ClientWrite"))
 	// The live bill and the script's experiments: each team's BillReader
 	// and chaos starter roles, found by their tag
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_attribute-based-access-control.html
@@ -206,102 +224,61 @@ func New(scope constructs.Construct, id string, props Props) *Scoreboard {
 		for _, account := range props.TeamAccounts {
 			roles = append(roles, jsii.String("arn:"+*awscdk.Aws_PARTITION()+":iam::"+account+":role/*"))
 		}
-		s.BoardTask.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		s.Board.TaskDefinition.AddToTaskRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("AssumeTheTeamsGameRoles"),
 			Actions:    jsii.Strings("sts:AssumeRole"),
 			Resources:  &roles,
 			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:ResourceTag/" + contract.RoleTag: []string{contract.RoleBillReader, contract.RoleStarter}}},
 		}))
 	}
-	s.Board = s.service("Board", s.BoardTask, 1, public, 0, 100)
-	s.FileSystem.Connections().AllowDefaultPortFrom(s.Board, jsii.String("The board's database"))
-	s.Board.AttachToApplicationTargetGroup(s.Alb.TaskTargetGroup)
+	s.FileSystem.Connections().AllowDefaultPortFrom(s.Board.Service, jsii.String("The board's database"))
+	s.Board.ServeFrom(s.Alb.TaskTargetGroup)
 
 	// The workers: stateless; ECS replaces one that dies, and the board
-	// hands its teams to the others when its lease runs out.
-	s.WorkerTask = taskDefinition(s.Construct, "WorkerTask", arch, cmp.Or(props.WorkerCPU, 1024), cmp.Or(props.WorkerMemoryMiB, 2048))
-	s.container(s.WorkerTask, "worker", props.Image, cmp.Or(props.WorkerMemoryMiB, 2048), map[string]awssecretsmanager.Secret{WorkerTokenVariable: s.WorkerToken}, []string{
-		"worker", "--board", fmt.Sprintf("http://%s:%d", *s.Alb.LoadBalancer.LoadBalancerDnsName(), alb.ListenerPort),
+	// hands its teams to the others when its lease runs out. They reach
+	// the teams' endpoints on whatever port a team's URL names, and the
+	// board through its load balancer; they listen on nothing.
+	workerGroup := awsec2.NewSecurityGroup(s.Construct, jsii.String("WorkersSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              props.Vpc,
+		Description:      jsii.String("Scoreboard workers: out to team endpoints and the board over TCP; nothing in"),
+		AllowAllOutbound: jsii.Bool(false),
 	})
-	s.Workers = s.service("Workers", s.WorkerTask, workers, public, 100, 200)
-
-	s.VpcOrigin = awscloudfront.NewVpcOrigin(s.Construct, jsii.String("VpcOrigin"), &awscloudfront.VpcOriginProps{
-		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(s.Alb.LoadBalancer),
-		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
-		HttpPort:       jsii.Number(alb.ListenerPort),
-	})
-	s.Distribution = awscloudfront.NewDistribution(s.Construct, jsii.String("Distribution"), &awscloudfront.DistributionProps{
-		Comment: jsii.String("Unicorn.Rentals GameDay scoreboard"),
-		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			Origin: awscloudfrontorigins.VpcOrigin_WithVpcOrigin(s.VpcOrigin, &awscloudfrontorigins.VpcOriginProps{
-				// The page's event stream sends a keepalive every 15 s.
-				ReadTimeout: awscdk.Duration_Seconds(jsii.Number(30)),
-			}),
-			// Nothing is cached: the page is live. With caching disabled,
-			// the AllViewer policies forward the Authorization header the
-			// control calls carry
-			// (https://repost.aws/knowledge-center/cloudfront-authorization-header).
-			CachePolicy:         awscloudfront.CachePolicy_CACHING_DISABLED(),
-			OriginRequestPolicy: awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-			AllowedMethods:      awscloudfront.AllowedMethods_ALLOW_ALL(),
-			// HTTPS only: a redirect would answer a first request sent in
-			// clear, and the page signs its calls with WebCrypto, which
-			// runs only in a secure context.
-			ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
+	workerGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_AllTcp(), jsii.String("The teams' endpoints on any port their URLs name, the board, AWS's APIs"), nil)
+	s.Workers = tasks.New(s.Construct, "Workers", tasks.Props{
+		Vpc: props.Vpc, Subnets: public, PublicAddress: true,
+		Cluster: s.Cluster, LogGroup: s.LogGroup, SecurityGroup: workerGroup,
+		Image: props.Image, Architecture: arch,
+		CPU: cmp.Or(props.WorkerCPU, 1024), MemoryMiB: cmp.Or(props.WorkerMemoryMiB, 2048),
+		ContainerName: "worker", DesiredCount: workers,
+		Command: []string{"worker", "--board", fmt.Sprintf("http://%s:%d", *s.Alb.LoadBalancer.LoadBalancerDnsName(), alb.ListenerPort)},
+		Secrets: map[string]awssecretsmanager.ISecret{WorkerTokenVariable: s.WorkerToken},
+		ContainerOptions: func(o *awsecs.ContainerDefinitionOptions) {
+			openFiles(o)
+			o.PortMappings = nil
 		},
-		HttpVersion: awscloudfront.HttpVersion_HTTP2_AND_3,
-		PriceClass:  awscloudfront.PriceClass_PRICE_CLASS_100,
+	})
+
+	s.VpcOrigin = s.Alb.VpcOrigin(s.Construct, "VpcOrigin")
+	s.Cdn = cdn.New(s.Construct, "Cdn", cdn.Props{
+		Origin: awscloudfrontorigins.VpcOrigin_WithVpcOrigin(s.VpcOrigin, &awscloudfrontorigins.VpcOriginProps{
+			// The page's event stream sends a keepalive every 15 s.
+			ReadTimeout: awscdk.Duration_Seconds(jsii.Number(30)),
+		}),
+		// Nothing is cached, the control calls' Authorization header and
+		// POSTs pass
+		// (https://repost.aws/knowledge-center/cloudfront-authorization-header),
+		// and viewers come on HTTPS only: the page signs its calls with
+		// WebCrypto, which runs only in a secure context.
+		Live:    true,
+		Comment: "Unicorn.Rentals GameDay scoreboard",
 	})
 	return s
 }
 
-func taskDefinition(scope constructs.Construct, id string, arch awsecs.CpuArchitecture, cpu, memory int) awsecs.FargateTaskDefinition {
-	return awsecs.NewFargateTaskDefinition(scope, jsii.String(id), &awsecs.FargateTaskDefinitionProps{
-		Cpu:            jsii.Number(float64(cpu)),
-		MemoryLimitMiB: jsii.Number(float64(memory)),
-		RuntimePlatform: &awsecs.RuntimePlatform{
-			CpuArchitecture:       arch,
-			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
-		},
-	})
-}
-
-// container adds the gameday container, as the nonroot user on a
-// read-only root filesystem, with its tokens from Secrets Manager.
-func (s *Scoreboard) container(task awsecs.FargateTaskDefinition, name string, image awsecs.ContainerImage, memory int, tokens map[string]awssecretsmanager.Secret, command []string) awsecs.ContainerDefinition {
-	secrets := map[string]awsecs.Secret{}
-	for variable, secret := range tokens {
-		secrets[variable] = awsecs.Secret_FromSecretsManager(secret, nil)
-	}
-	return task.AddContainer(jsii.String("Container"), &awsecs.ContainerDefinitionOptions{
-		ContainerName:          jsii.String(name),
-		Image:                  image,
-		Command:                jsii.Strings(command...),
-		MemoryLimitMiB:         jsii.Number(float64(memory)),
-		User:                   jsii.String(tasks.NonRootUser),
-		ReadonlyRootFilesystem: jsii.Bool(true),
-		Secrets:                &secrets,
-		Ulimits:                &[]*awsecs.Ulimit{{Name: awsecs.UlimitName_NOFILE, SoftLimit: jsii.Number(openFiles), HardLimit: jsii.Number(openFiles)}},
-		// SIGTERM stops the board between minutes' writes; 30 s is ample.
-		StopTimeout: awscdk.Duration_Seconds(jsii.Number((30 * time.Second).Seconds())),
-		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
-			StreamPrefix: jsii.String(name),
-			LogGroup:     s.LogGroup,
-		}),
-	})
-}
-
-// service runs count tasks in subnets with a public address for egress
-// only: the security groups admit nothing from the internet.
-func (s *Scoreboard) service(id string, task awsecs.FargateTaskDefinition, count int, subnets *awsec2.SubnetSelection, minHealthy, maxHealthy int) awsecs.FargateService {
-	return awsecs.NewFargateService(s.Construct, jsii.String(id), &awsecs.FargateServiceProps{
-		Cluster:           s.Cluster,
-		TaskDefinition:    task,
-		DesiredCount:      jsii.Number(float64(count)),
-		VpcSubnets:        subnets,
-		AssignPublicIp:    jsii.Bool(true),
-		MinHealthyPercent: jsii.Number(float64(minHealthy)),
-		MaxHealthyPercent: jsii.Number(float64(maxHealthy)),
-		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-	})
+// openFiles sets each container's nofile limit: a worker holds up to
+// 1,100 connections a team. Fargate's default has been 1,024 and is now
+// 65,535 (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Ulimit.html);
+// the task definition says it rather than rely on the default.
+func openFiles(o *awsecs.ContainerDefinitionOptions) {
+	o.Ulimits = &[]*awsecs.Ulimit{{Name: awsecs.UlimitName_NOFILE, SoftLimit: jsii.Number(maxOpenFiles), HardLimit: jsii.Number(maxOpenFiles)}}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -37,12 +36,8 @@ func ExampleNew() {
 		Secrets:       map[string]awssecretsmanager.ISecret{"API_TOKEN": awssecretsmanager.NewSecret(stack, jsii.String("ApiToken"), nil)},
 	})
 	lb := alb.New(stack, "Alb", alb.Props{Vpc: vpc, Internal: true, Tasks: true, TargetPort: 8080, HealthPath: "/"})
-	web.Service.AttachToApplicationTargetGroup(lb.TaskTargetGroup)
-	origin := awscloudfront.NewVpcOrigin(stack, jsii.String("VpcOrigin"), &awscloudfront.VpcOriginProps{
-		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(lb.LoadBalancer),
-		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
-		HttpPort:       jsii.Number(alb.ListenerPort),
-	})
+	web.ServeFrom(lb.TaskTargetGroup)
+	origin := lb.VpcOrigin(stack, "VpcOrigin")
 	cdn.New(stack, "Cdn", cdn.Props{Origin: awscloudfrontorigins.VpcOrigin_WithVpcOrigin(origin, nil), Param: "q"})
 
 	tpl := assertions.Template_FromStack(stack, nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -36,9 +37,20 @@ const maxStopTimeout = 120 * time.Second
 type Props struct {
 	// Vpc to run in. Required.
 	Vpc awsec2.IVpc
-	// Subnets for the tasks. Tasks never get a public address. Default:
-	// the VPC's private subnets.
+	// Subnets for the tasks. Default: the VPC's private subnets.
 	Subnets *awsec2.SubnetSelection
+	// PublicAddress gives each task a public IPv4 address, its way out in
+	// a subnet without a NAT gateway; the security group still admits
+	// nothing from the internet. Default false.
+	PublicAddress bool
+	// Cluster to run in. Default: a new one, with Container Insights.
+	Cluster awsecs.ICluster
+	// LogGroup for the container's logs. Default: a new one, kept for
+	// LogRetention.
+	LogGroup awslogs.ILogGroup
+	// SecurityGroup for the tasks, whose rules are then the caller's.
+	// Default: the service's own, which reaches out on HTTPS only.
+	SecurityGroup awsec2.ISecurityGroup
 	// Image is the service's container image, built for Architecture.
 	// Required.
 	Image awsecs.ContainerImage
@@ -49,6 +61,8 @@ type Props struct {
 	CPU int
 	// MemoryMiB of the task. Default 512, the smallest that 256 CPU units allow.
 	MemoryMiB int
+	// Command overrides the image's command. Default: the image's.
+	Command []string
 	// Env is the service's environment (ADDR, WORK, ...). Default: none,
 	// the service's own defaults.
 	Env map[string]string
@@ -72,24 +86,38 @@ type Props struct {
 	// ECS waits 5 s more before it kills, at most 120 s. Default
 	// DefaultDrainTimeout (25 s).
 	DrainTimeout time.Duration
-	// LogRetention is how long the service's logs are kept. Default one week.
+	// HealthCheckGracePeriod is how long a new task behind a load
+	// balancer (ServeFrom) has before its failed checks count. Default
+	// 30 s.
+	HealthCheckGracePeriod time.Duration
+	// LogRetention is how long the service's logs are kept, when the
+	// construct makes the log group. Default one week.
 	LogRetention awslogs.RetentionDays
+
+	// Escape hatches: each is called with the props the construct has
+	// filled, just before the resource is made, and may change any of
+	// them. Default none.
+	TaskDefinitionProps func(*awsecs.FargateTaskDefinitionProps)
+	ContainerOptions    func(*awsecs.ContainerDefinitionOptions)
+	ServiceProps        func(*awsecs.FargateServiceProps)
 }
 
 // Tasks is the cluster, the task definition and the service.
 type Tasks struct {
 	constructs.Construct
-	Cluster        awsecs.Cluster
-	LogGroup       awslogs.LogGroup
+	Cluster        awsecs.ICluster   // Props.Cluster, or the one made
+	LogGroup       awslogs.ILogGroup // Props.LogGroup, or the one made
 	TaskDefinition awsecs.FargateTaskDefinition
 	Container      awsecs.ContainerDefinition
 	Service        awsecs.FargateService
+
+	grace time.Duration
 }
 
 // New creates the service. It attaches no load balancer: the caller
-// registers Service with a target group.
+// registers it with ServeFrom.
 func New(scope constructs.Construct, id string, props Props) *Tasks {
-	t := &Tasks{Construct: constructs.NewConstruct(scope, &id)}
+	t := &Tasks{Construct: constructs.NewConstruct(scope, &id), grace: cmp.Or(props.HealthCheckGracePeriod, 30*time.Second)}
 	arch := props.Architecture
 	if arch == nil {
 		arch = awsecs.CpuArchitecture_ARM64()
@@ -105,25 +133,38 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		env[k] = jsii.String(v)
 	}
 
-	t.Cluster = awsecs.NewCluster(t.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
-		Vpc:                 props.Vpc,
-		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
-	})
-	t.LogGroup = awslogs.NewLogGroup(t.Construct, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     retention,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	t.TaskDefinition = awsecs.NewFargateTaskDefinition(t.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
+	t.Cluster = props.Cluster
+	if t.Cluster == nil {
+		t.Cluster = awsecs.NewCluster(t.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
+			Vpc:                 props.Vpc,
+			ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
+		})
+	}
+	t.LogGroup = props.LogGroup
+	if t.LogGroup == nil {
+		t.LogGroup = awslogs.NewLogGroup(t.Construct, jsii.String("Logs"), &awslogs.LogGroupProps{
+			Retention:     retention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+	}
+	taskProps := &awsecs.FargateTaskDefinitionProps{
 		Cpu:            jsii.Number(float64(cpu)),
 		MemoryLimitMiB: jsii.Number(float64(memory)),
 		RuntimePlatform: &awsecs.RuntimePlatform{
 			CpuArchitecture:       arch,
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
 		},
-	})
-	t.Container = t.TaskDefinition.AddContainer(jsii.String("Container"), &awsecs.ContainerDefinitionOptions{
+	}
+	customize(props.TaskDefinitionProps, taskProps)
+	t.TaskDefinition = awsecs.NewFargateTaskDefinition(t.Construct, jsii.String("TaskDefinition"), taskProps)
+	var command *[]*string
+	if len(props.Command) > 0 {
+		command = jsii.Strings(props.Command...)
+	}
+	containerOptions := &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(name),
 		Image:         props.Image,
+		Command:       command,
 		// The task's memory, as a hard limit: a leak stops the container,
 		// not the task's neighbours.
 		MemoryLimitMiB:         jsii.Number(float64(memory)),
@@ -138,27 +179,38 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 			StreamPrefix: jsii.String(name),
 			LogGroup:     t.LogGroup,
 		}),
-	})
+	}
+	customize(props.ContainerOptions, containerOptions)
+	t.Container = t.TaskDefinition.AddContainer(jsii.String("Container"), containerOptions)
 
 	var desired *float64
 	if props.DesiredCount > 0 {
 		desired = jsii.Number(float64(props.DesiredCount))
 	}
-	t.Service = awsecs.NewFargateService(t.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
+	var groups *[]awsec2.ISecurityGroup
+	if props.SecurityGroup != nil {
+		groups = &[]awsec2.ISecurityGroup{props.SecurityGroup}
+	}
+	serviceProps := &awsecs.FargateServiceProps{
 		Cluster:        t.Cluster,
 		TaskDefinition: t.TaskDefinition,
 		DesiredCount:   desired,
 		VpcSubnets:     props.Subnets,
-		AssignPublicIp: jsii.Bool(false),
+		SecurityGroups: groups,
+		AssignPublicIp: jsii.Bool(props.PublicAddress),
 		// A new task starts before an old one stops; a deployment whose
 		// tasks never become healthy rolls back by itself.
-		MinHealthyPercent:      jsii.Number(100),
-		MaxHealthyPercent:      jsii.Number(200),
-		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(30)),
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
+		CircuitBreaker:    &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		// Tasks carry the service's tags, so chaos experiments find them.
 		PropagateTags: awsecs.PropagatedTagSource_SERVICE,
-	})
+	}
+	customize(props.ServiceProps, serviceProps)
+	t.Service = awsecs.NewFargateService(t.Construct, jsii.String("Service"), serviceProps)
+	if props.SecurityGroup != nil {
+		return t
+	}
 	// The tasks reach out over HTTPS only: the image registry and its
 	// layers, the logs, Secrets Manager. DNS to the VPC's resolver is never
 	// filtered by a security group
@@ -173,6 +225,24 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 		}})
 	}
 	return t
+}
+
+// ServeFrom registers the tasks with a load balancer's target group of IP
+// targets, which also opens their security group to the load balancer on
+// the container's port, and gives a new task HealthCheckGracePeriod to
+// start before the load balancer's health checks count against it (ECS
+// takes a grace period only with a load balancer:
+// https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service_definition_parameters.html).
+func (t *Tasks) ServeFrom(group elbv2.IApplicationTargetGroup) {
+	t.Service.AttachToApplicationTargetGroup(group)
+	t.Service.Node().DefaultChild().(awsecs.CfnService).SetHealthCheckGracePeriodSeconds(jsii.Number(t.grace.Seconds()))
+}
+
+// customize lets the caller's escape hatch change the props, if it has one.
+func customize[P any](hatch func(*P), props *P) {
+	if hatch != nil {
+		hatch(props)
+	}
 }
 
 // secrets are the container's secret variables; none without any.

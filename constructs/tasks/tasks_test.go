@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
@@ -25,6 +26,53 @@ func synth(t *testing.T, props tasks.Props) assertions.Template {
 			props.Secrets = map[string]awssecretsmanager.ISecret{"ANSWER_KEY": awssecretsmanager.NewSecret(stack, jsii.String("Key"), nil)}
 		}
 		tasks.New(stack, "Tasks", props)
+	})
+}
+
+// A service that brings its own cluster, logs and security group, runs
+// with a public address and a command, and is changed through the escape
+// hatches: the construct makes none of what it was given and leaves the
+// group's rules to its owner.
+func TestBringYourOwnAndEscapeHatches(t *testing.T) {
+	tpl := cdktest.Assert(func(stack awscdk.Stack) {
+		vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+		group := awsec2.NewSecurityGroup(stack, jsii.String("Group"), &awsec2.SecurityGroupProps{Vpc: vpc, AllowAllOutbound: jsii.Bool(false)})
+		group.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(80)), jsii.String("HTTP out"), nil)
+		cluster := awsecs.NewCluster(stack, jsii.String("Shared"), &awsecs.ClusterProps{Vpc: vpc})
+		tasks.New(stack, "Tasks", tasks.Props{
+			Vpc: vpc, Cluster: cluster, SecurityGroup: group, PublicAddress: true,
+			Subnets:          &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+			LogGroup:         awslogs.NewLogGroup(stack, jsii.String("SharedLogs"), nil),
+			Image:            awsecs.ContainerImage_FromRegistry(jsii.String("example/worker"), nil),
+			Command:          []string{"worker", "--board", "http://board"},
+			ContainerOptions: func(o *awsecs.ContainerDefinitionOptions) { o.PortMappings = nil },
+			ServiceProps: func(p *awsecs.FargateServiceProps) {
+				p.MinHealthyPercent, p.MaxHealthyPercent = jsii.Number(0), jsii.Number(100)
+			},
+		})
+	})
+	cdktest.MustPass(t, "one cluster, one log group, one security group: the caller's", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::ECS::Cluster"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(1))
+		tpl.ResourceCountIs(jsii.String("AWS::EC2::SecurityGroup"), jsii.Number(1))
+		tpl.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroup"), map[string]any{
+			"SecurityGroupEgress": []any{assertions.Match_ObjectLike(&map[string]any{"FromPort": 80, "ToPort": 80})},
+		})
+	})
+	cdktest.MustPass(t, "the command, no port, a public address, the hatch's deployment, no grace period without a load balancer", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::TaskDefinition"), map[string]any{
+			"ContainerDefinitions": []any{assertions.Match_ObjectLike(&map[string]any{
+				"Command":      []any{"worker", "--board", "http://board"},
+				"PortMappings": assertions.Match_Absent(),
+			})},
+		})
+		tpl.HasResourceProperties(jsii.String("AWS::ECS::Service"), map[string]any{
+			"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": assertions.Match_ObjectLike(&map[string]any{"AssignPublicIp": "ENABLED"})},
+			"DeploymentConfiguration": assertions.Match_ObjectLike(&map[string]any{
+				"MinimumHealthyPercent": 0, "MaximumPercent": 100,
+			}),
+			"HealthCheckGracePeriodSeconds": assertions.Match_Absent(),
+		})
 	})
 }
 

@@ -9,7 +9,6 @@ package target
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -66,12 +65,8 @@ func NewStack(scope constructs.Construct, id string, props Props) *Stack {
 		Image: awsecs.ContainerImage_FromRegistry(jsii.String(props.Image), nil),
 	})
 	s.Alb = alb.New(s.Stack, "InternalAlb", alb.Props{Vpc: s.Network.Vpc, Internal: true, Tasks: true, Subnets: subnets, TargetPort: port, HealthPath: props.HealthPath})
-	s.Tasks.Service.AttachToApplicationTargetGroup(s.Alb.TaskTargetGroup)
-	origin := awscloudfront.NewVpcOrigin(s.Stack, jsii.String("VpcOrigin"), &awscloudfront.VpcOriginProps{
-		Endpoint:       awscloudfront.VpcOriginEndpoint_ApplicationLoadBalancer(s.Alb.LoadBalancer),
-		ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTP_ONLY,
-		HttpPort:       jsii.Number(alb.ListenerPort),
-	})
+	s.Tasks.ServeFrom(s.Alb.TaskTargetGroup)
+	origin := s.Alb.VpcOrigin(s.Stack, "VpcOrigin")
 
 	// CloudFront's standard logs need a bucket whose ACLs the log delivery
 	// can use (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html).

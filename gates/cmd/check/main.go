@@ -95,6 +95,8 @@ func check(set catalog.FixSet, dir string, exceptions []gates.Exception, lintExc
 			return "", false, err
 		}
 		cfg.Board = board.Board
+		// The target as a stack of its own too, gated as the game's target.
+		cfg.Target = true
 	}
 	built := stacks.NewApp(app, stacks.AppProps{Config: cfg, ServiceDir: "service", RootDir: "."})
 	stack, chaos := built.Game, built.Chaos
@@ -102,6 +104,9 @@ func check(set catalog.FixSet, dir string, exceptions []gates.Exception, lintExc
 	gates.ApplyNag(chaos.Stack, gates.NagSuppressions)
 	if built.Facilitator != nil {
 		gates.ApplyNag(built.Facilitator.Stack, gates.NagSuppressions)
+	}
+	if built.Target != nil {
+		gates.ApplyNag(built.Target.Stack, gates.NagSuppressions)
 	}
 	assembly := app.Synth(nil)
 	target := len(set.Fixes()) == len(catalog.AllFixes)
@@ -114,7 +119,12 @@ func check(set catalog.FixSet, dir string, exceptions []gates.Exception, lintExc
 		return "", false, err
 	}
 	boardLine, boardBad, boardLintBad, err := gate(*assembly.Directory(), *built.Facilitator.ArtifactId(), "facilitator", "the facilitator stack ("+exampleTeams+")", exceptions, lintExceptions, gates.UnexceptedFacilitator)
-	return line + "\n" + chaosLine + "\n" + boardLine, target && bad || lintBad || chaosBad || chaosLintBad || boardBad || boardLintBad, err
+	if err != nil {
+		return "", false, err
+	}
+	targetLine, targetBad, targetLintBad, err := gate(*assembly.Directory(), *built.Target.ArtifactId(), "target", "the target stack", exceptions, lintExceptions, steps(false))
+	return line + "\n" + chaosLine + "\n" + boardLine + "\n" + targetLine,
+		target && bad || lintBad || chaosBad || chaosLintBad || boardBad || boardLintBad || targetBad || targetLintBad, err
 }
 
 // exampleTeams is the teams file the facilitator stack is checked with.
