@@ -154,3 +154,24 @@ func TestFlawsDocumentMatchesTheCatalog(t *testing.T) {
 		}
 	}
 }
+
+// Every flaw has its three hints, each different from the others, and
+// the last names the fix that removes it.
+func TestEveryFlawHasItsHints(t *testing.T) {
+	for _, f := range Flaws {
+		seen := map[string]bool{}
+		for level := 1; level <= HintLevels; level++ {
+			h, err := f.Hint(level)
+			if err != nil || h == "" || seen[h] {
+				t.Errorf("%s hint %d: %q, %v: want a hint of its own", f.ID, level, h, err)
+			}
+			seen[h] = true
+		}
+		if last, _ := f.Hint(HintLevels); !strings.Contains(last, string(f.FixedBy)) {
+			t.Errorf("%s's last hint %q does not name its fix %s", f.ID, last, f.FixedBy)
+		}
+		if _, err := f.Hint(HintLevels + 1); err == nil {
+			t.Errorf("%s: a hint past the last", f.ID)
+		}
+	}
+}

@@ -51,7 +51,17 @@ var BillReaderActions = []string{
 	"ecs:ListClusters", "ecs:ListTasks", "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
 	"cloudfront:ListDistributions",
 	"cloudwatch:GetMetricStatistics",
+	// The quests' checks (game/accounts/quests.go) and the debrief's
+	// account history (game/accounts/history.go).
+	"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+	"cloudtrail:LookupEvents",
 }
+
+// StackReadActions are what the bill's role may do on the game and chaos
+// stacks alone: read their outputs (the chaos stack's name the starter
+// role) and the game stack's deployed template, which the quests read for
+// what no Describe call shows (user data, update policies, scaling).
+var StackReadActions = []string{"cloudformation:DescribeStacks", "cloudformation:GetTemplate"}
 
 // ExperimentRoleOutput is the chaos stack's output naming the role AWS FIS
 // runs the experiments as: the board passes it to the experiments it

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/unicorn-rentals/gameday/catalog"
 )
 
 // Rules turn what happened into points: points per answer by how fast it
@@ -21,6 +23,32 @@ type Rules struct {
 	FailurePenalty float64 `json:"failurePenalty"`
 	// PointsPerDollar converts the bill into points.
 	PointsPerDollar float64 `json:"pointsPerDollar"`
+	// HintCosts are what a team pays for a flaw's first, second and third
+	// hint (the nudge, where to look, the fix). Absent: DefaultHintCosts.
+	// A hint's cost is the real day's at every speed: it is not an answer
+	// the sample stands for.
+	HintCosts []float64 `json:"hintCosts,omitempty"`
+	// QuestBonus is given when the board sees a flaw fixed in the team's
+	// account. Default 0: quests tell the team what it fixed, the score
+	// already pays for it.
+	QuestBonus float64 `json:"questBonus,omitempty"`
+}
+
+// DefaultHintCosts price the three hints of a flaw when the rules say
+// nothing: together a fifth of an hour of the baseline's bill in points,
+// less than the worth of any fix but the smallest waste's.
+var DefaultHintCosts = []float64{5000, 10000, 25000}
+
+// HintCost is what the hint of level (1 to 3) costs.
+func (r Rules) HintCost(level int) float64 {
+	costs := r.HintCosts
+	if len(costs) == 0 {
+		costs = DefaultHintCosts
+	}
+	if level < 1 || level > len(costs) {
+		return 0
+	}
+	return costs[level-1]
 }
 
 // Tier is a latency band and its points.
@@ -59,6 +87,17 @@ func (r Rules) check() error {
 	}
 	if r.FailurePenalty < 0 || r.PointsPerDollar < 0 || !finite(r.FailurePenalty) || !finite(r.PointsPerDollar) {
 		problems = append(problems, "failurePenalty and pointsPerDollar: want 0 or more")
+	}
+	if n := len(r.HintCosts); n != 0 && n != catalog.HintLevels {
+		problems = append(problems, fmt.Sprintf("hintCosts: want %d costs, the first, second and third hint's, got %d", catalog.HintLevels, n))
+	}
+	for i, c := range r.HintCosts {
+		if c < 0 || !finite(c) {
+			problems = append(problems, fmt.Sprintf("hintCosts[%d]: want 0 or more", i))
+		}
+	}
+	if r.QuestBonus < 0 || !finite(r.QuestBonus) {
+		problems = append(problems, "questBonus: want 0 or more")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

@@ -188,8 +188,9 @@ func NewGameStack(scope constructs.Construct, props GameStackProps) *GameStack {
 		s.BillReader = billreader.New(s.Stack, "BillReader", billreader.Props{
 			TrustedBy: billreader.Facilitator(cfg.FacilitatorAccount, cfg.ExternalID, cfg.BoardRoles(*awscdk.Aws_PARTITION())),
 			Actions:   contract.BillReaderActions,
-			// The chaos stack's outputs name the starter role.
-			LookupActions: contract.ChaosLookupActions,
+			// The chaos stack's outputs name the starter role; the game
+			// stack's template shows the quests what no Describe call does.
+			LookupActions: contract.StackReadActions,
 			LookupStacks: []*string{
 				awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"+cfg.StackName+"/*"), nil),
 				awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"+contract.ChaosStackName(cfg.StackName)+"/*"), nil),

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -67,6 +68,7 @@ type Clients struct {
 	// CloudWatch in us-east-1, where CloudFront publishes its metrics.
 	CloudWatch     *cloudwatch.Client
 	FIS            *fis.Client
+	CloudTrail     *cloudtrail.Client
 	CloudFormation *cloudformation.Client
 	IAM            *iam.Client
 	Quotas         *servicequotas.Client
@@ -141,6 +143,7 @@ func Connect(ctx context.Context, a Account) (*Clients, error) {
 		CloudFront:     cloudfront.NewFromConfig(global),
 		CloudWatch:     cloudwatch.NewFromConfig(global, cwOpts...),
 		FIS:            fis.NewFromConfig(cfg),
+		CloudTrail:     cloudtrail.NewFromConfig(cfg),
 		CloudFormation: cloudformation.NewFromConfig(cfg),
 		IAM:            iam.NewFromConfig(cfg),
 		Quotas:         servicequotas.NewFromConfig(cfg),

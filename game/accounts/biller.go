@@ -71,3 +71,13 @@ func (b *Biller) Bill(ctx context.Context, role string) (game.Estimate, error) {
 	}
 	return Price(inv, prices), nil
 }
+
+// Quests checks every flaw of the catalog in the account reached through
+// role, with its game stack named stack (board.QuestChecks).
+func (b *Biller) Quests(ctx context.Context, role, stack string) ([]game.Quest, error) {
+	c, err := b.Connect(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	return c.Quests(ctx, stack)
+}

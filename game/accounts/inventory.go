@@ -71,6 +71,9 @@ type Task struct {
 	Fargate      bool
 	VCPU, GB     float64
 	Architecture string // ARM64 or X86_64
+	// Zone and Subnet are where the task runs: the quests ask whether
+	// the service spans two zones and has room to grow.
+	Zone, Subnet string
 }
 
 // Distribution is a CloudFront distribution and what it served lately.
@@ -333,7 +336,14 @@ func (c *Clients) clusterTasks(ctx context.Context, cluster string, mu *sync.Mut
 			return nil, &CallError{"ecs:DescribeTasks", err}
 		}
 		for _, t := range described.Tasks {
-			task := Task{ARN: aws.ToString(t.TaskArn), Fargate: t.LaunchType == "FARGATE", VCPU: units(t.Cpu) / 1024, GB: units(t.Memory) / 1024}
+			task := Task{ARN: aws.ToString(t.TaskArn), Fargate: t.LaunchType == "FARGATE", VCPU: units(t.Cpu) / 1024, GB: units(t.Memory) / 1024, Zone: aws.ToString(t.AvailabilityZone)}
+			for _, a := range t.Attachments {
+				for _, d := range a.Details {
+					if aws.ToString(d.Name) == "subnetId" {
+						task.Subnet = aws.ToString(d.Value)
+					}
+				}
+			}
 			def := aws.ToString(t.TaskDefinitionArn)
 			mu.Lock()
 			a, known := arch[def]

@@ -41,6 +41,7 @@ type Board struct {
 	prices         game.Prices
 	live           LiveBill
 	liveEvery      time.Duration
+	questEvery     time.Duration
 	monkey         Monkey
 	chaosPoll      time.Duration
 	fired          int // the script's events fired so far
@@ -75,6 +76,9 @@ type Options struct {
 	Live LiveBill
 	// LiveEvery is how often a live bill is read. Default DefaultLiveEvery.
 	LiveEvery time.Duration
+	// QuestEvery is how often a live team's quests are checked, when Live
+	// checks them (QuestChecks). Default DefaultQuestEvery.
+	QuestEvery time.Duration
 	// Monkey starts the script's chaos experiments in the accounts of the
 	// teams whose cost is live (the board reaches them through that
 	// role). Nil: chaos events are announced, and the board says it
@@ -110,6 +114,7 @@ type team struct {
 	spiking bool
 	calm    int // minutes in a row under 2 % errors while spiking
 	live    liveState
+	quests  questState
 	key     []byte // the team's answer key, which its answers are checked with
 
 	mu    sync.Mutex
@@ -153,6 +158,10 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 	b.live, b.liveEvery = opts.Live, opts.LiveEvery
 	if b.liveEvery <= 0 {
 		b.liveEvery = DefaultLiveEvery
+	}
+	b.questEvery = opts.QuestEvery
+	if b.questEvery <= 0 {
+		b.questEvery = DefaultQuestEvery
 	}
 	b.monkey, b.chaosPoll = opts.Monkey, opts.ChaosPoll
 	if b.chaosPoll <= 0 {

@@ -53,7 +53,7 @@ func handOf(events []Event) hand {
 // standings are frozen wait for the reveal, and none shows while the
 // scores are hidden.
 func (h hand) public(e Event) bool {
-	if e.Kind != kindAward {
+	if !scores(e.Kind) {
 		return true
 	}
 	return !h.hidden && (h.frozenAt < 0 || e.Seq < h.frozenSeq)
@@ -68,18 +68,21 @@ var errCannotStore = errors.New("the board cannot store right now (the game is p
 // first, then in effect, then shown (as the public state, so that nothing
 // the freeze holds back goes out).
 func (b *Board) act(team, kind string, points float64, describe func(h hand, closed int) (string, error)) error {
+	return b.actOn(team, kind, func(h hand, closed int, e *Event) error {
+		text, err := describe(h, closed)
+		e.Text, e.Points = text, points
+		return err
+	})
+}
+
+// actOn is act for an event build fills in (its text, points and the
+// rest), under b.mu, from the state it changes: an error from build
+// records nothing.
+func (b *Board) actOn(team, kind string, build func(h hand, closed int, e *Event) error) error {
 	b.mu.Lock()
 	if b.pending != nil {
 		b.mu.Unlock()
 		return errCannotStore
-	}
-	text, err := describe(b.hand, b.closed)
-	if err == nil {
-		err = checkText(text)
-	}
-	if err != nil {
-		b.mu.Unlock()
-		return err
 	}
 	if team != "" {
 		if _, ok := b.byName[team]; !ok {
@@ -88,13 +91,21 @@ func (b *Board) act(team, kind string, points float64, describe func(h hand, clo
 		}
 	}
 	minute := b.closed // a freeze: the minutes it shows
-	if kind == kindAward {
+	if scores(kind) {
 		// Counted in the last stored minute, so that the curve and the
 		// standings agree at once.
 		minute = max(b.closed-1, 0)
 	}
-	e := b.event(minute, team, kind, text)
-	e.Points = points
+	e := b.event(minute, team, kind, "")
+	err := build(b.hand, b.closed, &e)
+	if err == nil {
+		err = checkText(e.Text)
+	}
+	if err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	points := e.Points
 	if err := b.store.Write(nil, nil, []Event{e}); err != nil {
 		b.mu.Unlock()
 		return fmt.Errorf("storing the %s: %w", kind, err)
@@ -177,7 +188,7 @@ func (b *Board) switchTo(kind string) error {
 func awardsGiven(events []Event) map[string]map[int]float64 {
 	out := map[string]map[int]float64{}
 	for _, e := range events {
-		if e.Kind == kindAward {
+		if scores(e.Kind) && e.Points != 0 {
 			if out[e.Team] == nil {
 				out[e.Team] = map[int]float64{}
 			}
@@ -200,6 +211,9 @@ func (b *Board) viewLocked(live bool) (h hand, shown int, events []Event) {
 	}
 	for _, e := range b.events {
 		if h.public(e) {
+			if !live {
+				e = publicHint(e)
+			}
 			events = append(events, e)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/game"
 )
 
@@ -274,6 +275,27 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		}
 		if !strings.Contains(page, "rank 28 of 30") || !strings.Contains(page, "frozen at minute 240") || !strings.Contains(page, "question 1") || strings.Contains(page, "#team-03") || !strings.HasSuffix(page, "| 15") {
 			t.Errorf("the team's page reads %q: want its rank, the freeze, the refusal's reason, 15 minutes, and the token gone from the address", page)
+		}
+		// A hint, bought from the page: shown under its quest, charged
+		// once, and the next one offered at its own cost.
+		first, _ := catalog.Flaws[0].Hint(1)
+		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#quests button[data-quest="1"]`)),
+			chromedp.Poll[chromedp.Void](`document.getElementById("hint-result").textContent.startsWith("hint taken")`))
+		if err != nil {
+			t.Fatalf("buying a hint on the team's page: %v", err)
+		}
+		quest, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#quests li").textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(quest, first) || !strings.Contains(quest, "hint 2 for quest 1 (10,000 points)") {
+			t.Errorf("quest 1 on the page reads %q: want its first hint and the second offered for 10,000 points", quest)
+		}
+		// The room's standings are frozen: the facilitator's show the cost.
+		for _, st := range b.LiveSnapshot().Standings {
+			if st.Name == "team-03" && st.Hints != -game.DefaultRules().HintCost(1) {
+				t.Errorf("team-03 paid %v for its hint, want %v", st.Hints, -game.DefaultRules().HintCost(1))
+			}
 		}
 		if v := axeViolations(ctx, t); v != "[]" {
 			t.Errorf("the team's page: axe-core finds %s", v)

@@ -29,6 +29,7 @@ func (b *Board) Run(ctx context.Context) error {
 	billCtx, stopBills := context.WithCancel(ctx)
 	defer stopBills()
 	go b.followBills(billCtx)
+	go b.followQuests(billCtx)
 
 	defer b.src.stop()
 	b.src.start(b.clock.Start())

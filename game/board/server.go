@@ -46,6 +46,19 @@ func (b *Board) Handler() http.Handler {
 		return b.TeamView(team)
 	}))
 
+	mux.Handle("POST /api/team/{name}/hint", b.teamCall(func(r *http.Request, team string) (any, error) {
+		var p struct {
+			Quest int `json:"quest"`
+		}
+		if err := decode(r, &p); err != nil {
+			return nil, err
+		}
+		if _, err := b.Hint(team, p.Quest, false); err != nil {
+			return nil, err
+		}
+		return b.TeamView(team)
+	}))
+
 	for pattern, change := range b.changes() {
 		mux.Handle(pattern, b.authorized(change))
 	}
@@ -103,6 +116,17 @@ func (b *Board) changes() map[string]func(*http.Request) error {
 				return err
 			}
 			return b.Award(a.Team, a.Points, a.Reason)
+		},
+		"POST /api/hint": func(r *http.Request) error {
+			var h struct {
+				Team  string `json:"team"`
+				Quest int    `json:"quest"`
+			}
+			if err := decode(r, &h); err != nil {
+				return err
+			}
+			_, err := b.Hint(h.Team, h.Quest, true)
+			return err
 		},
 		"POST /api/freeze": func(*http.Request) error { return b.Freeze() },
 		"POST /api/reveal": func(*http.Request) error { return b.Reveal() },

@@ -30,6 +30,7 @@ func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 		"POST /api/teams/{name}": `{"endpoint": "http://127.0.0.1:9/"}`,
 		"POST /api/events":       `{"kind": "chaos", "team": "a", "text": "FIS: stop one task"}`,
 		"POST /api/award":        `{"team": "a", "points": 500, "reason": "the best postmortem"}`,
+		"POST /api/hint":         `{"team": "a", "quest": 2}`,
 	}
 	post := func(pattern, auth string) *http.Response {
 		path := strings.Replace(strings.TrimPrefix(pattern, "POST "), "{name}", "a", 1)
@@ -50,11 +51,11 @@ func TestEveryChangeNeedsTheTokenAndThePageIsPublic(t *testing.T) {
 		return resp
 	}
 	changes := b.changes()
-	if len(changes) != 10 {
+	if len(changes) != 11 {
 		t.Errorf("%d changes: a new one needs a case in this test", len(changes))
 	}
 	// end goes last: after it nothing else can change.
-	patterns := []string{"POST /api/pause", "POST /api/resume", "POST /api/teams/{name}", "POST /api/events", "POST /api/award",
+	patterns := []string{"POST /api/pause", "POST /api/resume", "POST /api/teams/{name}", "POST /api/events", "POST /api/award", "POST /api/hint",
 		"POST /api/freeze", "POST /api/reveal", "POST /api/hide", "POST /api/show", "POST /api/end"}
 	for _, p := range patterns {
 		if _, ok := changes[p]; !ok {

@@ -18,8 +18,15 @@ type Standing struct {
 	Cost    float64 `json:"cost"`
 	// Awards are the facilitator's awards less penalties, in Score.
 	Awards float64 `json:"awards"`
-	OK     int     `json:"ok"`
-	Failed int     `json:"failed"`
+	// Hints are what the team paid for hints (negative), and Quests the
+	// bonuses its quests brought, in Score.
+	Hints  float64 `json:"hints,omitempty"`
+	Quests float64 `json:"quests,omitempty"`
+	// QuestNote is the team's quests in a line, for the facilitator
+	// alone (live): how many are done, or why they cannot be checked.
+	QuestNote string `json:"quest_note,omitempty"`
+	OK        int    `json:"ok"`
+	Failed    int    `json:"failed"`
 	// The last stored minute, as the room sees the team now.
 	PerSecond   float64 `json:"per_second"`
 	P99ms       float64 `json:"p99_ms"`
@@ -62,8 +69,15 @@ func Rank(rows []Minute, teams []Team, events []Event) []Standing {
 		}
 	}
 	for _, e := range events {
-		if s, ok := byName[e.Team]; ok && e.Kind == kindAward {
-			s.Awards += e.Points
+		if s, ok := byName[e.Team]; ok && scores(e.Kind) {
+			switch e.Kind {
+			case kindHint:
+				s.Hints += e.Points
+			case kindQuest:
+				s.Quests += e.Points
+			default:
+				s.Awards += e.Points
+			}
 			s.Score += e.Points
 		}
 	}
@@ -145,6 +159,9 @@ func (b *Board) snapshot(live bool) Snapshot {
 	s.Standings = Rank(rows, b.meta.Teams, events)
 	for i := range s.Standings {
 		t := b.byName[s.Standings[i].Name]
+		if t != nil && live {
+			s.Standings[i].QuestNote = b.questSummaryLocked(t)
+		}
 		if t == nil || !t.cost.Live {
 			continue
 		}

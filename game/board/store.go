@@ -47,8 +47,8 @@ type Event struct {
 	Minute int       `json:"minute"`
 	Team   string    `json:"team,omitempty"`
 	// Kind is game, team, errors, chaos, note, script, rule (a rule the
-	// team's account breaks), or one of the facilitator's: award, freeze,
-	// reveal, hide, show.
+	// team's account breaks), quest, hint, or one of the facilitator's:
+	// award, freeze, reveal, hide, show.
 	Kind string `json:"kind"`
 	Text string `json:"text"`
 	// Points of an award (a penalty when negative).
@@ -56,6 +56,12 @@ type Event struct {
 	// Chaos is started, ended or failed on the chaos events of an
 	// experiment the board started; empty on the facilitator's own.
 	Chaos string `json:"chaos,omitempty"`
+	// Flaw is the catalog's flaw of a quest or hint event; only the team
+	// and the facilitator see it.
+	Flaw string `json:"flaw,omitempty"`
+	// Quest is done or back on a quest event; Hint the level of a hint.
+	Quest string `json:"quest,omitempty"`
+	Hint  int    `json:"hint,omitempty"`
 }
 
 // Meta is the game itself: enough to resume it after a crash.

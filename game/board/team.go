@@ -58,6 +58,10 @@ type TeamView struct {
 	// Minutes of the team, newest first (at most 60).
 	Rows   []Minute `json:"rows"`
 	Events []Event  `json:"events"`
+	// Quests are the catalog's flaws as the team's quests, with the hints
+	// it took; QuestNote why their state may be unknown.
+	Quests    []QuestView `json:"quests"`
+	QuestNote string      `json:"quest_note,omitempty"`
 }
 
 // trendMinutes is how many minutes a team's trend covers.
@@ -82,6 +86,7 @@ func (b *Board) TeamView(team string) (TeamView, error) {
 		shown = 0
 	}
 	rows := slices.Clone(t.rows[:min(shown, len(t.rows))])
+	v.Quests, v.QuestNote = b.questViewsLocked(t)
 	b.mu.Unlock()
 	if i := slices.IndexFunc(s.Standings, func(st Standing) bool { return st.Name == team }); i >= 0 {
 		v.Standing = s.Standings[i]

@@ -47,9 +47,14 @@ func TestATeamsTokenOpensItsPageAndNothingElse(t *testing.T) {
 	if code, body := call("GET", "/api/team/a", tokenA, ""); code != http.StatusOK || !strings.Contains(body, `"team":"a"`) {
 		t.Errorf("a's page with a's token: %d %s", code, body)
 	}
+	if code, body := call("POST", "/api/team/a/hint", tokenA, `{"quest": 3}`); code != http.StatusOK || !strings.Contains(body, `"hints":["`) {
+		t.Errorf("a's hint with a's token: %d %s, want its page with the hint", code, body)
+	}
 	for _, c := range []struct{ method, path, body string }{
 		{"GET", "/api/team/b", ""},
 		{"POST", "/api/team/b/endpoint", `{"endpoint": "` + a.srv.URL + `"}`},
+		{"POST", "/api/team/b/hint", `{"quest": 3}`},
+		{"POST", "/api/hint", `{"team": "a", "quest": 4}`},
 		{"POST", "/api/pause", ""},
 		{"POST", "/api/teams/b", `{"endpoint": "` + a.srv.URL + `"}`},
 		{"POST", "/api/award", `{"team": "a", "points": 1000, "reason": "we say so"}`},

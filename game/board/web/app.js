@@ -55,7 +55,9 @@ function renderStandings() {
     sw.style.background = colour(st.name);
     sw.setAttribute("aria-hidden", "true");
     name.append(sw, st.name);
-    name.title = st.endpoint;
+    // The facilitator sees each team's quests on its name: how many are
+    // done, or why they cannot be checked.
+    name.title = st.endpoint + (st.quest_note ? "\n" + st.quest_note : "");
     if (s.hidden) {
       for (let i = 0; i < (facilitator ? 7 : 6); i++) cell(tr, "", "num");
       body.appendChild(tr);

@@ -41,7 +41,7 @@ function render(v) {
   const s = v.standing;
   $("rank").textContent = v.hidden ? "" : "rank " + s.rank + " of " + v.teams + ":";
   $("score").textContent = v.hidden ? "hidden" : fmt(s.score) + " points";
-  $("score-parts").textContent = v.hidden ? "" : fmt(s.points) + " earned, " + fmt(s.penalty) + " lost to failures, " + fmt(s.cost) + " spent on the bill" + (s.awards ? ", " + fmt(s.awards) + " from the facilitator" : "");
+  $("score-parts").textContent = v.hidden ? "" : fmt(s.points) + " earned, " + fmt(s.penalty) + " lost to failures, " + fmt(s.cost) + " spent on the bill" + (s.awards ? ", " + fmt(s.awards) + " from the facilitator" : "") + (s.hints ? ", " + fmt(-s.hints) + " spent on hints" : "") + (s.quests ? ", " + fmt(s.quests) + " from quests" : "");
   $("trend").replaceChildren(...(v.trend || []).map((p, i) => {
     const li = document.createElement("li");
     li.textContent = (p >= 0 ? "+" : "") + fmt(p);
@@ -53,6 +53,8 @@ function render(v) {
   $("bill-items").replaceChildren(...(s.bill || []).map((line) => { const li = document.createElement("li"); li.textContent = line; return li; }));
   $("endpoint").textContent = v.endpoint;
   $("proposed").textContent = v.proposed ? "moving to " + v.proposed + " at the next minute" : "";
+  $("quest-note").textContent = v.quest_note || "";
+  $("quests").replaceChildren(...(v.quests || []).map(questItem));
   $("events").replaceChildren(...[...(v.events || [])].reverse().slice(0, 30).map((e) => eventItem(e, e.text)));
   $("breakdown").tBodies[0].replaceChildren(...(v.rows || []).slice(0, 15).map((r) => {
     const tr = document.createElement("tr");
@@ -70,6 +72,46 @@ function render(v) {
     cell(tr, fmt(r.cost, 1), "num");
     return tr;
   }));
+}
+
+// questItem is one quest: by number and category until it is done, its
+// hints so far, and the button for the next one with its cost.
+function questItem(q) {
+  const li = document.createElement("li");
+  li.className = q.done ? "quest done" : "quest";
+  const title = document.createElement("strong");
+  title.textContent = "quest " + q.number + " (" + q.category + ")" + (q.done ? ": done" : "");
+  li.appendChild(title);
+  if (q.what) {
+    const what = document.createElement("p");
+    what.textContent = q.what;
+    li.appendChild(what);
+  }
+  if ((q.hints || []).length) {
+    const hints = document.createElement("ol");
+    hints.className = "hints";
+    for (const h of q.hints) { const item = document.createElement("li"); item.textContent = h; hints.appendChild(item); }
+    li.appendChild(hints);
+  }
+  if (q.next_hint != null) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.quest = q.number;
+    button.textContent = "hint " + ((q.hints || []).length + 1) + " for quest " + q.number + " (" + fmt(q.next_hint) + " points)";
+    button.addEventListener("click", () => takeHint(q.number));
+    li.appendChild(button);
+  }
+  return li;
+}
+
+async function takeHint(quest) {
+  $("hint-result").textContent = "asking the board for the hint…";
+  try {
+    render(await signedFetch(me.token, "POST", "api/team/" + encodeURIComponent(me.team) + "/hint", JSON.stringify({ quest: quest })));
+    $("hint-result").textContent = "hint taken for quest " + quest + ": it is under the quest";
+  } catch (e) {
+    $("hint-result").textContent = "no hint: " + e.message;
+  }
 }
 
 async function refresh() {

@@ -149,7 +149,7 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 		}
 	}
 	// The facilitator's hand, given just before the kill, must survive it.
-	for _, action := range [][]string{{"award", "team-1", "250", "a fine postmortem"}, {"freeze"}} {
+	for _, action := range [][]string{{"award", "team-1", "250", "a fine postmortem"}, {"hint", "team-1", "2"}, {"freeze"}} {
 		if err := run(context.Background(), append([]string{"ctl", "--server", first.url, "--token", first.token}, action...), io.Discard, io.Discard); err != nil {
 			t.Fatal(err)
 		}
@@ -193,11 +193,11 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 	}
 	var kinds []string
 	for _, e := range ex.Events {
-		if e.Kind == "award" || e.Kind == "freeze" || e.Kind == "reveal" {
+		if e.Kind == "award" || e.Kind == "hint" || e.Kind == "freeze" || e.Kind == "reveal" {
 			kinds = append(kinds, fmt.Sprintf("%s %s %g", e.Kind, e.Team, e.Points))
 		}
 	}
-	if strings.Join(kinds, "|") != "award team-1 250|freeze  0" {
+	if strings.Join(kinds, "|") != "award team-1 250|hint team-1 0|freeze  0" {
 		t.Errorf("after SIGKILL and a resume, the facilitator's events are %q: want the award and the freeze, still in force", kinds)
 	}
 	if second.token != "" || first.token == "" || !bytes.Equal(meta.ControlKey, board.PublicKey(first.token)) {

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/cfn"
 	"github.com/unicorn-rentals/gameday/game/board"
 	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
@@ -30,6 +31,7 @@ actions:
   chaos TEAM TEXT           announce a chaos experiment against a team
   note TEXT                 announce anything else
   award TEAM POINTS REASON  give a team points (negative: a penalty), with the reason shown
+  hint TEAM QUEST           give a team the next hint of a quest (its number on the team's page), free
   freeze | reveal           hold the public standings where they are, for the reveal; show them
   hide | show               hide the scores from the room; show them again
   workers                   list the live workers and the teams each plays
@@ -117,7 +119,7 @@ func ctl(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 var ctlActions = map[string]string{
 	"pause": "pause", "resume": "resume", "end": "end",
 	"move": "move TEAM ENDPOINT", "cost": "cost TEAM COST", "chaos": "chaos TEAM TEXT", "note": "note TEXT", "workers": "workers",
-	"award": "award TEAM POINTS REASON", "freeze": "freeze", "reveal": "reveal", "hide": "hide", "show": "show", "teams": "teams",
+	"award": "award TEAM POINTS REASON", "hint": "hint TEAM QUEST", "freeze": "freeze", "reveal": "reveal", "hide": "hide", "show": "show", "teams": "teams",
 }
 
 // ctlCall is the board's route and body for an action.
@@ -134,6 +136,12 @@ func ctlCall(a []string) (path string, body any, err error) {
 			return "", nil, fmt.Errorf("ctl award: points %q: want a number from -%d to %d, not 0 (negative for a penalty)", a[2], board.MaxAward, board.MaxAward)
 		}
 		return "/api/award", map[string]any{"team": a[1], "points": points, "reason": strings.Join(a[3:], " ")}, checkNote(a[3:])
+	case len(a) == 3 && a[0] == "hint":
+		quest, err := strconv.Atoi(a[2])
+		if err != nil || quest < 1 || quest > len(catalog.Flaws) {
+			return "", nil, fmt.Errorf("ctl hint: quest %q: want its number, 1 to %d, as the team's page shows it", a[2], len(catalog.Flaws))
+		}
+		return "/api/hint", map[string]any{"team": a[1], "quest": quest}, nil
 	case len(a) == 3 && a[0] == "move":
 		return "/api/teams/" + a[1], board.TeamChange{Endpoint: a[2]}, nil
 	case len(a) == 3 && a[0] == "cost":

@@ -1,0 +1,314 @@
+package board
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/game"
+)
+
+// The learning loop: each flaw of the catalog is a quest, which the board
+// sees done when the team's account shows it fixed, and a team stuck on
+// one may buy its hints: the nudge, where to look, the fix.
+
+// QuestChecks, when a LiveBill has it, checks every flaw of the catalog in
+// the account reached through role, with its game stack named stack
+// (game/accounts implements it).
+type QuestChecks interface {
+	Quests(ctx context.Context, role, stack string) ([]game.Quest, error)
+}
+
+// DefaultQuestEvery is how often a live team's quests are checked: each
+// check reads a dozen kinds of resource and the stack's template, and a
+// fix takes minutes to deploy.
+const DefaultQuestEvery = 3 * time.Minute
+
+// The quests' and hints' events. A quest event's Quest says done or back
+// (a fixed flaw returned); a hint event's Hint is its level. Both name
+// their Flaw, which only the team's page and the facilitator see.
+const (
+	kindQuest = "quest"
+	kindHint  = "hint"
+	questDone = "done"
+	questBack = "back"
+)
+
+// scores says whether events of kind change the score by their Points.
+func scores(kind string) bool { return kind == kindAward || kind == kindQuest || kind == kindHint }
+
+// questState is a team's quests as last checked.
+type questState struct {
+	mu   sync.Mutex
+	seen map[catalog.FlawID]game.Quest
+	at   time.Time
+	note string // why the last check failed, if it did
+}
+
+func (q *questState) set(quests []game.Quest, at time.Time, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err != nil {
+		q.note = err.Error()
+		return
+	}
+	q.seen, q.at, q.note = map[catalog.FlawID]game.Quest{}, at, ""
+	for _, x := range quests {
+		q.seen[x.Flaw] = x
+	}
+}
+
+func (q *questState) read() (map[catalog.FlawID]game.Quest, time.Time, string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.seen, q.at, q.note
+}
+
+// followQuests checks every live team's quests now and then every
+// questEvery, until ctx ends, and posts each change: a quest done, or a
+// fixed flaw back.
+func (b *Board) followQuests(ctx context.Context) {
+	checks, ok := b.live.(QuestChecks)
+	if !ok {
+		return
+	}
+	check := func() {
+		var wg sync.WaitGroup
+		for _, x := range b.liveTeams() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, cancel := context.WithTimeout(ctx, time.Minute)
+				defer cancel()
+				quests, err := checks.Quests(c, x.role, x.stack)
+				x.t.quests.set(quests, time.Now(), err)
+				if err != nil {
+					b.log.Warn("cannot check the team's quests", "team", x.t.name, "err", err)
+					return
+				}
+				b.postQuests(x.t.name, quests)
+			}()
+		}
+		wg.Wait()
+	}
+	check()
+	ticker := time.NewTicker(b.questEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			check()
+		}
+	}
+}
+
+// postQuests posts what changed since the team's quest events: each flaw
+// newly fixed is a quest done (with the rules' bonus), each flaw back
+// after it was done takes its bonus back.
+func (b *Board) postQuests(team string, quests []game.Quest) {
+	for _, q := range quests {
+		f, ok := catalog.FlawByID(q.Flaw)
+		if !ok {
+			continue
+		}
+		err := b.actOn(team, kindQuest, func(_ hand, _ int, e *Event) error {
+			done, bonus := b.questDoneLocked(team, q.Flaw)
+			switch {
+			case q.Fixed && !done:
+				e.Quest, e.Points = questDone, b.meta.Rules.QuestBonus
+				e.Text = fmt.Sprintf("%s completed quest %d (%s)%s", team, questNumber(q.Flaw), f.Category, pointsNote(e.Points))
+			case !q.Fixed && done:
+				e.Quest, e.Points = questBack, -bonus
+				e.Text = fmt.Sprintf("%s: quest %d (%s) is undone, its flaw is back%s", team, questNumber(q.Flaw), f.Category, pointsNote(e.Points))
+			default:
+				return errUnchanged
+			}
+			e.Flaw = string(q.Flaw)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			b.log.Warn("cannot post a quest", "team", team, "flaw", q.Flaw, "err", err)
+		}
+	}
+}
+
+// errUnchanged: an act that has nothing to record.
+var errUnchanged = errors.New("unchanged")
+
+func pointsNote(p float64) string {
+	if p == 0 {
+		return ""
+	}
+	return " (" + fmtPoints(p) + " points)"
+}
+
+// questDoneLocked says whether team's quest for flaw is done by its
+// events, and the bonus those events gave; b.mu must be held.
+func (b *Board) questDoneLocked(team string, flaw catalog.FlawID) (done bool, bonus float64) {
+	for _, e := range b.events {
+		if e.Team == team && e.Kind == kindQuest && e.Flaw == string(flaw) {
+			done = e.Quest == questDone
+			bonus += e.Points
+		}
+	}
+	return done, bonus
+}
+
+// hintsTakenLocked are team's hints for flaw so far; b.mu must be held.
+func (b *Board) hintsTakenLocked(team string, flaw catalog.FlawID) int {
+	n := 0
+	for _, e := range b.events {
+		if e.Team == team && e.Kind == kindHint && e.Flaw == string(flaw) {
+			n++
+		}
+	}
+	return n
+}
+
+// questNumber is a flaw's quest number, its place in the catalog from 1:
+// what a team sees of a quest it has not done, so that the list gives no
+// answer away.
+func questNumber(flaw catalog.FlawID) int {
+	for i, f := range catalog.Flaws {
+		if f.ID == flaw {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// ErrNoSuchQuest is a quest number outside the catalog.
+var ErrNoSuchQuest = errors.New("no such quest")
+
+// Hint gives team the next hint of quest (its number), charged at the
+// rules' cost for its level, or free when the facilitator grants it. It
+// is recorded before it is shown, so a restarted board charges no hint
+// twice and forgets none; it returns the hint's text.
+func (b *Board) Hint(team string, quest int, free bool) (string, error) {
+	if quest < 1 || quest > len(catalog.Flaws) {
+		return "", fmt.Errorf("%w %d: want 1 to %d", ErrNoSuchQuest, quest, len(catalog.Flaws))
+	}
+	f := catalog.Flaws[quest-1]
+	var text string
+	err := b.actOn(team, kindHint, func(_ hand, _ int, e *Event) error {
+		if b.meta.State == Ended && !free {
+			return errors.New("the game has ended: no hint can be bought now")
+		}
+		if done, _ := b.questDoneLocked(team, f.ID); done {
+			return fmt.Errorf("quest %d is done already: it needs no hint", quest)
+		}
+		level := b.hintsTakenLocked(team, f.ID) + 1
+		if level > catalog.HintLevels {
+			return fmt.Errorf("quest %d has no hint left: the last one says the fix", quest)
+		}
+		hint, err := f.Hint(level)
+		if err != nil {
+			return err
+		}
+		text = hint
+		e.Flaw, e.Hint = string(f.ID), level
+		if free {
+			e.Text = fmt.Sprintf("%s was given hint %d of quest %d by the facilitator", team, level, quest)
+			return nil
+		}
+		e.Points = -b.meta.Rules.HintCost(level)
+		e.Text = fmt.Sprintf("%s took hint %d of quest %d%s", team, level, quest, pointsNote(e.Points))
+		return nil
+	})
+	return text, err
+}
+
+// QuestView is one quest on a team's page: by number and category until
+// it is done, so that the list itself gives nothing away.
+type QuestView struct {
+	Number   int    `json:"number"`
+	Category string `json:"category"`
+	Done     bool   `json:"done"`
+	// What the flaw was, once the quest is done or its last hint taken.
+	What string `json:"what,omitempty"`
+	// Hints are the hints taken, in order.
+	Hints []string `json:"hints,omitempty"`
+	// NextHint is what the next hint costs; absent when none is left.
+	NextHint *float64 `json:"next_hint,omitempty"`
+}
+
+// questViewsLocked are team's quests as its page shows them, and why
+// their state may be unknown; b.mu must be held.
+func (b *Board) questViewsLocked(t *team) ([]QuestView, string) {
+	var out []QuestView
+	for i, f := range catalog.Flaws {
+		v := QuestView{Number: i + 1, Category: f.Category}
+		v.Done, _ = b.questDoneLocked(t.name, f.ID)
+		taken := b.hintsTakenLocked(t.name, f.ID)
+		for level := 1; level <= taken; level++ {
+			h, _ := f.Hint(level)
+			v.Hints = append(v.Hints, h)
+		}
+		if v.Done || taken == catalog.HintLevels {
+			v.What = f.What
+		}
+		if !v.Done && taken < catalog.HintLevels {
+			cost := b.meta.Rules.HintCost(taken + 1)
+			v.NextHint = &cost
+		}
+		out = append(out, v)
+	}
+	note := b.questNoteLocked(t)
+	if !b.questsCheckedLocked(t) {
+		note = "the board does not check your account, so it cannot mark your quests done; hints still work"
+	}
+	return out, note
+}
+
+// questsCheckedLocked says whether the board checks t's quests at all.
+func (b *Board) questsCheckedLocked(t *team) bool {
+	_, ok := b.live.(QuestChecks)
+	return ok && t.cost.Live
+}
+
+// questNoteLocked says why a team's quests may not be what its account
+// shows: it is not read live, it has not been checked yet, or its last
+// check failed.
+func (b *Board) questNoteLocked(t *team) string {
+	if !b.questsCheckedLocked(t) {
+		return "quests cannot be checked: the board does not read this team's account live (live:<BillReaderRoleArn> in the teams file); hints still work"
+	}
+	_, at, note := t.quests.read()
+	switch {
+	case note != "":
+		return "the last check of the quests failed: " + note
+	case at.IsZero():
+		return "the quests have not been checked yet: the board checks them every few minutes"
+	}
+	return ""
+}
+
+// questSummaryLocked is a team's quests in a line, for the facilitator.
+func (b *Board) questSummaryLocked(t *team) string {
+	if note := b.questNoteLocked(t); note != "" {
+		return note
+	}
+	done, hints := 0, 0
+	for _, f := range catalog.Flaws {
+		if d, _ := b.questDoneLocked(t.name, f.ID); d {
+			done++
+		}
+		hints += b.hintsTakenLocked(t.name, f.ID)
+	}
+	_, at, _ := t.quests.read()
+	return fmt.Sprintf("%d of %d quests done, %d hints taken (checked %s)", done, len(catalog.Flaws), hints, at.UTC().Format("15:04:05"))
+}
+
+// publicHint is what the room sees of a quest or hint event: not which
+// flaw it was, which would tell the other teams where to look.
+func publicHint(e Event) Event {
+	if e.Kind == kindHint || e.Kind == kindQuest {
+		e.Flaw = ""
+	}
+	return e
+}
