@@ -134,6 +134,51 @@ func TestTheGameIsCalibratedAtEverySpeed(t *testing.T) {
 	if i < 0 || j < i {
 		t.Fatalf("docs/game.md has no calibration table between %q and %q", start, end)
 	}
-	testkit.Golden(t, "../docs/game.md", string(doc[:i+len(start)])+table+string(doc[j:]), "the model's calibration table (make docs)")
+	written := string(doc[:i+len(start)]) + table + string(doc[j:])
+	const hintsStart, hintsEnd = "<!-- hints: written by make docs -->\n", "<!-- end of the hints -->"
+	i, j = strings.Index(written, hintsStart), strings.Index(written, hintsEnd)
+	if i < 0 || j < i {
+		t.Fatalf("docs/game.md has no paragraph on the hints between %q and %q", hintsStart, hintsEnd)
+	}
+	written = written[:i+len(hintsStart)] + hintsParagraph(t, day) + written[j:]
+	testkit.Golden(t, "../docs/game.md", written, "the model's calibration table and the hints' weight (make docs)")
 	checkThePathIsQuoted(t, day, models)
+}
+
+// hintsParagraph says what the hints weigh on the real day at their
+// default costs, against the answer key's score and the steps they
+// reveal: a hint must cost less than what its fix brings, or nobody
+// stuck would take it, and all of them must leave the answer key ahead.
+func hintsParagraph(t *testing.T, day []game.Expectation) string {
+	rules := game.DefaultRules()
+	quest := 0.0
+	for level := 1; level <= catalog.HintLevels; level++ {
+		quest += rules.HintCost(level)
+	}
+	all := quest * float64(len(catalog.Flaws))
+	key := day[len(day)-1].Score
+	cacheGain := day[1].Score - day[0].Score
+	minutes := game.DefaultSetup().Scenario.Length().Minutes()
+	address, _ := catalog.FlawByID(catalog.FlawIdleElasticIP)
+	idle := address.CostPerHour * minutes / 60 * rules.PointsPerDollar
+	if idle >= rules.HintCost(1) {
+		t.Errorf("the idle address costs %.0f over the day, its first hint %.0f: the paragraph's lesson no longer holds", idle, rules.HintCost(1))
+	}
+	if all >= key/2 {
+		t.Errorf("every hint costs %.0f, half the answer key's %.0f or more: the hints would decide the game", all, key)
+	}
+	if quest >= cacheGain/minutes*5 {
+		t.Errorf("a quest's hints cost %.0f, five minutes of the cache's gain (%.0f a minute) or more: a stuck team would not buy them", quest, cacheGain/minutes)
+	}
+	return fmt.Sprintf(`**Hints keep the balance.** A quest's three hints cost %s, %s and %s points
+(%s in all, $%.2f of bill at %s points a dollar), the same at every
+speed: a hint is not an answer a compressed game samples. The answer key
+takes none. A stuck team that buys all three hints of the cache's quest
+pays what the cache brings back in %.1f minutes (%s points a minute on
+the day); one that buys every hint of all %d quests pays %s, %.0f %% of the
+answer key's %s, and finishes well behind it. The smallest waste, the
+idle address, costs %s points over the day, less than its first hint: a
+team learns to read the bill before it buys.
+`, thousands(rules.HintCost(1)), thousands(rules.HintCost(2)), thousands(rules.HintCost(3)), thousands(quest), quest/rules.PointsPerDollar, thousands(rules.PointsPerDollar),
+		quest/(cacheGain/minutes), thousands(cacheGain/minutes), len(catalog.Flaws), thousands(all), 100*all/key, thousands(key), thousands(idle))
 }

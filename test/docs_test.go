@@ -134,12 +134,12 @@ func TestEveryGamedayCommandAndFlagInTheDocsExists(t *testing.T) {
 		help[sub] = string(out)
 		return help[sub]
 	}
-	actions := []string{"pause", "resume", "end", "move", "cost", "chaos", "note", "workers", "award", "freeze", "reveal", "hide", "show", "teams"}
+	actions := []string{"pause", "resume", "end", "move", "cost", "chaos", "note", "workers", "award", "hint", "freeze", "reveal", "hide", "show", "teams"}
 	seen := 0
 	for _, c := range allQuotedCode(t) {
 		for _, m := range gamedayCall.FindAllStringSubmatch(c.text, -1) {
 			sub, rest := m[1], m[2]
-			if !slices.Contains([]string{"play", "cost", "board", "worker", "ctl", "export"}, sub) {
+			if !slices.Contains([]string{"play", "cost", "board", "worker", "ctl", "export", "debrief"}, sub) {
 				continue // prose such as "gameday board plays ..." is caught by the flag check below
 			}
 			seen++
@@ -546,6 +546,29 @@ func TestTheRunbookGivesNoFormulaForTheAnswer(t *testing.T) {
 	for _, word := range []string{"SHA-", "SHA2", "sha256", "HMAC", "hex(", "createHash"} {
 		if strings.Contains(string(b), word) {
 			t.Errorf("docs/runbook.md names the answer's formula (%q): describe the answer, not how it is computed", word)
+		}
+	}
+}
+
+// The runbook tells players that quests and hints exist and gives none
+// away: no flaw's hint, at any level, is in it.
+func TestTheRunbookGivesNoHintAway(t *testing.T) {
+	runbook, err := os.ReadFile("../docs/runbook.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(runbook)), " ")
+	for _, want := range []string{"**Quests.**", "**Hints.**"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("docs/runbook.md does not say %s", want)
+		}
+	}
+	for _, f := range catalog.Flaws {
+		for level := 1; level <= catalog.HintLevels; level++ {
+			h, _ := f.Hint(level)
+			if strings.Contains(text, strings.Join(strings.Fields(h), " ")) {
+				t.Errorf("docs/runbook.md gives away %s's hint %d: %q", f.ID, level, h)
+			}
 		}
 	}
 }

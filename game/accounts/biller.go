@@ -81,3 +81,14 @@ func (b *Biller) Quests(ctx context.Context, role, stack string) ([]game.Quest, 
 	}
 	return c.Quests(ctx, stack)
 }
+
+// History reads the writes made in the account reached through role
+// between from and to, the game stack named stack's chaos marked
+// (board.LiveHistory).
+func (b *Biller) History(ctx context.Context, role, stack string, from, to time.Time) ([]game.Change, error) {
+	c, err := b.Connect(ctx, role)
+	if err != nil {
+		return nil, err
+	}
+	return c.History(ctx, stack, from, to)
+}

@@ -35,11 +35,22 @@ func (e Export) Write(w io.Writer, format string) error {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		// Each team's debrief, without its account's changes, which only
+		// gameday debrief reads (with the teams' roles).
+		var debriefs []Debrief
+		for _, t := range e.Teams {
+			d, err := BuildDebrief(e, t.Name, nil)
+			if err != nil {
+				return err
+			}
+			debriefs = append(debriefs, d)
+		}
 		return enc.Encode(struct {
 			Standings []Standing `json:"standings"`
 			Minutes   []Minute   `json:"minutes"`
 			Events    []Event    `json:"events"`
-		}{Rank(e.Rows, e.Teams, e.Events), e.Rows, e.Events})
+			Debriefs  []Debrief  `json:"debriefs"`
+		}{Rank(e.Rows, e.Teams, e.Events), e.Rows, e.Events, debriefs})
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write([]string{"team", "minute", "endpoint", "answers", "ok", "failed", "wrong", "timeouts", "cache_hits", "cache_misses",

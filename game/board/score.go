@@ -20,8 +20,9 @@ func (b *Board) score(m int, played time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := &batch{minute: m}
+	now := time.Now().UTC()
 	for i, t := range b.teams {
-		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String(), Chaos: t.chaosNow(), Scored: closed[i].scored, Missing: closed[i].missing}
+		row := Minute{Team: t.name, Minute: m, Endpoint: t.target.Load().String(), Chaos: t.chaosNow(), Scored: closed[i].scored, Missing: closed[i].missing, Closed: now}
 		row.PerSecond = float64(row.Answers) / (time.Minute.Seconds() / b.meta.Speed)
 		row.CostPerHour = b.costPerHour(t, row)
 		row.Cost = b.meta.Rules.CostPoints(row.CostPerHour, played)

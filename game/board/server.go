@@ -63,6 +63,17 @@ func (b *Board) Handler() http.Handler {
 		mux.Handle(pattern, b.authorized(change))
 	}
 	mux.Handle("GET /api/workers", b.authorizedRead(func() any { return b.WorkerStatuses() }))
+	mux.Handle("GET /api/debrief/{name}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !b.tokenOK(w, r) {
+			return
+		}
+		d, err := b.Debrief(r.Context(), r.PathValue("name"))
+		if err != nil {
+			writeRefusal(w, err, http.StatusNotFound)
+			return
+		}
+		writeJSON(w, http.StatusOK, d)
+	}))
 	mux.Handle("POST /api/workers/lease", b.workerCall(func(r *http.Request) (any, error) {
 		var req struct{ Worker string }
 		if err := decode(r, &req); err != nil {

@@ -37,6 +37,9 @@ type Minute struct {
 	// a worker was lost and another took the team over. Its score is
 	// what was reported, if anything was.
 	Missing string `json:"missing,omitempty"`
+	// Closed is when the board closed the minute, by the wall clock: the
+	// debrief places the account's changes in the game by it.
+	Closed time.Time `json:"closed,omitzero"`
 }
 
 // Event is something the room should know: the game paused, a team's

@@ -154,6 +154,14 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The facilitator's debrief of a team, live from the running board.
+	live := filepath.Join(t.TempDir(), "live")
+	if err := run(context.Background(), []string{"debrief", "--server", first.url, "--token", first.token, "--team", "team-1", "--out", live}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := os.ReadFile(filepath.Join(live, "team-1.html")); !strings.Contains(string(page), "team-1 was given hint 1 of quest 2 by the facilitator") {
+		t.Errorf("the live debrief of team-1 does not show its hint:\n%.400s", page)
+	}
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +207,17 @@ func TestAKilledBoardResumesWithItsTotalsIntact(t *testing.T) {
 	}
 	if strings.Join(kinds, "|") != "award team-1 250|hint team-1 0|freeze  0" {
 		t.Errorf("after SIGKILL and a resume, the facilitator's events are %q: want the award and the freeze, still in force", kinds)
+	}
+	// Every team's printable debrief after the game, from its database.
+	after := filepath.Join(t.TempDir(), "after")
+	var printed bytes.Buffer
+	if err := run(context.Background(), []string{"debrief", "--db", db, "--out", after, "--no-history"}, &printed, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var debriefs []board.Debrief
+	raw, _ := os.ReadFile(filepath.Join(after, "debriefs.json"))
+	if err := json.Unmarshal(raw, &debriefs); err != nil || len(debriefs) != 3 || strings.Count(printed.String(), ".html") != 3 {
+		t.Errorf("debriefs %s (%v), printed %q: want three teams' pages and their JSON", raw, err, printed.String())
 	}
 	if second.token != "" || first.token == "" || !bytes.Equal(meta.ControlKey, board.PublicKey(first.token)) {
 		t.Errorf("tokens %q then %q: the resumed board shows none and keeps the key of the one shown at the start, so the facilitator's GAMEDAY_TOKEN keeps working", first.token, second.token)

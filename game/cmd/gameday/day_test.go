@@ -32,6 +32,9 @@ var testedElsewhere = map[string]string{
 	"board":  "TestAKilledBoardResumesWithItsTotalsIntact",
 	"ctl":    "TestCtlChangesTheGameWithTheTokenOnly, TestCtlFollowsNoRedirect",
 	"export": "TestAKilledBoardResumesWithItsTotalsIntact, TestCtlAndExportTimeOutOnAStuckBoard",
+	// Against moto, CloudTrail's LookupEvents by a stand-in:
+	// TestTheHistoryListsTheWritesAndMarksTheMonkeys.
+	"debrief": "TestAKilledBoardResumesWithItsTotalsIntact, board's TestTheDebriefTellsTheTeamsGameInOrder",
 }
 
 // The facilitator's day for 30 teams, stage by stage as

@@ -10,6 +10,7 @@
 //	gameday ctl [--server URL] [--token T] pause|resume|end|move|cost|chaos|note
 //	gameday export (--db FILE | --server URL) [--format csv|json]
 //	gameday accounts preflight|deploy|teardown --accounts FILE [flags]
+//	gameday debrief (--db FILE | --server URL --team NAME) [--out DIR]
 package main
 
 import (
@@ -33,6 +34,8 @@ const usage = `usage:
   gameday rehearse --teams FILE       check every team's endpoint, key, bill and chaos targets, with a compressed game
   gameday handout --teams FILE --server URL
                                       a sheet a team: its account, its page and credential, the runbook
+  gameday debrief (--db FILE | --server URL --team NAME)
+                                      a printable page a team: its game's timeline, its account's changes, the flaws it left
 run "gameday COMMAND -h" for the flags`
 
 func main() { cli.Main("gameday", run) }
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return rehearseCmd(ctx, args[1:], stdout, stderr)
 	case "handout":
 		return handoutCmd(ctx, args[1:], stdout, stderr)
+	case "debrief":
+		return debriefCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
