@@ -81,9 +81,14 @@ func newAccount(t *testing.T) *account {
 // runInstances starts n instances, as a team might in the console.
 func (a *account) runInstances(t *testing.T, typ ec2types.InstanceType, n int32) []string {
 	t.Helper()
-	out, err := a.EC2.RunInstances(context.Background(), &ec2.RunInstancesInput{
-		ImageId: aws.String(a.image), InstanceType: typ, MinCount: aws.Int32(n), MaxCount: aws.Int32(n), SubnetId: aws.String(a.subnets[0]),
-	})
+	return a.run(t, &ec2.RunInstancesInput{InstanceType: typ, MinCount: aws.Int32(n), MaxCount: aws.Int32(n), SubnetId: aws.String(a.subnets[0])})
+}
+
+// run launches the instances in, of the account's image, and lists them.
+func (a *account) run(t *testing.T, in *ec2.RunInstancesInput) []string {
+	t.Helper()
+	in.ImageId = aws.String(a.image)
+	out, err := a.EC2.RunInstances(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,20 +113,6 @@ func (b *baseline) forgotten(t *testing.T) []string {
 	})
 }
 
-func (b *baseline) run(t *testing.T, in *ec2.RunInstancesInput) []string {
-	t.Helper()
-	in.ImageId = aws.String(b.image)
-	out, err := b.EC2.RunInstances(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, i := range out.Instances {
-		ids = append(ids, aws.ToString(i.InstanceId))
-	}
-	return ids
-}
-
 func (b *baseline) wasteVolume(t *testing.T) string {
 	t.Helper()
 	v, err := b.EC2.CreateVolume(context.Background(), &ec2.CreateVolumeInput{AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(100), VolumeType: ec2types.VolumeTypeGp2, Encrypted: aws.Bool(false)})

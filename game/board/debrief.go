@@ -118,7 +118,12 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 				text += ": " + f.What
 			}
 		}
-		d.Timeline = append(d.Timeline, Moment{Minute: e.Minute, At: e.Wall, Kind: e.Kind, Text: text})
+		at := e.Wall
+		if at.IsZero() {
+			// An event stored without its wall time: when its minute closed.
+			at = closedAt(ex.Rows, team, e.Minute)
+		}
+		d.Timeline = append(d.Timeline, Moment{Minute: e.Minute, At: at, Kind: e.Kind, Text: text})
 	}
 	for _, c := range changes {
 		text := fmt.Sprintf("%s (%s) by %s", c.Call, strings.TrimSuffix(c.Source, ".amazonaws.com"), c.By)
@@ -144,6 +149,16 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 		d.Left = append(d.Left, FlawLeft{Quest: n + 1, Flaw: string(f.ID), What: f.What, Fix: fix})
 	}
 	return d, nil
+}
+
+// closedAt is when team's minute closed, zero when it did not.
+func closedAt(rows []Minute, team string, minute int) time.Time {
+	for _, r := range rows {
+		if r.Team == team && r.Minute == minute {
+			return r.Closed
+		}
+	}
+	return time.Time{}
 }
 
 // minuteAt is team's game minute at wall time at: the first of its

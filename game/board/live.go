@@ -176,15 +176,20 @@ func (b *Board) followBills(ctx context.Context) {
 		}
 		wg.Wait()
 	}
-	read()
-	ticker := time.NewTicker(b.liveEvery)
+	repeat(ctx, b.liveEvery, read)
+}
+
+// repeat does do now, then every interval, until ctx ends.
+func repeat(ctx context.Context, interval time.Duration, do func()) {
+	do()
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
-			read()
+			do()
 		}
 	}
 }

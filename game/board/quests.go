@@ -94,17 +94,7 @@ func (b *Board) followQuests(ctx context.Context) {
 		}
 		wg.Wait()
 	}
-	check()
-	ticker := time.NewTicker(b.questEvery)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			check()
-		}
-	}
+	repeat(ctx, b.questEvery, check)
 }
 
 // postQuests posts what changed since the team's quest events: each flaw

@@ -1,6 +1,7 @@
 package board
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -301,6 +302,30 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 			t.Errorf("the team's page: axe-core finds %s", v)
 		}
 		screenshot(ctx, t, "team-1280x720.png", true)
+		cancel()
+
+		// The team's debrief, the printable page as it is handed out.
+		d, err := b.Debrief(context.Background(), "team-03")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var printable bytes.Buffer
+		if err := d.WriteHTML(&printable); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "team-03.html")
+		if err := os.WriteFile(file, printable.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel = context.WithTimeout(browserCtx, 60*time.Second)
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate("file://"+file), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
+			cancel()
+			t.Fatalf("the debrief: %v", err)
+		}
+		if v := axeViolations(ctx, t); v != "[]" {
+			t.Errorf("the debrief: axe-core finds %s", v)
+		}
+		screenshot(ctx, t, "debrief-1280x720.png", true)
 		cancel()
 	}
 }
