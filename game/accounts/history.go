@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -31,7 +32,7 @@ func (c *Clients) History(ctx context.Context, stack string, from, to time.Time)
 		EndTime:          aws.Time(to),
 		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyReadOnly, AttributeValue: aws.String("false")}},
 	})
-	chaos := contract.ChaosStackName(stack) + "-"
+	chaos := contract.ChaosStackName(cmp.Or(stack, contract.DefaultStackName)) + "-"
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/unicorn-rentals/gameday/catalog"
+	"github.com/unicorn-rentals/gameday/contract"
 	"github.com/unicorn-rentals/gameday/game"
 )
 
@@ -71,6 +73,7 @@ type classicLB struct{ name, scheme, healthTarget string }
 // template. The first read that fails ends it: a quest read from half an
 // account would say fixed what was not seen.
 func (c *Clients) Quests(ctx context.Context, stack string) ([]game.Quest, error) {
+	stack = cmp.Or(stack, contract.DefaultStackName)
 	var s survey
 	reads := []func(context.Context, *survey) error{
 		c.questInstances, c.questVolumes, c.questAddresses, c.questNatGateways, c.questGroups,

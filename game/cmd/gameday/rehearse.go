@@ -27,6 +27,7 @@ import (
 type liveReads interface {
 	AnswerKey(ctx context.Context, role, stack string) (string, error)
 	Bill(ctx context.Context, role string) (game.Estimate, error)
+	Quests(ctx context.Context, role, stack string) ([]game.Quest, error)
 }
 
 // aimer finds a chaos experiment's targets without starting it:
@@ -50,7 +51,7 @@ type rehearsal struct {
 type rehearsed struct {
 	Team               string
 	Answer, Game, Bill string
-	Chaos              string
+	Quests, Chaos      string
 	Fixes              []string
 }
 
@@ -135,9 +136,26 @@ func (r rehearsal) one(ctx context.Context, t teamsfile.Team) rehearsed {
 			defer wg.Done()
 			res.Chaos = r.aim(ctx, role, t.Stack, fail)
 		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			quests, err := r.Live.Quests(ctx, role, t.Stack)
+			if err != nil {
+				res.Quests = "unchecked"
+				fail("quests", fmt.Sprintf("%v: the board could not mark this team's quests done; a game stack deployed before the quests needs a redeploy, so its BillReader role may read its template", err))
+				return
+			}
+			done := 0
+			for _, q := range quests {
+				if q.Fixed {
+					done++
+				}
+			}
+			res.Quests = fmt.Sprintf("%d of %d done", done, len(quests))
+		}()
 	} else {
 		res.Bill = fmt.Sprintf("$%.2f/h (fixed)", cost.PerHour)
-		res.Chaos = "not live"
+		res.Quests, res.Chaos = "not live", "not live"
 	}
 	wg.Wait()
 	slices.Sort(res.Fixes)
@@ -242,10 +260,10 @@ func rehearseCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // team has something to fix.
 func printRehearsal(w io.Writer, rows []rehearsed, took time.Duration) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "team\tanswer\tcompressed game\tbill\tchaos targets\t")
+	fmt.Fprintln(tw, "team\tanswer\tcompressed game\tbill\tquests\tchaos targets\t")
 	failed := 0
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", r.Team, r.Answer, r.Game, r.Bill, r.Chaos)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Team, r.Answer, r.Game, r.Bill, r.Quests, r.Chaos)
 		if !r.ok() {
 			failed++
 		}

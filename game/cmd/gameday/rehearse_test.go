@@ -51,6 +51,14 @@ func (fakeAccounts) Bill(_ context.Context, role string) (game.Estimate, error) 
 	return est, nil
 }
 
+// Quests: a locked account's role may not read its template either.
+func (fakeAccounts) Quests(_ context.Context, role, _ string) ([]game.Quest, error) {
+	if strings.Contains(role, "locked") {
+		return nil, errors.New("cloudformation:GetTemplate denied (AccessDenied)")
+	}
+	return []game.Quest{{Flaw: "no-cache"}, {Flaw: "idle-elastic-ip", Fixed: true}}, nil
+}
+
 func (fakeAccounts) Aim(_ context.Context, role, stack, experiment string) (accounts.Targets, error) {
 	if strings.Contains(role, "nochaos") {
 		return accounts.Targets{}, fmt.Errorf("stack %s has no ChaosStarterRoleArn output: deploy it (gameday accounts deploy)", contract.ChaosStackName(cmp.Or(stack, contract.DefaultStackName)))
@@ -108,6 +116,7 @@ func TestRehearsalNamesEachBrokenTeamWithItsFix(t *testing.T) {
 	}
 	for _, want := range []string{
 		"team-02: answer key: secretsmanager:GetSecretValue denied",
+		"team-02: quests: cloudformation:GetTemplate denied",
 		"team-03: rule break: 1 c5.xlarge instances running",
 		"team-04: chaos terminate-instance: stack UnicornRentals-Chaos has no ChaosStarterRoleArn output: deploy it",
 		"team-07: endpoint: GET ?input=gameday-check answered 200",
@@ -126,6 +135,9 @@ func TestRehearsalNamesEachBrokenTeamWithItsFix(t *testing.T) {
 		if !broken && (row.Answer != "right" || !strings.Contains(row.Game, "points, 0 of")) {
 			t.Errorf("%s: answer %q, game %q: want the right answer and a game with no failure", row.Team, row.Answer, row.Game)
 		}
+	}
+	if rows[4].Quests != "1 of 2 done" {
+		t.Errorf("team-05's quests %q, want what the checks read", rows[4].Quests)
 	}
 	if rows[4].Bill != "$0.70/h" || !strings.Contains(rows[4].Chaos, "terminate-instance: 2") {
 		t.Errorf("the live team that is fine: bill %q, chaos %q", rows[4].Bill, rows[4].Chaos)
