@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
@@ -27,7 +28,7 @@ import (
 // guide and the closing of a check that cannot run: the Describe calls,
 // and the game stack's template where no call shows the setting.
 var QuestReads = map[catalog.FlawID]string{
-	catalog.FlawNoCache:            "cloudfront:ListDistributions: at least one distribution",
+	catalog.FlawNoCache:            "cloudfront:ListDistributions: at least one distribution that caches (not CachingDisabled)",
 	catalog.FlawSpareNatGateway:    "ec2:DescribeNatGateways: at most one available",
 	catalog.FlawIdleElasticIP:      "ec2:DescribeAddresses: none without an association",
 	catalog.FlawUnattachedVolume:   "ec2:DescribeVolumes: none available (attached to nothing)",
@@ -190,8 +191,13 @@ func (c *Clients) questLoadBalancers(ctx context.Context, s *survey) error {
 
 func (c *Clients) questDistributions(ctx context.Context, s *survey) error {
 	return eachPage(ctx, cloudfront.NewListDistributionsPaginator(c.CloudFront, &cloudfront.ListDistributionsInput{}), "cloudfront:ListDistributions", func(out *cloudfront.ListDistributionsOutput) error {
-		if out.DistributionList != nil {
-			s.distributions += len(out.DistributionList.Items)
+		if out.DistributionList == nil {
+			return nil
+		}
+		for _, d := range out.DistributionList.Items {
+			if caches(d) {
+				s.distributions++
+			}
 		}
 		return nil
 	})
@@ -248,6 +254,25 @@ func (c *Clients) questSubnets(ctx context.Context, s *survey) error {
 		return nil
 	})
 }
+
+// caches says whether a distribution's default behavior can cache: one
+// on CachingDisabled, or on the legacy settings with every TTL 0, is no
+// cache. A summary without its behavior (AWS always sends it; moto does
+// not) is given the benefit of the doubt.
+func caches(d cftypes.DistributionSummary) bool {
+	b := d.DefaultCacheBehavior
+	switch {
+	case b == nil:
+		return true
+	case aws.ToString(b.CachePolicyId) != "":
+		return aws.ToString(b.CachePolicyId) != cachingDisabled
+	}
+	return aws.ToInt64(b.DefaultTTL) > 0 || aws.ToInt64(b.MaxTTL) > 0
+}
+
+// cachingDisabled is CloudFront's managed CachingDisabled policy
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html).
+const cachingDisabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 
 // asgTag is the tag EC2 Auto Scaling puts on the instances it launches
 // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html).

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancing"
@@ -306,7 +307,9 @@ func TestEachQuestFlipsWithTheAccountAndBack(t *testing.T) {
 		fix, undo func(t *testing.T)
 	}{
 		{catalog.FlawNoCache,
-			func(t *testing.T) { distribution = b.distribution(t) },
+			func(t *testing.T) {
+				distribution = b.distribution(t)
+			},
 			func(t *testing.T) {
 				got, err := b.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(distribution)})
 				if err != nil {
@@ -489,6 +492,26 @@ func TestEachQuestFlipsWithTheAccountAndBack(t *testing.T) {
 		}
 		if QuestReads[f.ID] == "" {
 			t.Errorf("%s: no QuestReads entry saying what its check reads", f.ID)
+		}
+	}
+}
+
+// A distribution caches unless its default behavior is on CachingDisabled
+// or on legacy settings whose TTLs are all 0. moto's summaries carry no
+// behavior, so this is decided on summaries as the API reference
+// documents them (DistributionSummary.DefaultCacheBehavior).
+func TestADistributionThatCachesNothingIsNoCache(t *testing.T) {
+	for _, c := range []struct {
+		behavior *cftypes.DefaultCacheBehavior
+		want     bool
+	}{
+		{&cftypes.DefaultCacheBehavior{CachePolicyId: aws.String(cachingDisabled)}, false},
+		{&cftypes.DefaultCacheBehavior{CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")}, true},
+		{&cftypes.DefaultCacheBehavior{DefaultTTL: aws.Int64(0), MaxTTL: aws.Int64(0)}, false},
+		{&cftypes.DefaultCacheBehavior{DefaultTTL: aws.Int64(86400), MaxTTL: aws.Int64(31536000)}, true},
+	} {
+		if got := caches(cftypes.DistributionSummary{DefaultCacheBehavior: c.behavior}); got != c.want {
+			t.Errorf("behavior %+v: caches %v, want %v", *c.behavior, got, c.want)
 		}
 	}
 }

@@ -101,6 +101,7 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 		}
 	}
 	done := map[string]bool{}
+	public := false // the room's export: its quest events name no flaw
 	for _, e := range ex.Events {
 		if !slices.Contains(debriefKinds, e.Kind) || (e.Team != team && !(e.Team == "" && (e.Kind == scriptKind || e.Kind == "game" || e.Kind == "note"))) {
 			continue
@@ -113,6 +114,7 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 			}
 		}
 		if e.Kind == kindQuest {
+			public = public || e.Flaw == ""
 			done[e.Flaw] = e.Quest == questDone
 			if f, ok := catalog.FlawByID(catalog.FlawID(e.Flaw)); ok {
 				text += ": " + f.What
@@ -138,7 +140,11 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 	slices.SortStableFunc(d.Timeline, func(a, b Moment) int { return a.At.Compare(b.At) })
 
 	cost, err := teamsfile.ParseCost(ex.Teams[i].Cost)
-	if err != nil || !cost.Live {
+	switch {
+	case public:
+		d.LeftNote = "the room's export does not say which flaws a team fixed: the facilitator's (gameday debrief) does"
+		return d, nil
+	case err != nil || !cost.Live:
 		d.LeftNote = "the board did not check this team's account, so which flaws it fixed is not known: each is listed with its fix"
 	}
 	for n, f := range catalog.Flaws {

@@ -207,6 +207,13 @@ func TestQuestsArePostedAsTheAccountChanges(t *testing.T) {
 			t.Errorf("the facilitator sees nothing of %s's quests", s.Name)
 		}
 	}
+	// The room's export tells no team's fixed flaws; the facilitator's does.
+	if d, err := BuildDebrief(board.export(false), "live", nil); err != nil || len(d.Left) != 0 || !strings.Contains(d.LeftNote, "room's export") {
+		t.Errorf("the room's debrief of live: %d flaws left, note %q (%v): want none listed, and why", len(d.Left), d.LeftNote, err)
+	}
+	if d, _ := BuildDebrief(board.export(true), "live", nil); len(d.Left) != len(catalog.Flaws)-1 {
+		t.Errorf("the facilitator's debrief of live: %d flaws left, want all but the Classic Load Balancer", len(d.Left))
+	}
 	for _, s := range board.Snapshot().Standings {
 		if s.QuestNote != "" {
 			t.Errorf("the room sees %s's quest note %q", s.Name, s.QuestNote)
