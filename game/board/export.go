@@ -56,8 +56,8 @@ func (e Export) Write(w io.Writer, format string) error {
 		cw.Write([]string{"team", "minute", "endpoint", "answers", "ok", "failed", "wrong", "timeouts", "cache_hits", "cache_misses",
 			"per_second", "p50_ms", "p99_ms", "points", "penalty", "cost", "cost_per_hour", "score", "missing", "awards", "total"})
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-		// awards: the facilitator's in that minute; total: the score with
-		// every award so far.
+		// awards: the points awards, hints and quests gave or took in that
+		// minute; total: the score with all of them so far.
 		given := awardsGiven(e.Events)
 		awarded := map[string]float64{}
 		for _, r := range e.Rows {
