@@ -88,6 +88,7 @@ func TestTheDebriefTellsTheTeamsGameInOrder(t *testing.T) {
 	}
 	var order []string
 	for _, m := range d.Timeline {
+		t.Logf("minute %d  %-6s %s", m.Minute, m.Kind, m.Text)
 		switch {
 		case m.Kind == "change" && strings.Contains(m.Text, "ReleaseAddress") && !m.Monkey && m.Minute >= 1:
 			order = append(order, "release")

@@ -41,6 +41,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	region := fs.String("region", "", "AWS region of the teams' stacks, for live bills (default: us-east-1)")
 	profile := fs.String("profile", "", "AWS profile the board starts from to assume each team's role, for live bills (default: the SDK's chain)")
 	liveEvery := fs.Duration("live-every", board.DefaultLiveEvery, "how often a live bill reads the team's account")
+	questEvery := fs.Duration("quest-every", board.DefaultQuestEvery, "how often a live team's quests are checked in its account")
 	stack := fs.String("stack", contract.DefaultStackName, "the teams' game stack name: the script's chaos experiments hit what runs in its VPC")
 	paused := fs.Bool("paused", false, "start paused; start the clock with \"gameday ctl resume\" or the page")
 	exitWhenOver := fs.Bool("exit-when-over", false, "exit when the game ends, rather than keep showing the final standings")
@@ -52,6 +53,9 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *workers < 0 || *lease <= 0 || *grace < 0 {
 		return fmt.Errorf("board: --workers %d --lease %s --grace %s: want 0 or more workers, a positive lease and a grace of 0 or more", *workers, *lease, *grace)
+	}
+	if *liveEvery <= 0 || *questEvery <= 0 {
+		return fmt.Errorf("board: --live-every %s --quest-every %s: want positive durations, e.g. 1m and 3m", *liveEvery, *questEvery)
 	}
 	g, err := newBoardGame(gf, bill, *teamsPath, *paused)
 	if err != nil {
@@ -83,7 +87,7 @@ func boardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Workers: shared, RemoteEndpointsOnly: beyondLoopback(*listen), Token: cmp.Or(*token, os.Getenv("GAMEDAY_TOKEN")), WorkerToken: cmp.Or(*workerToken, os.Getenv("GAMEDAY_WORKER_TOKEN")),
 		Log: slog.New(slog.NewTextHandler(stderr, nil)),
 		// Teams whose cost is live:<role> are read through the AWS SDK.
-		Live: &accounts.Biller{Pool: teams}, LiveEvery: *liveEvery,
+		Live: &accounts.Biller{Pool: teams}, LiveEvery: *liveEvery, QuestEvery: *questEvery,
 		// The script's chaos events start FIS experiments in the same
 		// teams' accounts, through the same role.
 		Monkey: &accounts.Monkey{Pool: teams, StackName: *stack},
