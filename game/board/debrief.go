@@ -125,7 +125,13 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 			// An event stored without its wall time: when its minute closed.
 			at = closedAt(ex.Rows, team, e.Minute)
 		}
-		d.Timeline = append(d.Timeline, Moment{Minute: e.Minute, At: at, Kind: e.Kind, Text: text})
+		minute := e.Minute
+		if scores(e.Kind) && !e.Wall.IsZero() {
+			// Points count in the last stored minute; the timeline says
+			// the minute they came in.
+			minute = minuteAt(ex.Rows, team, e.Wall)
+		}
+		d.Timeline = append(d.Timeline, Moment{Minute: minute, At: at, Kind: e.Kind, Text: text})
 	}
 	for _, c := range changes {
 		text := fmt.Sprintf("%s (%s) by %s", c.Call, strings.TrimSuffix(c.Source, ".amazonaws.com"), c.By)
