@@ -230,6 +230,8 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#standings tbody tr")),
 			chromedp.SendKeys(chromedp.CSS("#token"), "the-facilitators-token\n"),
 			chromedp.Poll[chromedp.Void](`document.getElementById("live-note").textContent.startsWith("live standings")`),
+			// No team of the room's test is billed live: the facilitator is told.
+			chromedp.Poll[chromedp.Void](`document.getElementById("live-note").textContent.includes("quests cannot be checked for 30 of 30 teams")`),
 			chromedp.Click(chromedp.CSS(`#controls button[data-action="freeze"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#room-note")))
 		if err != nil {

@@ -311,7 +311,11 @@ async function control(action) {
 // while the room's are frozen or hidden.
 function showLive(live) {
   view.live = live;
-  $("live-note").textContent = "live standings, read at game time " + live.game_time;
+  // The quests: how many teams the board can check, and how many it
+  // cannot (each team's line is on its name).
+  const unchecked = (live.standings || []).filter((s) => (s.quest_note || "").startsWith("quests cannot be checked")).length;
+  const quests = unchecked ? "; quests cannot be checked for " + unchecked + " of " + (live.standings || []).length + " teams (not billed live: hover a name)" : "";
+  $("live-note").textContent = "live standings, read at game time " + live.game_time + quests;
   if (!view.room || !view.chart) return; // drawn with the room's first state
   renderStandings();
   view.chart.setData(chartData());
