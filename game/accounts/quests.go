@@ -28,7 +28,7 @@ import (
 // guide and the closing of a check that cannot run: the Describe calls,
 // and the game stack's template where no call shows the setting.
 var QuestReads = map[catalog.FlawID]string{
-	catalog.FlawNoCache:            "cloudfront:ListDistributions: at least one distribution that caches (not CachingDisabled)",
+	catalog.FlawNoCache:            "cloudfront:ListDistributions: at least one distribution whose default behavior is not on CachingDisabled",
 	catalog.FlawSpareNatGateway:    "ec2:DescribeNatGateways: at most one available",
 	catalog.FlawIdleElasticIP:      "ec2:DescribeAddresses: none without an association",
 	catalog.FlawUnattachedVolume:   "ec2:DescribeVolumes: none available (attached to nothing)",
@@ -256,18 +256,12 @@ func (c *Clients) questSubnets(ctx context.Context, s *survey) error {
 }
 
 // caches says whether a distribution's default behavior can cache: one
-// on CachingDisabled, or on the legacy settings with every TTL 0, is no
-// cache. A summary without its behavior (AWS always sends it; moto does
-// not) is given the benefit of the doubt.
+// on CachingDisabled is no cache. A behavior on the deprecated legacy
+// settings, or a summary without its behavior (AWS always sends it; moto
+// does not), is given the benefit of the doubt.
 func caches(d cftypes.DistributionSummary) bool {
 	b := d.DefaultCacheBehavior
-	switch {
-	case b == nil:
-		return true
-	case aws.ToString(b.CachePolicyId) != "":
-		return aws.ToString(b.CachePolicyId) != cachingDisabled
-	}
-	return aws.ToInt64(b.DefaultTTL) > 0 || aws.ToInt64(b.MaxTTL) > 0
+	return b == nil || aws.ToString(b.CachePolicyId) != cachingDisabled
 }
 
 // cachingDisabled is CloudFront's managed CachingDisabled policy

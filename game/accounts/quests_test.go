@@ -496,8 +496,8 @@ func TestEachQuestFlipsWithTheAccountAndBack(t *testing.T) {
 	}
 }
 
-// A distribution caches unless its default behavior is on CachingDisabled
-// or on legacy settings whose TTLs are all 0. moto's summaries carry no
+// A distribution caches unless its default behavior is on CachingDisabled.
+// moto's summaries carry no
 // behavior, so this is decided on summaries as the API reference
 // documents them (DistributionSummary.DefaultCacheBehavior).
 func TestADistributionThatCachesNothingIsNoCache(t *testing.T) {
@@ -507,8 +507,6 @@ func TestADistributionThatCachesNothingIsNoCache(t *testing.T) {
 	}{
 		{&cftypes.DefaultCacheBehavior{CachePolicyId: aws.String(cachingDisabled)}, false},
 		{&cftypes.DefaultCacheBehavior{CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")}, true},
-		{&cftypes.DefaultCacheBehavior{DefaultTTL: aws.Int64(0), MaxTTL: aws.Int64(0)}, false},
-		{&cftypes.DefaultCacheBehavior{DefaultTTL: aws.Int64(86400), MaxTTL: aws.Int64(31536000)}, true},
 	} {
 		if got := caches(cftypes.DistributionSummary{DefaultCacheBehavior: c.behavior}); got != c.want {
 			t.Errorf("behavior %+v: caches %v, want %v", *c.behavior, got, c.want)
