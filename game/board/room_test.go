@@ -241,6 +241,11 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		if b.Snapshot().FrozenAt == nil {
 			t.Error("freezing from the facilitator's view left the room's standings live")
 		}
+		// A team's debrief so far, saved from the view.
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#debrief")),
+			chromedp.Poll[chromedp.Void](`document.getElementById("control-result").textContent.startsWith("debrief of ")`)); err != nil {
+			t.Fatalf("saving a debrief from the facilitator's view: %v", err)
+		}
 		// The handout's links, made in the browser, are the ones gameday
 		// ctl teams prints.
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#show-links")), chromedp.WaitVisible(chromedp.CSS("#listing-items li"))); err != nil {

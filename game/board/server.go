@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -72,7 +73,17 @@ func (b *Board) Handler() http.Handler {
 			writeRefusal(w, err, http.StatusNotFound)
 			return
 		}
-		writeJSON(w, http.StatusOK, d)
+		if r.URL.Query().Get("format") != "html" {
+			writeJSON(w, http.StatusOK, d)
+			return
+		}
+		// The printable page, in JSON, for the facilitator's view to save.
+		var page strings.Builder
+		if err := d.WriteHTML(&page); err != nil {
+			writeJSON(w, http.StatusInternalServerError, apiError{err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"team": d.Team, "html": page.String()})
 	}))
 	mux.Handle("POST /api/workers/lease", b.workerCall(func(r *http.Request) (any, error) {
 		var req struct{ Worker string }

@@ -334,6 +334,23 @@ function listing(title, lines) {
   $("listing").hidden = false;
 }
 
+// saveDebrief saves the chosen team's debrief so far, the printable page
+// gameday debrief writes, as a file of its own.
+async function saveDebrief() {
+  const team = $("team").value;
+  try {
+    const d = await signedFetch($("token").value.trim(), "GET", "api/debrief/" + encodeURIComponent(team) + "?format=html", null);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([d.html], { type: "text/html" }));
+    a.download = team + "-debrief.html";
+    a.click();
+    URL.revokeObjectURL(a.href);
+    $("control-result").textContent = "debrief of " + team + " saved as " + a.download;
+  } catch (e) {
+    $("control-result").textContent = "debrief: " + e.message;
+  }
+}
+
 async function showWorkers() {
   try {
     const ws = await signedFetch($("token").value.trim(), "GET", "api/workers", null);
@@ -365,6 +382,7 @@ if (facilitator) {
   $("controls").addEventListener("submit", (ev) => ev.preventDefault()); // Enter reads the live state, never reloads
   for (const b of document.querySelectorAll("#controls button[data-action]")) b.addEventListener("click", () => control(b.dataset.action));
   $("show-workers").addEventListener("click", showWorkers);
+  $("debrief").addEventListener("click", saveDebrief);
   $("show-links").addEventListener("click", showLinks);
   setInterval(pollLive, 5000);
 }
