@@ -3,6 +3,7 @@ package game
 import (
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,10 +79,28 @@ func TestRulesErrorsNameTheProblem(t *testing.T) {
 		`{"tiers": []}`: "no tiers",
 		`{"tiers": [{"below": "1s", "points": 5}, {"below": "500ms", "points": 1}]}`: "tier 2: below 500ms must be above the previous tier's 1s",
 		`{"tiers": [{"below": "1s", "points": 5}], "failurePenalty": -1}`:            "want 0 or more",
+		`{"tiers": [{"below": "1s", "points": 5}], "hintCosts": [1, 2]}`:             "hintCosts: want 3 costs, the first, second and third hint's, got 2",
+		`{"tiers": [{"below": "1s", "points": 5}], "hintCosts": [1, -2, 3]}`:         "hintCosts[1]: want 0 or more",
+		`{"tiers": [{"below": "1s", "points": 5}], "questBonus": -100}`:              "questBonus: want 0 or more",
 	} {
 		if _, err := ParseRules([]byte(file), "r.json"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", file, err, want)
 		}
+	}
+}
+
+// A rules file's hint costs are its own; without any, the defaults.
+func TestHintCostsComeFromTheRulesOrTheDefaults(t *testing.T) {
+	r, err := ParseRules([]byte(`{"tiers": [{"below": "1s", "points": 5}], "hintCosts": [0, 100, 1000]}`), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []float64{r.HintCost(1), r.HintCost(2), r.HintCost(3), r.HintCost(4)}; !slices.Equal(got, []float64{0, 100, 1000, 0}) {
+		t.Errorf("the file's costs read %v, want 0, 100, 1000 and none past the third", got)
+	}
+	d := DefaultRules()
+	if got := []float64{d.HintCost(1), d.HintCost(2), d.HintCost(3)}; !slices.Equal(got, DefaultHintCosts) {
+		t.Errorf("the committed rules' costs %v, want the defaults %v", got, DefaultHintCosts)
 	}
 }
 
