@@ -17,5 +17,5 @@ var Choices = []Choice{
 	{"No WAF web ACL in front of the distributions",
 		"The game's one client is its engine, whose load a web ACL would have to let through by design; CloudFront comes with AWS Shield Standard (https://docs.aws.amazon.com/waf/latest/developerguide/ddos-standard-summary.html). A web ACL bills by the month, the rule and the request in every team account (https://aws.amazon.com/waf/pricing/)."},
 	{"The facilitator's workers may reach any address over TCP",
-		"They play the teams' endpoints, which move to any distribution or load balancer a team makes during the game, on the port its URL names. The board reaches only AWS's APIs on HTTPS and its file system; neither takes anything in but from its load balancer."},
+		"They play the teams' endpoints, which move to any distribution or load balancer a team makes during the game, on the port its URL names. The board reaches only AWS's APIs on HTTPS and its file system, and takes in only its load balancer's requests; the workers take nothing in."},
 }
