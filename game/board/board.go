@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/teamsfile"
 )
@@ -42,6 +43,7 @@ type Board struct {
 	live           LiveBill
 	liveEvery      time.Duration
 	questEvery     time.Duration
+	questOrder     []catalog.Flaw // the flaws by quest number, drawn from the game's seed
 	monkey         Monkey
 	chaosPoll      time.Duration
 	fired          int // the script's events fired so far
@@ -186,6 +188,7 @@ func Open(store *Store, g NewGame, opts Options) (*Board, error) {
 		}
 	}
 	b.meta = *meta
+	b.questOrder = QuestOrder(meta.Seed)
 	b.verifier = verifier{now: time.Now}
 	b.made = made
 	// A token given wins over the stored key; one stored in clear by an

@@ -153,7 +153,7 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 	case err != nil || !cost.Live:
 		d.LeftNote = "the board did not check this team's account, so which flaws it fixed is not known: each is listed with its fix"
 	}
-	for n, f := range catalog.Flaws {
+	for n, f := range QuestOrder(ex.Seed) {
 		if done[string(f.ID)] {
 			continue
 		}

@@ -14,6 +14,8 @@ type Export struct {
 	Teams  []Team
 	Rows   []Minute
 	Events []Event
+	// Seed is the game's, which numbers its quests (QuestOrder).
+	Seed uint64
 }
 
 // ExportStore reads the results from a database no board holds.
@@ -25,7 +27,7 @@ func ExportStore(s *Store) (Export, error) {
 	if meta == nil {
 		return Export{}, fmt.Errorf("database %s holds no game", s.path)
 	}
-	return Export{Teams: meta.Teams, Rows: rows, Events: events}, nil
+	return Export{Teams: meta.Teams, Rows: rows, Events: events, Seed: meta.Seed}, nil
 }
 
 // Write writes the export as csv (a row per team and minute) or json

@@ -224,7 +224,7 @@ func (b *Board) viewLocked(live bool) (h hand, shown int, events []Event) {
 func (b *Board) export(live bool) Export {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ex := Export{Teams: slices.Clone(b.meta.Teams)}
+	ex := Export{Teams: slices.Clone(b.meta.Teams), Seed: b.meta.Seed}
 	h, shown, events := b.viewLocked(live)
 	if h.hidden {
 		return ex

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,10 +113,10 @@ func (b *Board) postQuests(team string, quests []game.Quest) {
 			switch {
 			case q.Fixed && !done:
 				e.Quest, e.Points = questDone, b.meta.Rules.QuestBonus
-				e.Text = fmt.Sprintf("%s completed quest %d (%s)%s", team, questNumber(q.Flaw), f.Category, pointsNote(e.Points))
+				e.Text = fmt.Sprintf("%s completed quest %d (%s)%s", team, questNumber(b.questOrder, q.Flaw), f.Category, pointsNote(e.Points))
 			case !q.Fixed && done:
 				e.Quest, e.Points = questBack, -bonus
-				e.Text = fmt.Sprintf("%s: quest %d (%s) is undone, its flaw is back%s", team, questNumber(q.Flaw), f.Category, pointsNote(e.Points))
+				e.Text = fmt.Sprintf("%s: quest %d (%s) is undone, its flaw is back%s", team, questNumber(b.questOrder, q.Flaw), f.Category, pointsNote(e.Points))
 			default:
 				return errUnchanged
 			}
@@ -160,16 +162,22 @@ func (b *Board) hintsTakenLocked(team string, flaw catalog.FlawID) int {
 	return n
 }
 
-// questNumber is a flaw's quest number, its place in the catalog from 1:
-// what a team sees of a quest it has not done, so that the list gives no
-// answer away.
-func questNumber(flaw catalog.FlawID) int {
-	for i, f := range catalog.Flaws {
-		if f.ID == flaw {
-			return i + 1
-		}
-	}
-	return 0
+// QuestOrder is the catalog's flaws in the order of their quest numbers
+// for a game of seed: what a team sees of a quest it has not done is its
+// number and kind, and a number drawn for the game cannot be looked up in
+// the catalog's own numbered table (docs/flaws.md).
+func QuestOrder(seed uint64) []catalog.Flaw {
+	order := slices.Clone(catalog.Flaws)
+	rand.New(rand.NewPCG(seed, questStream)).Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	return order
+}
+
+// questStream keeps the quests' draw apart from the inputs' on one seed.
+const questStream = 0x7175657374 // "quest"
+
+// questNumber is flaw's number in order, from 1; 0 when it is not there.
+func questNumber(order []catalog.Flaw, flaw catalog.FlawID) int {
+	return slices.IndexFunc(order, func(f catalog.Flaw) bool { return f.ID == flaw }) + 1
 }
 
 // ErrNoSuchQuest is a quest number outside the catalog.
@@ -180,10 +188,10 @@ var ErrNoSuchQuest = errors.New("no such quest")
 // is recorded before it is shown, so a restarted board charges no hint
 // twice and forgets none; it returns the hint's text.
 func (b *Board) Hint(team string, quest int, free bool) (string, error) {
-	if quest < 1 || quest > len(catalog.Flaws) {
-		return "", fmt.Errorf("%w %d: want 1 to %d", ErrNoSuchQuest, quest, len(catalog.Flaws))
+	if quest < 1 || quest > len(b.questOrder) {
+		return "", fmt.Errorf("%w %d: want 1 to %d", ErrNoSuchQuest, quest, len(b.questOrder))
 	}
-	f := catalog.Flaws[quest-1]
+	f := b.questOrder[quest-1]
 	var text string
 	err := b.actOn(team, kindHint, func(_ hand, _ int, e *Event) error {
 		if b.meta.State == Ended && !free {
@@ -231,7 +239,7 @@ type QuestView struct {
 // their state may be unknown; b.mu must be held.
 func (b *Board) questViewsLocked(t *team) ([]QuestView, string) {
 	var out []QuestView
-	for i, f := range catalog.Flaws {
+	for i, f := range b.questOrder {
 		v := QuestView{Number: i + 1, Category: f.Category}
 		v.Done, _ = b.questDoneLocked(t.name, f.ID)
 		taken := b.hintsTakenLocked(t.name, f.ID)

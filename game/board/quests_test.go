@@ -40,8 +40,9 @@ func TestHintsAreChargedOnceAndSurviveARestart(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	first, _ := catalog.Flaws[0].Hint(1)
-	second, _ := catalog.Flaws[0].Hint(2)
+	quest1 := board.questOrder[0]
+	first, _ := quest1.Hint(1)
+	second, _ := quest1.Hint(2)
 	if slices.Sort(texts); !slices.Equal(texts, slices.Sorted(slices.Values([]string{first, second}))) {
 		t.Errorf("two hints at once gave %q, want the first and the second", texts)
 	}
@@ -65,7 +66,7 @@ func TestHintsAreChargedOnceAndSurviveARestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(v.Quests) != len(catalog.Flaws) || len(v.Quests[0].Hints) != 3 || v.Quests[0].NextHint != nil || v.Quests[0].What != catalog.Flaws[0].What {
+		if len(v.Quests) != len(catalog.Flaws) || len(v.Quests[0].Hints) != 3 || v.Quests[0].NextHint != nil || v.Quests[0].What != quest1.What {
 			t.Errorf("quest 1 on the page: %+v, want its three hints, none left, and what it was", v.Quests[0])
 		}
 		if v.Quests[1].What != "" || v.Quests[1].NextHint == nil || *v.Quests[1].NextHint != rules.HintCost(1) {
@@ -77,7 +78,7 @@ func TestHintsAreChargedOnceAndSurviveARestart(t *testing.T) {
 		t.Errorf("charged %v, want %v (the first two levels; the third was free)", got, want)
 	}
 	for _, e := range board.Snapshot().Events {
-		if e.Kind == kindHint && (e.Flaw != "" || strings.Contains(e.Text, string(catalog.Flaws[0].ID))) {
+		if e.Kind == kindHint && (e.Flaw != "" || strings.Contains(e.Text, string(quest1.ID))) {
 			t.Errorf("the room sees which flaw a hint was for: %+v", e)
 		}
 	}
@@ -191,7 +192,7 @@ func TestQuestsArePostedAsTheAccountChanges(t *testing.T) {
 	if v.Standing.Quests != 1000 || v.QuestNote != "" {
 		t.Errorf("bonuses %v, note %q: want 1000, none", v.Standing.Quests, v.QuestNote)
 	}
-	n := questNumber(catalog.FlawClassicLB)
+	n := questNumber(board.questOrder, catalog.FlawClassicLB)
 	if q := v.Quests[n-1]; !q.Done || q.What == "" || q.NextHint != nil {
 		t.Errorf("quest %d on the page %+v: want done, named, no hint to buy", n, q)
 	}
@@ -218,5 +219,27 @@ func TestQuestsArePostedAsTheAccountChanges(t *testing.T) {
 		if s.QuestNote != "" {
 			t.Errorf("the room sees %s's quest note %q", s.Name, s.QuestNote)
 		}
+	}
+}
+
+// A game's quests are numbered by a draw from its seed: the same seed
+// numbers them alike, another seed otherwise, and every flaw has a number.
+func TestQuestNumbersAreDrawnForTheGame(t *testing.T) {
+	a, b, c := QuestOrder(7), QuestOrder(7), QuestOrder(8)
+	ids := func(order []catalog.Flaw) []catalog.FlawID {
+		var out []catalog.FlawID
+		for _, f := range order {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	if !slices.Equal(ids(a), ids(b)) || slices.Equal(ids(a), ids(c)) {
+		t.Errorf("seed 7 numbers the quests %v then %v, seed 8 %v: want the same for one seed, another for another", ids(a), ids(b), ids(c))
+	}
+	if slices.Equal(ids(a), ids(catalog.Flaws)) {
+		t.Error("seed 7 numbers the quests in the catalog's order, which docs/flaws.md prints")
+	}
+	if got := slices.Sorted(slices.Values(ids(a))); !slices.Equal(got, slices.Sorted(slices.Values(ids(catalog.Flaws)))) {
+		t.Errorf("the quests %v are not the catalog's flaws, each once", got)
 	}
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/unicorn-rentals/gameday/catalog"
 	"github.com/unicorn-rentals/gameday/game"
 )
 
@@ -286,7 +285,7 @@ func TestTheRoomsPageReadsTrueAtThirtyAndSixtyTeams(t *testing.T) {
 		}
 		// A hint, bought from the page: shown under its quest, charged
 		// once, and the next one offered at its own cost.
-		first, _ := catalog.Flaws[0].Hint(1)
+		first, _ := b.questOrder[0].Hint(1)
 		err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#quests button[data-quest="1"]`)),
 			chromedp.Poll[chromedp.Void](`document.getElementById("hint-result").textContent.startsWith("hint taken")`))
 		if err != nil {
