@@ -209,7 +209,7 @@ func New(scope constructs.Construct, id string, props Props) *Tasks {
 	customize(props.ServiceProps, serviceProps)
 	t.Service = awsecs.NewFargateService(t.Construct, jsii.String("Service"), serviceProps)
 	if props.SecurityGroup != nil {
-		return t
+		return t // the caller's group, with the caller's rules
 	}
 	// The tasks reach out over HTTPS only: the image registry and its
 	// layers, the logs, Secrets Manager. DNS to the VPC's resolver is never

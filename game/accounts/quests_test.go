@@ -57,7 +57,7 @@ func newBaseline(t *testing.T) *baseline {
 	b.template = map[string]any{"Resources": map[string]any{
 		"LaunchTemplate": map[string]any{"Type": "AWS::EC2::LaunchTemplate", "Properties": map[string]any{"LaunchTemplateData": map[string]any{
 			"ImageId": b.image, "InstanceType": "m5.large",
-			"UserData": map[string]any{"Fn::Base64": "#!/bin/bash\ndnf -y upgrade\nnohup /usr/local/bin/hashsvc &\n"},
+			"UserData": map[string]any{"Fn::Base64": flawedUserData},
 		}}},
 		"Fleet": map[string]any{"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": map[string]any{
 			"MinSize": "0", "MaxSize": "0", "DesiredCapacity": "0", "VPCZoneIdentifier": []string{b.narrow},
@@ -254,6 +254,18 @@ func (b *baseline) roll(t *testing.T, l launch) {
 	}
 }
 
+// flawedUserData is the baseline's: it upgrades every package at boot and
+// starts the service with nohup.
+const flawedUserData = "#!/bin/bash\ndnf -y upgrade\nnohup /usr/local/bin/hashsvc &\n"
+
+// userData puts script in the launch template's user data.
+func (b *baseline) userData(t *testing.T, script string) {
+	t.Helper()
+	b.update(t, func(r map[string]any) {
+		props(r["LaunchTemplate"])["LaunchTemplateData"].(map[string]any)["UserData"] = map[string]any{"Fn::Base64": script}
+	})
+}
+
 // update puts a changed template on the stack.
 func (b *baseline) update(t *testing.T, change func(resources map[string]any)) {
 	t.Helper()
@@ -363,27 +375,11 @@ func TestEachQuestFlipsWithTheAccountAndBack(t *testing.T) {
 			},
 			func(t *testing.T) { b.serve(t, b.narrow, 1) }},
 		{catalog.FlawBootUpgrade,
-			func(t *testing.T) {
-				b.update(t, func(r map[string]any) {
-					props(r["LaunchTemplate"])["LaunchTemplateData"].(map[string]any)["UserData"] = map[string]any{"Fn::Base64": "#!/bin/bash\nnohup /usr/local/bin/hashsvc &\n"}
-				})
-			},
-			func(t *testing.T) {
-				b.update(t, func(r map[string]any) {
-					props(r["LaunchTemplate"])["LaunchTemplateData"].(map[string]any)["UserData"] = map[string]any{"Fn::Base64": "#!/bin/bash\ndnf -y upgrade\nnohup /usr/local/bin/hashsvc &\n"}
-				})
-			}},
+			func(t *testing.T) { b.userData(t, "#!/bin/bash\nnohup /usr/local/bin/hashsvc &\n") },
+			func(t *testing.T) { b.userData(t, flawedUserData) }},
 		{catalog.FlawNoSupervisor,
-			func(t *testing.T) {
-				b.update(t, func(r map[string]any) {
-					props(r["LaunchTemplate"])["LaunchTemplateData"].(map[string]any)["UserData"] = map[string]any{"Fn::Base64": "#!/bin/bash\ndnf -y upgrade\nsystemctl enable --now hashsvc\n"}
-				})
-			},
-			func(t *testing.T) {
-				b.update(t, func(r map[string]any) {
-					props(r["LaunchTemplate"])["LaunchTemplateData"].(map[string]any)["UserData"] = map[string]any{"Fn::Base64": "#!/bin/bash\ndnf -y upgrade\nnohup /usr/local/bin/hashsvc &\n"}
-				})
-			}},
+			func(t *testing.T) { b.userData(t, "#!/bin/bash\ndnf -y upgrade\nsystemctl enable --now hashsvc\n") },
+			func(t *testing.T) { b.userData(t, flawedUserData) }},
 		{catalog.FlawEC2HealthCheck,
 			func(t *testing.T) {
 				b.update(t, func(r map[string]any) { props(r["Fleet"])["HealthCheckType"] = "ELB" })

@@ -1,6 +1,7 @@
 package board
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -92,7 +93,7 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 			d.Rank, d.Score = s.Rank, s.Score
 		}
 	}
-	given := awardsGiven(ex.Events)[team]
+	given := pointsGiven(ex.Events)[team]
 	awarded := 0.0
 	for _, r := range ex.Rows {
 		if r.Team == team {
@@ -100,7 +101,6 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 			d.Minutes = append(d.Minutes, DebriefMinute{Minute: r.Minute, Score: r.Score + awarded, CostPerHour: r.CostPerHour, Chaos: r.Chaos})
 		}
 	}
-	done := map[string]bool{}
 	public := false // the room's export: its quest events name no flaw
 	for _, e := range ex.Events {
 		if !slices.Contains(debriefKinds, e.Kind) || (e.Team != team && !(e.Team == "" && (e.Kind == scriptKind || e.Kind == "game" || e.Kind == "note"))) {
@@ -115,7 +115,6 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 		}
 		if e.Kind == kindQuest {
 			public = public || e.Flaw == ""
-			done[e.Flaw] = e.Quest == questDone
 			if f, ok := catalog.FlawByID(catalog.FlawID(e.Flaw)); ok {
 				text += ": " + f.What
 			}
@@ -145,7 +144,7 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 	}
 	slices.SortStableFunc(d.Timeline, func(a, b Moment) int { return a.At.Compare(b.At) })
 
-	cost, err := teamsfile.ParseCost(ex.Teams[i].Cost)
+	cost, err := teamsfile.ParseCost(cmp.Or(ex.Teams[i].Cost, ex.DefaultCost))
 	switch {
 	case public:
 		d.LeftNote = "the room's export does not say which flaws a team fixed: the facilitator's (gameday debrief) does"
@@ -153,8 +152,9 @@ func BuildDebrief(ex Export, team string, changes []game.Change) (Debrief, error
 	case err != nil || !cost.Live:
 		d.LeftNote = "the board did not check this team's account, so which flaws it fixed is not known: each is listed with its fix"
 	}
+	ledger := ledgerOf(ex.Events, team)
 	for n, f := range QuestOrder(ex.Seed) {
-		if done[string(f.ID)] {
+		if ledger[f.ID].done {
 			continue
 		}
 		fix, _ := f.Hint(catalog.HintLevels)
@@ -193,24 +193,34 @@ func minuteAt(rows []Minute, team string, at time.Time) int {
 // game was created when the board reads the team live.
 func (b *Board) Debrief(ctx context.Context, team string) (Debrief, error) {
 	ex := b.export(true)
-	var lt *liveTeam
-	for _, x := range b.liveTeams() {
-		if x.t.name == team {
-			lt = &x
-		}
-	}
 	b.mu.Lock()
 	created := b.meta.Created
 	b.mu.Unlock()
+	history, _ := b.live.(LiveHistory)
+	return DebriefWithHistory(ctx, ex, team, history, created, time.Now())
+}
+
+// DebriefWithHistory is team's debrief from ex with its account's changes
+// between from and to, read through history when the team is billed live
+// and history is not nil; the debrief's HistoryNote says why they are
+// missing when they are.
+func DebriefWithHistory(ctx context.Context, ex Export, team string, history LiveHistory, from, to time.Time) (Debrief, error) {
 	var changes []game.Change
 	note := ""
-	history, ok := b.live.(LiveHistory)
+	i := slices.IndexFunc(ex.Teams, func(t Team) bool { return t.Name == team })
+	var cost teamsfile.Cost
+	var err error
+	if i >= 0 {
+		cost, err = teamsfile.ParseCost(cmp.Or(ex.Teams[i].Cost, ex.DefaultCost))
+	}
 	switch {
-	case lt == nil || !ok:
-		note = "the board does not read this team's account, so its changes are not shown"
+	case i < 0:
+	case err != nil || !cost.Live:
+		note = "the team's account is not read live, so its changes are not shown"
+	case history == nil:
+		note = "the account's changes were not read"
 	default:
-		var err error
-		if changes, err = history.History(ctx, lt.role, lt.stack, created, time.Now()); err != nil {
+		if changes, err = history.History(ctx, cost.Access(), ex.Teams[i].Stack, from, to); err != nil {
 			note = "the account's changes could not be read: " + err.Error()
 		}
 	}

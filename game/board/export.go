@@ -14,8 +14,10 @@ type Export struct {
 	Teams  []Team
 	Rows   []Minute
 	Events []Event
-	// Seed is the game's, which numbers its quests (QuestOrder).
-	Seed uint64
+	// Seed is the game's, which numbers its quests (QuestOrder), and
+	// DefaultCost prices the teams whose line gives none.
+	Seed        uint64
+	DefaultCost string
 }
 
 // ExportStore reads the results from a database no board holds.
@@ -27,7 +29,7 @@ func ExportStore(s *Store) (Export, error) {
 	if meta == nil {
 		return Export{}, fmt.Errorf("database %s holds no game", s.path)
 	}
-	return Export{Teams: meta.Teams, Rows: rows, Events: events, Seed: meta.Seed}, nil
+	return Export{Teams: meta.Teams, Rows: rows, Events: events, Seed: meta.Seed, DefaultCost: meta.DefaultCost}, nil
 }
 
 // Write writes the export as csv (a row per team and minute) or json
@@ -60,7 +62,7 @@ func (e Export) Write(w io.Writer, format string) error {
 		f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 		// awards: the points awards, hints and quests gave or took in that
 		// minute; total: the score with all of them so far.
-		given := awardsGiven(e.Events)
+		given := pointsGiven(e.Events)
 		awarded := map[string]float64{}
 		for _, r := range e.Rows {
 			awarded[r.Team] += given[r.Team][r.Minute]

@@ -184,8 +184,9 @@ func (b *Board) switchTo(kind string) error {
 	})
 }
 
-// awardsGiven is the awards among events, by team and minute given.
-func awardsGiven(events []Event) map[string]map[int]float64 {
+// pointsGiven is the points among events (awards, hints, quests), by
+// team and minute given.
+func pointsGiven(events []Event) map[string]map[int]float64 {
 	out := map[string]map[int]float64{}
 	for _, e := range events {
 		if scores(e.Kind) && e.Points != 0 {
@@ -224,7 +225,7 @@ func (b *Board) viewLocked(live bool) (h hand, shown int, events []Event) {
 func (b *Board) export(live bool) Export {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ex := Export{Teams: slices.Clone(b.meta.Teams), Seed: b.meta.Seed}
+	ex := Export{Teams: slices.Clone(b.meta.Teams), Seed: b.meta.Seed, DefaultCost: b.meta.DefaultCost}
 	h, shown, events := b.viewLocked(live)
 	if h.hidden {
 		return ex

@@ -42,31 +42,28 @@ const (
 // scores says whether events of kind change the score by their Points.
 func scores(kind string) bool { return kind == kindAward || kind == kindQuest || kind == kindHint }
 
-// questState is a team's quests as last checked.
+// questState is when a team's quests were last checked, and why the last
+// check failed; what each check found is in the quest events.
 type questState struct {
 	mu   sync.Mutex
-	seen map[catalog.FlawID]game.Quest
 	at   time.Time
-	note string // why the last check failed, if it did
+	note string
 }
 
-func (q *questState) set(quests []game.Quest, at time.Time, err error) {
+func (q *questState) set(at time.Time, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if err != nil {
 		q.note = err.Error()
 		return
 	}
-	q.seen, q.at, q.note = map[catalog.FlawID]game.Quest{}, at, ""
-	for _, x := range quests {
-		q.seen[x.Flaw] = x
-	}
+	q.at, q.note = at, ""
 }
 
-func (q *questState) read() (map[catalog.FlawID]game.Quest, time.Time, string) {
+func (q *questState) read() (time.Time, string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.seen, q.at, q.note
+	return q.at, q.note
 }
 
 // followQuests checks every live team's quests now and then every
@@ -86,7 +83,7 @@ func (b *Board) followQuests(ctx context.Context) {
 				c, cancel := context.WithTimeout(ctx, time.Minute)
 				defer cancel()
 				quests, err := checks.Quests(c, x.role, x.stack)
-				x.t.quests.set(quests, time.Now(), err)
+				x.t.quests.set(time.Now(), err)
 				if err != nil {
 					b.log.Warn("cannot check the team's quests", "team", x.t.name, "err", err)
 					return
@@ -109,13 +106,13 @@ func (b *Board) postQuests(team string, quests []game.Quest) {
 			continue
 		}
 		err := b.actOn(team, kindQuest, func(_ hand, _ int, e *Event) error {
-			done, bonus := b.questDoneLocked(team, q.Flaw)
+			l := ledgerOf(b.events, team)[q.Flaw]
 			switch {
-			case q.Fixed && !done:
+			case q.Fixed && !l.done:
 				e.Quest, e.Points = questDone, b.meta.Rules.QuestBonus
 				e.Text = fmt.Sprintf("%s completed quest %d (%s)%s", team, questNumber(b.questOrder, q.Flaw), f.Category, pointsNote(e.Points))
-			case !q.Fixed && done:
-				e.Quest, e.Points = questBack, -bonus
+			case !q.Fixed && l.done:
+				e.Quest, e.Points = questBack, -l.bonus
 				e.Text = fmt.Sprintf("%s: quest %d (%s) is undone, its flaw is back%s", team, questNumber(b.questOrder, q.Flaw), f.Category, pointsNote(e.Points))
 			default:
 				return errUnchanged
@@ -139,27 +136,31 @@ func pointsNote(p float64) string {
 	return " (" + fmtPoints(p) + " points)"
 }
 
-// questDoneLocked says whether team's quest for flaw is done by its
-// events, and the bonus those events gave; b.mu must be held.
-func (b *Board) questDoneLocked(team string, flaw catalog.FlawID) (done bool, bonus float64) {
-	for _, e := range b.events {
-		if e.Team == team && e.Kind == kindQuest && e.Flaw == string(flaw) {
-			done = e.Quest == questDone
-			bonus += e.Points
-		}
-	}
-	return done, bonus
+// questLedger is what a team's events say of one of its quests: done or
+// not, the bonus they gave, the hints taken.
+type questLedger struct {
+	done  bool
+	bonus float64
+	hints int
 }
 
-// hintsTakenLocked are team's hints for flaw so far; b.mu must be held.
-func (b *Board) hintsTakenLocked(team string, flaw catalog.FlawID) int {
-	n := 0
-	for _, e := range b.events {
-		if e.Team == team && e.Kind == kindHint && e.Flaw == string(flaw) {
-			n++
+// ledgerOf reads team's quests from events, in one pass: the one record
+// of them, which a restarted board replays.
+func ledgerOf(events []Event, team string) map[catalog.FlawID]questLedger {
+	out := map[catalog.FlawID]questLedger{}
+	for _, e := range events {
+		if e.Team != team || (e.Kind != kindQuest && e.Kind != kindHint) {
+			continue
 		}
+		l := out[catalog.FlawID(e.Flaw)]
+		if e.Kind == kindHint {
+			l.hints++
+		} else {
+			l.done, l.bonus = e.Quest == questDone, l.bonus+e.Points
+		}
+		out[catalog.FlawID(e.Flaw)] = l
 	}
-	return n
+	return out
 }
 
 // QuestOrder is the catalog's flaws in the order of their quest numbers
@@ -197,10 +198,11 @@ func (b *Board) Hint(team string, quest int, free bool) (string, error) {
 		if b.meta.State == Ended && !free {
 			return errors.New("the game has ended: no hint can be bought now")
 		}
-		if done, _ := b.questDoneLocked(team, f.ID); done {
+		l := ledgerOf(b.events, team)[f.ID]
+		if l.done {
 			return fmt.Errorf("quest %d is done already: it needs no hint", quest)
 		}
-		level := b.hintsTakenLocked(team, f.ID) + 1
+		level := l.hints + 1
 		if level > catalog.HintLevels {
 			return fmt.Errorf("quest %d has no hint left: the last one says the fix", quest)
 		}
@@ -239,10 +241,10 @@ type QuestView struct {
 // their state may be unknown; b.mu must be held.
 func (b *Board) questViewsLocked(t *team) ([]QuestView, string) {
 	var out []QuestView
+	ledger := ledgerOf(b.events, t.name)
 	for i, f := range b.questOrder {
-		v := QuestView{Number: i + 1, Category: f.Category}
-		v.Done, _ = b.questDoneLocked(t.name, f.ID)
-		taken := b.hintsTakenLocked(t.name, f.ID)
+		v := QuestView{Number: i + 1, Category: f.Category, Done: ledger[f.ID].done}
+		taken := ledger[f.ID].hints
 		for level := 1; level <= taken; level++ {
 			h, _ := f.Hint(level)
 			v.Hints = append(v.Hints, h)
@@ -256,11 +258,10 @@ func (b *Board) questViewsLocked(t *team) ([]QuestView, string) {
 		}
 		out = append(out, v)
 	}
-	note := b.questNoteLocked(t)
 	if !b.questsCheckedLocked(t) {
-		note = "the board does not check your account, so it cannot mark your quests done; hints still work"
+		return out, "the board does not check your account, so it cannot mark your quests done; hints still work"
 	}
-	return out, note
+	return out, b.questNoteLocked(t)
 }
 
 // questsCheckedLocked says whether the board checks t's quests at all.
@@ -276,7 +277,7 @@ func (b *Board) questNoteLocked(t *team) string {
 	if !b.questsCheckedLocked(t) {
 		return "quests cannot be checked: the board does not read this team's account live (live:<BillReaderRoleArn> in the teams file); hints still work"
 	}
-	_, at, note := t.quests.read()
+	at, note := t.quests.read()
 	switch {
 	case note != "":
 		return "the last check of the quests failed: " + note
@@ -292,13 +293,13 @@ func (b *Board) questSummaryLocked(t *team) string {
 		return note
 	}
 	done, hints := 0, 0
-	for _, f := range catalog.Flaws {
-		if d, _ := b.questDoneLocked(t.name, f.ID); d {
+	for _, q := range ledgerOf(b.events, t.name) {
+		if q.done {
 			done++
 		}
-		hints += b.hintsTakenLocked(t.name, f.ID)
+		hints += q.hints
 	}
-	_, at, _ := t.quests.read()
+	at, _ := t.quests.read()
 	return fmt.Sprintf("%d of %d quests done, %d hints taken (checked %s)", done, len(catalog.Flaws), hints, at.UTC().Format("15:04:05"))
 }
 

@@ -146,7 +146,7 @@ func (b *Board) snapshot(live bool) Snapshot {
 	s.Hidden = b.hand.hidden
 	h, shown, events := b.viewLocked(live)
 	rows := b.rowsLocked(shown)
-	given := awardsGiven(events)
+	given := pointsGiven(events)
 	for _, t := range b.teams {
 		scores := make([]float64, 0, shown)
 		awarded := 0.0

@@ -13,18 +13,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/unicorn-rentals/gameday/contract"
-	"github.com/unicorn-rentals/gameday/game"
 	"github.com/unicorn-rentals/gameday/game/accounts"
 	"github.com/unicorn-rentals/gameday/game/board"
 	"github.com/unicorn-rentals/gameday/game/cmd/internal/cli"
-	"github.com/unicorn-rentals/gameday/teamsfile"
 )
-
-// history reads a team's account's changes (accounts.Biller).
-type history interface {
-	History(ctx context.Context, role, stack string, from, to time.Time) ([]game.Change, error)
-}
 
 func debriefCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := cli.Flags("debrief", stderr)
@@ -54,7 +46,7 @@ func debriefCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		debriefs = append(debriefs, d)
 	} else {
-		var reads history
+		var reads board.LiveHistory
 		if !*noHistory {
 			reads = &accounts.Biller{Pool: &accounts.Pool{Region: *region, Profile: *profile}}
 		}
@@ -86,7 +78,7 @@ func liveDebrief(ctx context.Context, server, token, team string, timeout time.D
 // storedDebriefs are the debriefs of a stopped game's teams (team alone
 // when given), each with its account's changes over the game when reads
 // can reach it.
-func storedDebriefs(ctx context.Context, dbPath, only string, reads history, timeout time.Duration) ([]board.Debrief, error) {
+func storedDebriefs(ctx context.Context, dbPath, only string, reads board.LiveHistory, timeout time.Duration) ([]board.Debrief, error) {
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, fmt.Errorf("--db: %w", err)
 	}
@@ -112,26 +104,12 @@ func storedDebriefs(ctx context.Context, dbPath, only string, reads history, tim
 		if only != "" && t.Name != only {
 			continue
 		}
-		var changes []game.Change
-		note := "the account's changes were not read (--no-history)"
-		cost, err := teamsfile.ParseCost(cmp.Or(t.Cost, meta.DefaultCost))
-		switch {
-		case err != nil || !cost.Live:
-			note = "the team's account was not read live, so its changes are not shown"
-		case reads != nil:
-			c, cancel := context.WithTimeout(ctx, timeout)
-			changes, err = reads.History(c, cost.Access(), cmp.Or(t.Stack, contract.DefaultStackName), from, to)
-			cancel()
-			note = ""
-			if err != nil {
-				note = "the account's changes could not be read: " + err.Error()
-			}
-		}
-		d, err := board.BuildDebrief(ex, t.Name, changes)
+		c, cancel := context.WithTimeout(ctx, timeout)
+		d, err := board.DebriefWithHistory(c, ex, t.Name, reads, from, to)
+		cancel()
 		if err != nil {
 			return nil, err
 		}
-		d.HistoryNote = note
 		out = append(out, d)
 	}
 	if only != "" && len(out) == 0 {
